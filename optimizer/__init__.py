@@ -1,0 +1,1 @@
+from optimizer.models import Problem, Solution  # noqa: F401

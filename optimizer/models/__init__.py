@@ -1,0 +1,25 @@
+"""Public data model (pydantic v2): the JSON contract shared by the library, CLI and HTTP API."""
+
+from optimizer.models.common import Location, Priority, PRIORITIES, TimeWindow
+from optimizer.models.job import Job, JobStatus
+from optimizer.models.options import ExplicitMatrix, Options, Weights
+from optimizer.models.problem import Problem
+from optimizer.models.solution import (
+    BreakSlot,
+    JobCandidates,
+    Kpis,
+    RankedTechnician,
+    Route,
+    Solution,
+    SolverInfo,
+    Stop,
+    Unassigned,
+)
+from optimizer.models.technician import Break, Technician
+from optimizer.models.timebase import Timebase
+
+__all__ = [
+    "Break", "BreakSlot", "ExplicitMatrix", "Job", "JobCandidates", "JobStatus", "Kpis",
+    "Location", "Options", "PRIORITIES", "Priority", "Problem", "RankedTechnician", "Route",
+    "Solution", "SolverInfo", "Stop", "Technician", "TimeWindow", "Timebase", "Unassigned", "Weights",
+]

@@ -1,0 +1,54 @@
+"""Jobs (work orders): the visits of the routing problem."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Optional
+
+from pydantic import Field, field_validator, model_validator
+
+from optimizer.models.common import AwareDatetime, Location, Priority, StrictModel, TimeWindow
+from optimizer.models.technician import normalise_parts, normalise_skills
+
+
+class JobStatus(str, Enum):
+    """Lifecycle state used by re-planning. Plain optimisation treats every job as ``pending``."""
+
+    pending = "pending"
+    dispatched = "dispatched"
+    in_progress = "in_progress"
+    completed = "completed"
+
+
+class Job(StrictModel):
+    """A work order at one location.
+
+    Service must START inside one of ``time_windows`` (none = any time within a shift) and lasts
+    ``duration_min``. ``sla_deadline`` is soft: service should END by it; lateness is penalised
+    per minute, weighted by ``priority``.
+    """
+
+    id: str = Field(..., min_length=1)
+    location: Location
+    duration_min: float = Field(..., ge=0, le=24 * 60, description="Service duration, minutes.")
+    skills: dict[str, int] = Field(default_factory=dict, description="Required skill -> minimum level.")
+    time_windows: list[TimeWindow] = Field(default_factory=list)
+    sla_deadline: Optional[AwareDatetime] = Field(None, description="Service should end by this instant (soft).")
+    priority: Priority = Priority.normal
+    parts: dict[str, int] = Field(default_factory=dict, description="Part -> units needed.")
+    pinned_technician: Optional[str] = Field(None, description="Only this technician may do the job.")
+    preferred_technicians: list[str] = Field(default_factory=list, description="Soft preference.")
+    excluded_technicians: list[str] = Field(default_factory=list, description="Never these technicians.")
+    # Re-planning state.
+    status: JobStatus = JobStatus.pending
+    technician_id: Optional[str] = Field(None, description="For dispatched/in_progress jobs: who has it.")
+    expected_end: Optional[AwareDatetime] = Field(None, description="For in_progress jobs: expected end.")
+
+    _skills = field_validator("skills", mode="before")(lambda v: normalise_skills(v))
+    _parts = field_validator("parts", mode="before")(lambda v: normalise_parts(v))
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Job":
+        if self.pinned_technician is not None and self.pinned_technician in self.excluded_technicians:
+            raise ValueError("pinned_technician is also in excluded_technicians")
+        return self

@@ -1,0 +1,123 @@
+"""Solve options and objective weights.
+
+The objective is a weighted sum, evaluated in integer cost units inside the solver. One cost unit
+is defined as one second of road travel at the default weights, so every weight below reads as
+"how many seconds of driving is this worth".
+
+Default ordering of goals (lexicographic in effect, by the size of the defaults):
+1. serve every job that can be served (``unassigned_penalty`` dominates everything else);
+2. meet SLA deadlines, weighted by priority (``sla_lateness_per_min``);
+3. minimise travel time (``travel_time_per_s``) and distance (``distance_per_km``);
+4. balance the workload (``workload_balance_per_s`` on the longest working day) and honour
+   preferred technicians (``non_preferred_technician``).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import Field, model_validator
+
+from optimizer.models.common import StrictModel
+
+
+def _per_priority(urgent: float, high: float, normal: float, low: float) -> dict[str, float]:
+    return {"urgent": urgent, "high": high, "normal": normal, "low": low}
+
+
+class Weights(StrictModel):
+    """Objective weights. A pure-distance objective (standard VRPTW benchmarks) is
+    ``travel_time_per_s=0, distance_per_km=1000, workload_balance_per_s=0`` with all SLA weights 0."""
+
+    travel_time_per_s: float = Field(1.0, ge=0, description="Cost per second of driving. Default 1.")
+    distance_per_km: float = Field(0.0, ge=0, description="Cost per kilometre driven. Default 0.")
+    sla_lateness_per_min: dict[str, float] = Field(
+        default_factory=lambda: _per_priority(600.0, 300.0, 120.0, 60.0),
+        description="Cost per minute a job ends after its sla_deadline, by priority. "
+        "Defaults urgent 600, high 300, normal 120, low 60 (one minute late on a normal job "
+        "costs as much as two minutes of driving).",
+    )
+    unassigned_penalty: dict[str, float] = Field(
+        default_factory=lambda: _per_priority(8.0, 4.0, 2.0, 1.0),
+        description="Relative cost of leaving a job unserved, by priority, as a multiple of the "
+        "drop base (a value computed per problem that exceeds any travel saving plus the job's "
+        "own worst SLA cost). Defaults urgent 8, high 4, normal 2, low 1.",
+    )
+    workload_balance_per_s: float = Field(
+        0.1,
+        ge=0,
+        description="Cost per second of the longest technician working time (service + travel). "
+        "Minimising the maximum spreads work across technicians. Default 0.1.",
+    )
+    non_preferred_technician: float = Field(
+        600.0, ge=0, description="Cost of giving a job with preferred_technicians to someone else. Default 600."
+    )
+    technician_fixed_cost: float = Field(
+        0.0, ge=0, description="Cost per technician used (set > 0 to use fewer technicians). Default 0."
+    )
+
+    @model_validator(mode="after")
+    def _priorities_known(self) -> "Weights":
+        for name in ("sla_lateness_per_min", "unassigned_penalty"):
+            table = getattr(self, name)
+            unknown = set(table) - {"urgent", "high", "normal", "low"}
+            if unknown:
+                raise ValueError(f"{name}: unknown priority {sorted(unknown)}")
+            for prio, value in table.items():
+                if value < 0:
+                    raise ValueError(f"{name}.{prio} must be >= 0")
+            defaults = _per_priority(600.0, 300.0, 120.0, 60.0) if name == "sla_lateness_per_min" else _per_priority(8.0, 4.0, 2.0, 1.0)
+            setattr(self, name, {**defaults, **table})
+        return self
+
+
+class ExplicitMatrix(StrictModel):
+    """Caller-supplied matrices, indexed by ``Location.index``. Square, same size."""
+
+    durations_s: list[list[float]] = Field(..., description="Travel time from row to column, seconds.")
+    distances_m: Optional[list[list[float]]] = Field(
+        None, description="Distance from row to column, metres (default: zeros)."
+    )
+
+    @model_validator(mode="after")
+    def _square(self) -> "ExplicitMatrix":
+        n = len(self.durations_s)
+        for name in ("durations_s", "distances_m"):
+            rows = getattr(self, name)
+            if rows is None:
+                continue
+            if len(rows) != n or any(len(r) != n for r in rows):
+                raise ValueError(f"{name} must be a square {n}x{n} matrix")
+            if any(v < 0 for r in rows for v in r):
+                raise ValueError(f"{name} entries must be >= 0")
+        return self
+
+
+MatrixSource = Literal["road", "haversine", "explicit"]
+
+
+class Options(StrictModel):
+    """How to solve."""
+
+    time_limit_s: float = Field(10.0, gt=0, le=3600, description="Wall-clock budget for the search, seconds. Default 10.")
+    seed: int = Field(0, ge=0, description="Random seed; same seed + same input -> same plan where OR-Tools allows.")
+    candidates_per_job: int = Field(3, ge=0, le=50, description="Ranked technicians reported per job. Default 3.")
+    matrix: Optional[MatrixSource] = Field(
+        None,
+        description="Travel-time source: road (OpenStreetMap region), haversine (great circle with a "
+        "detour factor) or explicit (explicit_matrix). Default: road when a region is available, "
+        "else haversine.",
+    )
+    region: Optional[str] = Field(None, description="Path of an OSM extract for the road source (default: embedded Helsinki).")
+    explicit_matrix: Optional[ExplicitMatrix] = None
+    engine: str = Field("ortools", description="Solver engine name. Default ortools.")
+    weights: Weights = Field(default_factory=Weights)
+    speed_factor: float = Field(
+        1.0, gt=0, le=10, description="Multiply every travel time by this (traffic what-ifs). Default 1."
+    )
+
+    @model_validator(mode="after")
+    def _explicit_needs_matrix(self) -> "Options":
+        if self.matrix == "explicit" and self.explicit_matrix is None:
+            raise ValueError("matrix 'explicit' needs explicit_matrix")
+        return self

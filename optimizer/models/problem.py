@@ -1,0 +1,110 @@
+"""The Problem: technicians, jobs and options. Cross-field rules live here so that every entry
+point (library, CLI, HTTP) rejects the same bad input with the same field path."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from optimizer.models.common import AwareDatetime, StrictModel
+from optimizer.models.job import Job
+from optimizer.models.options import Options
+from optimizer.models.technician import Technician
+
+
+def _error(loc: tuple, message: str, value: Any) -> InitErrorDetails:
+    return InitErrorDetails(
+        type=PydanticCustomError("invalid_reference", message), loc=loc, input=value
+    )
+
+
+class Problem(StrictModel):
+    """A dispatch problem: who does which job, in what order, and when."""
+
+    technicians: list[Technician] = Field(..., description="At least one technician.")
+    jobs: list[Job] = Field(default_factory=list)
+    options: Options = Field(default_factory=Options)
+    now: Optional[AwareDatetime] = Field(
+        None, description="Planning instant (re-planning): nothing new starts before it."
+    )
+    freeze_until: Optional[AwareDatetime] = Field(
+        None, description="Re-planning: stops of the previous plan starting before this stay unchanged."
+    )
+
+    @model_validator(mode="after")
+    def _check_references(self) -> "Problem":
+        errors: list[InitErrorDetails] = []
+        if not self.technicians:
+            errors.append(_error(("technicians",), "at least one technician is required", []))
+        tech_ids: set[str] = set()
+        for i, tech in enumerate(self.technicians):
+            if tech.id in tech_ids:
+                errors.append(_error(("technicians", i, "id"), f"duplicate technician id {tech.id!r}", tech.id))
+            tech_ids.add(tech.id)
+            for b, brk in enumerate(tech.breaks):
+                if brk.earliest_start > tech.shift.end or brk.latest_start < tech.shift.start:
+                    errors.append(_error(("technicians", i, "breaks", b), "break window lies outside the shift", None))
+        job_ids: set[str] = set()
+        for j, job in enumerate(self.jobs):
+            if job.id in job_ids:
+                errors.append(_error(("jobs", j, "id"), f"duplicate job id {job.id!r}", job.id))
+            job_ids.add(job.id)
+            if job.pinned_technician is not None and job.pinned_technician not in tech_ids:
+                errors.append(_error(("jobs", j, "pinned_technician"), f"unknown technician {job.pinned_technician!r}", job.pinned_technician))
+            for field in ("preferred_technicians", "excluded_technicians"):
+                for k, tid in enumerate(getattr(job, field)):
+                    if tid not in tech_ids:
+                        errors.append(_error(("jobs", j, field, k), f"unknown technician {tid!r}", tid))
+            if job.technician_id is not None and job.technician_id not in tech_ids:
+                errors.append(_error(("jobs", j, "technician_id"), f"unknown technician {job.technician_id!r}", job.technician_id))
+        errors.extend(self._check_locations())
+        if errors:
+            raise ValidationError.from_exception_data("Problem", errors)
+        return self
+
+    def _check_locations(self) -> list[InitErrorDetails]:
+        errors = []
+        source = self.options.matrix
+        n = len(self.options.explicit_matrix.durations_s) if self.options.explicit_matrix else 0
+        for loc, location in self.iter_locations():
+            if source == "explicit":
+                if location.index is None:
+                    errors.append(_error(loc, "the explicit matrix source needs an index on every location", None))
+                elif location.index >= n:
+                    errors.append(_error(loc + ("index",), f"index {location.index} is outside the {n}x{n} explicit matrix", location.index))
+            elif location.lat is None:
+                errors.append(_error(loc, "lat/lon are required unless options.matrix is 'explicit'", None))
+        return errors
+
+    def iter_locations(self):
+        """Yield ``(field_path, Location)`` for every location in the problem."""
+        for i, tech in enumerate(self.technicians):
+            yield ("technicians", i, "start_location"), tech.start_location
+            if tech.end_location is not None:
+                yield ("technicians", i, "end_location"), tech.end_location
+            if tech.current_location is not None:
+                yield ("technicians", i, "current_location"), tech.current_location
+        for j, job in enumerate(self.jobs):
+            yield ("jobs", j, "location"), job.location
+
+    def technician(self, tech_id: str) -> Technician:
+        for tech in self.technicians:
+            if tech.id == tech_id:
+                return tech
+        raise KeyError(tech_id)
+
+    def job(self, job_id: str) -> Job:
+        for job in self.jobs:
+            if job.id == job_id:
+                return job
+        raise KeyError(job_id)
+
+    def planning_origin(self) -> datetime:
+        """The instant that integer solver time 0 stands for: the earliest shift start (or ``now``)."""
+        starts = [t.shift.start for t in self.technicians]
+        if self.now is not None:
+            starts.append(self.now)
+        return min(starts)
