@@ -1,0 +1,165 @@
+"""Feasible insertions of a job into existing routes, ranked by cost.
+
+Used three ways: to repair a plan (insert jobs the engine left out), to rank alternative
+technicians per job (``Solution.candidates``) and to answer recommendations for new jobs.
+
+Cost of inserting a job = arc-cost detour + SLA lateness cost added over the whole route (the
+job's own and that of the stops it delays) + the non-preferred penalty + the fixed cost of a
+technician not used before. The detour is a lower bound of that cost, so exploring positions in
+increasing detour order and stopping once the detour exceeds the k-th best cost found gives the
+exact top-k technicians.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+import numpy as np
+
+from optimizer.solvers.compiled import CJob, CompiledProblem, CTech
+from optimizer.solvers.costs import CostModel
+from optimizer.solvers.schedule import Infeasible, Schedule, StopTime, schedule_route
+
+
+@dataclass
+class RouteState:
+    """One technician's current route and its schedule."""
+
+    tech: CTech
+    jobs: list[CJob]
+    schedule: Schedule
+    parts_used: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, tech: CTech, jobs: list[CJob], durations: np.ndarray) -> "RouteState | Infeasible":
+        sched = schedule_route(tech, jobs, durations)
+        if isinstance(sched, Infeasible):
+            return sched
+        used: dict[str, int] = {}
+        for job in jobs:
+            for part, units in job.parts.items():
+                used[part] = used.get(part, 0) + units
+        return cls(tech, list(jobs), sched, used)
+
+    def lateness_cost(self, costs: CostModel) -> int:
+        return sum(costs.lateness_cost(s.job.priority, s.lateness_s) for s in self.schedule.stops)
+
+    def has_room(self, job: CJob) -> bool:
+        """Static capacity: max_jobs and van stock."""
+        if self.tech.max_jobs is not None and len(self.jobs) + 1 > self.tech.max_jobs:
+            return False
+        return all(self.parts_used.get(p, 0) + u <= self.tech.parts.get(p, 0) for p, u in job.parts.items())
+
+
+@dataclass
+class Insertion:
+    """Insert ``job`` at ``position`` of ``route`` (0 = before the first stop)."""
+
+    route: RouteState
+    job: CJob
+    position: int
+    schedule: Schedule
+    cost: int
+    extra_travel_s: int
+
+    @property
+    def stop(self) -> StopTime:
+        return self.schedule.stops[self.position]
+
+    @property
+    def jobs(self) -> list[CJob]:
+        return self.route.jobs[: self.position] + [self.job] + self.route.jobs[self.position :]
+
+
+class InsertionIndex:
+    """Every (route, position) slot of a plan, as arrays for vectorised detour computation."""
+
+    def __init__(self, cp: CompiledProblem, costs: CostModel, routes: Sequence[RouteState], arc: Optional[np.ndarray] = None):
+        self.cp = cp
+        self.costs = costs
+        self.routes = list(routes)
+        self.arc = arc if arc is not None else costs.arc_costs(cp.durations, cp.distances)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        route_idx, pos, prev, nxt = [], [], [], []
+        for r, state in enumerate(self.routes):
+            pts = [state.tech.start_point] + [j.point for j in state.jobs] + [state.tech.end_point]
+            for p in range(len(state.jobs) + 1):
+                route_idx.append(r)
+                pos.append(p)
+                prev.append(pts[p])
+                nxt.append(pts[p + 1])
+        self.slot_route = np.asarray(route_idx, dtype=np.int64)
+        self.slot_pos = np.asarray(pos, dtype=np.int64)
+        self.slot_prev = np.asarray(prev, dtype=np.int64)
+        self.slot_next = np.asarray(nxt, dtype=np.int64)
+        self.slot_base = self.arc[self.slot_prev, self.slot_next]
+        self.tech_of_route = np.asarray([s.tech.index for s in self.routes], dtype=np.int64)
+        self.lateness = [s.lateness_cost(self.costs) for s in self.routes]
+
+    def replace_route(self, r: int, state: RouteState) -> None:
+        self.routes[r] = state
+        self._rebuild()
+
+    def best(self, job: CJob, k: int = 1, exclude_tech: Optional[int] = None) -> list[Insertion]:
+        """Best feasible insertion per technician, for the ``k`` cheapest technicians."""
+        if k <= 0 or len(self.slot_route) == 0:
+            return []
+        allowed = np.zeros(len(self.cp.techs) + 1, dtype=bool)
+        allowed[list(job.allowed)] = True
+        if exclude_tech is not None:
+            allowed[exclude_tech] = False
+        mask = allowed[self.tech_of_route[self.slot_route]]
+        if not mask.any():
+            return []
+        slots = np.nonzero(mask)[0]
+        detour = self.arc[self.slot_prev[slots], job.point] + self.arc[job.point, self.slot_next[slots]] - self.slot_base[slots]
+        order = np.argsort(detour, kind="stable")
+        best: dict[int, Insertion] = {}
+        no_room: set[int] = set()
+        for o in order:
+            bound = int(detour[o])
+            if len(best) >= k:
+                kth = sorted(ins.cost for ins in best.values())[k - 1]
+                if bound >= kth:
+                    break
+            slot = slots[o]
+            r = int(self.slot_route[slot])
+            if r in no_room or (r in best and best[r].cost <= bound):
+                continue
+            state = self.routes[r]
+            if not state.has_room(job):
+                no_room.add(r)
+                continue
+            ins = self._evaluate(r, int(self.slot_pos[slot]), job, bound)
+            if ins is not None and (r not in best or ins.cost < best[r].cost):
+                best[r] = ins
+        ranked = sorted(best.values(), key=lambda i: (i.cost, i.route.tech.index))
+        return ranked[:k]
+
+    def _evaluate(self, r: int, position: int, job: CJob, detour_cost: int) -> Optional[Insertion]:
+        state = self.routes[r]
+        jobs = state.jobs[:position] + [job] + state.jobs[position:]
+        sched = schedule_route(state.tech, jobs, self.cp.durations)
+        if isinstance(sched, Infeasible):
+            return None
+        late = sum(self.costs.lateness_cost(s.job.priority, s.lateness_s) for s in sched.stops)
+        cost = detour_cost + late - self.lateness[r]
+        if job.preferred and state.tech.id not in job.preferred:
+            cost += self.costs.non_preferred
+        if not state.jobs:
+            cost += self.costs.fixed_per_tech
+        d = self.cp.durations
+        pts = [state.tech.start_point] + [j.point for j in state.jobs] + [state.tech.end_point]
+        extra = int(d[pts[position], job.point] + d[job.point, pts[position + 1]] - d[pts[position], pts[position + 1]])
+        return Insertion(state, job, position, sched, int(cost), extra)
+
+
+def removal_detour_s(durations: np.ndarray, tech: CTech, jobs: Sequence[CJob], position: int) -> int:
+    """Travel seconds saved by removing ``jobs[position]`` from the route (the job's detour)."""
+    pts = [tech.start_point] + [j.point for j in jobs] + [tech.end_point]
+    a, b, c = pts[position], pts[position + 1], pts[position + 2]
+    return int(durations[a, b] + durations[b, c] - durations[a, c])

@@ -1,0 +1,167 @@
+"""OR-Tools routing engine: technicians are vehicles, jobs are optional visits.
+
+Formulation (all integers; see :mod:`optimizer.solvers.costs` for coefficients):
+
+* Nodes ``0..J-1`` are jobs; vehicle ``v`` starts at node ``J+2v`` and ends at ``J+2v+1``
+  (its own start/end location).
+* Arc cost: travel-time cost + distance cost (one registered transit matrix, no Python
+  callbacks in the search loop).
+* ``time`` dimension: transit = service at the origin node + travel; slack = waiting. Vehicle
+  start cumul in ``[ready, shift_end]``, end cumul ``<= shift_end``; a job's cumul is its
+  service start, restricted to the union of its windows (gaps removed). SLA: soft upper bound
+  ``deadline - duration`` on the job's start, cost per second by priority. Breaks:
+  ``SetBreakIntervalsOfVehicle`` with fixed-duration intervals and the service durations as
+  visit transits (a break never overlaps a service; it may interrupt driving).
+* ``work`` dimension: transit = service + travel, no slack. Its global span cost (= the longest
+  working day, since all start at 0) is the workload-balance term.
+* ``jobs`` dimension (count) with per-vehicle capacity ``max_jobs``; one dimension per part type
+  with per-vehicle capacity = units carried.
+* ``non_preferred`` dimension: per-vehicle unary transit 1 on jobs whose preferred list excludes
+  the vehicle; its span cost is the preference penalty.
+* Allowed vehicles per job from the pre-check (skills, pinned, excluded, parts); every job is
+  optional with a drop penalty by priority (disjunction) that dominates all other costs.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from optimizer.solvers.base import EngineResult, register_engine
+from optimizer.solvers.compiled import CompiledProblem
+from optimizer.solvers.costs import build_cost_model
+
+_STATUS = {  # RoutingModel.status() codes
+    0: "not_solved",
+    1: "success",
+    2: "time_limit",  # partial success: a solution, local optimum not proven
+    3: "fail",
+    4: "fail_timeout",
+    5: "invalid",
+    6: "infeasible",
+    7: "optimal",
+}
+
+
+class OrToolsEngine:
+    name = "ortools"
+
+    def __init__(self, first_solution: str | None = None, metaheuristic: str = "GUIDED_LOCAL_SEARCH"):
+        self.first_solution = first_solution
+        self.metaheuristic = metaheuristic
+
+    def solve(self, cp: CompiledProblem, time_limit_s: float, seed: int = 0) -> EngineResult:
+        t0 = time.perf_counter()
+        jobs = [j for j in cp.jobs if j.allowed]
+        if not jobs:
+            return EngineResult([[] for _ in cp.techs], "trivial", 0.0, time.perf_counter() - t0)
+        costs = build_cost_model(cp)
+        n_jobs, n_veh = len(jobs), len(cp.techs)
+        n_nodes = n_jobs + 2 * n_veh
+        starts = [n_jobs + 2 * v for v in range(n_veh)]
+        ends = [n_jobs + 2 * v + 1 for v in range(n_veh)]
+        point = np.empty(n_nodes, dtype=np.int64)
+        service = np.zeros(n_nodes, dtype=np.int64)
+        for k, job in enumerate(jobs):
+            point[k] = job.point
+            service[k] = job.duration_s
+        for v, tech in enumerate(cp.techs):
+            point[starts[v]] = tech.start_point
+            point[ends[v]] = tech.end_point
+
+        travel = cp.durations[np.ix_(point, point)]
+        dist = cp.distances[np.ix_(point, point)]
+        manager = pywrapcp.RoutingIndexManager(n_nodes, n_veh, starts, ends)
+        routing = pywrapcp.RoutingModel(manager)
+        solver = routing.solver()
+
+        arc_cb = routing.RegisterTransitMatrix(costs.arc_costs(travel, dist).tolist())
+        routing.SetArcCostEvaluatorOfAllVehicles(arc_cb)
+        if costs.fixed_per_tech:
+            routing.SetFixedCostOfAllVehicles(costs.fixed_per_tech)
+
+        horizon = int(cp.horizon_s)
+        time_cb = routing.RegisterTransitMatrix((travel + service[:, None]).tolist())
+        routing.AddDimension(time_cb, horizon, horizon, False, "time")
+        time_dim = routing.GetDimensionOrDie("time")
+        for v, tech in enumerate(cp.techs):
+            lo = min(max(tech.ready_s, 0), horizon)
+            hi = max(min(tech.shift_end_s, horizon), lo)
+            time_dim.CumulVar(routing.Start(v)).SetRange(lo, hi)
+            time_dim.CumulVar(routing.End(v)).SetRange(lo, hi)
+        for k, job in enumerate(jobs):
+            index = manager.NodeToIndex(k)
+            cumul = time_dim.CumulVar(index)
+            windows = [(max(lo, 0), min(hi, horizon)) for lo, hi in job.windows if hi >= 0 and lo <= horizon]
+            cumul.SetRange(windows[0][0], windows[-1][1])
+            for (_, hi), (lo, _) in zip(windows, windows[1:]):
+                if lo - hi > 1:
+                    cumul.RemoveInterval(hi + 1, lo - 1)
+            if job.deadline_s is not None and costs.sla_per_s[job.priority] > 0:
+                bound = max(0, job.deadline_s - job.duration_s)
+                time_dim.SetCumulVarSoftUpperBound(index, bound, costs.sla_per_s[job.priority])
+            allowed = sorted(job.allowed)
+            if len(allowed) < n_veh:
+                routing.VehicleVar(index).SetValues([-1] + allowed)
+            routing.AddDisjunction([index], costs.drop_penalty[job.priority])
+
+        visit = [int(s) for s in service]
+        for v, tech in enumerate(cp.techs):
+            if tech.breaks:
+                intervals = [
+                    solver.FixedDurationIntervalVar(b.earliest_s, b.latest_s, b.duration_s, False, f"break_{v}_{i}")
+                    for i, b in enumerate(tech.breaks)
+                ]
+                time_dim.SetBreakIntervalsOfVehicle(intervals, v, visit)
+
+        if costs.balance_per_s:
+            work_cb = routing.RegisterTransitMatrix((travel + service[:, None]).tolist())
+            routing.AddDimension(work_cb, 0, 10 * horizon + 1, True, "work")
+            routing.GetDimensionOrDie("work").SetGlobalSpanCostCoefficient(costs.balance_per_s)
+
+        if any(t.max_jobs is not None for t in cp.techs):
+            ones = [1] * n_jobs + [0] * (2 * n_veh)
+            count_cb = routing.RegisterUnaryTransitVector(ones)
+            caps = [t.max_jobs if t.max_jobs is not None else n_jobs for t in cp.techs]
+            routing.AddDimensionWithVehicleCapacity(count_cb, 0, caps, True, "jobs")
+
+        part_names = sorted({p for j in jobs for p in j.parts})
+        for part in part_names:
+            demand = [j.parts.get(part, 0) for j in jobs] + [0] * (2 * n_veh)
+            cb = routing.RegisterUnaryTransitVector(demand)
+            caps = [t.parts.get(part, 0) for t in cp.techs]
+            routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"part:{part}")
+
+        if costs.non_preferred and any(j.preferred for j in jobs):
+            callbacks = []
+            for tech in cp.techs:
+                miss = [1 if (j.preferred and tech.id not in j.preferred) else 0 for j in jobs]
+                callbacks.append(routing.RegisterUnaryTransitVector(miss + [0] * (2 * n_veh)))
+            routing.AddDimensionWithVehicleTransits(callbacks, 0, n_jobs, True, "non_preferred")
+            routing.GetDimensionOrDie("non_preferred").SetSpanCostCoefficientForAllVehicles(costs.non_preferred)
+
+        params = pywrapcp.DefaultRoutingSearchParameters()
+        strategy = self.first_solution or ("PARALLEL_CHEAPEST_INSERTION" if n_jobs <= 300 else "LOCAL_CHEAPEST_INSERTION")
+        params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
+        params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, self.metaheuristic)
+        remaining = max(0.1, time_limit_s - (time.perf_counter() - t0))
+        params.time_limit.FromMilliseconds(int(remaining * 1000))
+
+        assignment = routing.SolveWithParameters(params)
+        status = _STATUS.get(routing.status(), str(routing.status()))
+        routes: list[list[int]] = [[] for _ in cp.techs]
+        objective = None
+        if assignment is not None:
+            objective = float(assignment.ObjectiveValue())
+            for v in range(n_veh):
+                index = routing.Start(v)
+                index = assignment.Value(routing.NextVar(index))
+                while not routing.IsEnd(index):
+                    routes[v].append(jobs[manager.IndexToNode(index)].index)
+                    index = assignment.Value(routing.NextVar(index))
+        return EngineResult(routes, status, objective, time.perf_counter() - t0)
+
+
+register_engine("ortools", OrToolsEngine)

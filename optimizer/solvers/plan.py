@@ -1,0 +1,85 @@
+"""From an engine's job sequences to a checked, repaired plan with reasons for every left-out job.
+
+Steps: time every route with the scheduler (a route the scheduler cannot time loses the
+offending jobs, which then go back to the pool); insert every job still unserved wherever a
+feasible insertion exists, most important first; explain each job that remains unserved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from optimizer.solvers.compiled import CJob, CompiledProblem
+from optimizer.solvers.costs import CostModel
+from optimizer.solvers.insertion import InsertionIndex, RouteState
+from optimizer.solvers.precheck import Rejection
+from optimizer.solvers.schedule import Infeasible
+
+PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
+@dataclass
+class Plan:
+    routes: list[RouteState]
+    unassigned: list[Rejection]
+    repaired_jobs: int = 0
+    evicted_jobs: int = 0
+
+
+def _timed_route(cp: CompiledProblem, tech, jobs: list[CJob]) -> tuple[RouteState, list[CJob]]:
+    """Time the route; drop jobs (from the first one the scheduler blames) until it is feasible."""
+    evicted: list[CJob] = []
+    jobs = list(jobs)
+    while True:
+        state = RouteState.build(tech, jobs, cp.durations)
+        if not isinstance(state, Infeasible):
+            return state, evicted
+        victim = state.job if state.job is not None and state.job in jobs else jobs[-1]
+        jobs.remove(victim)
+        evicted.append(victim)
+
+
+def build_plan(cp: CompiledProblem, costs: CostModel, sequences: list[list[int]], rejections: list[Rejection]) -> Plan:
+    routes: list[RouteState] = []
+    pool: list[CJob] = []
+    routed: set[int] = set()
+    for tech, seq in zip(cp.techs, sequences):
+        jobs = [cp.jobs[i] for i in seq if tech.index in cp.jobs[i].allowed]
+        pool.extend(cp.jobs[i] for i in seq if tech.index not in cp.jobs[i].allowed)
+        state, evicted = _timed_route(cp, tech, jobs)
+        pool.extend(evicted)
+        routes.append(state)
+        routed.update(j.index for j in state.jobs)
+    evicted_count = len(pool)
+    rejected = {r.job_id for r in rejections}
+    pool.extend(j for j in cp.jobs if j.index not in routed and j.id not in rejected and j not in pool)
+    pool.sort(key=lambda j: (PRIORITY_ORDER[j.priority], j.index))
+
+    index = InsertionIndex(cp, costs, routes)
+    repaired = 0
+    unassigned = list(rejections)
+    for job in pool:
+        found = index.best(job, k=1)
+        if found:
+            ins = found[0]
+            r = index.routes.index(ins.route)
+            state = RouteState.build(ins.route.tech, ins.jobs, cp.durations)
+            assert not isinstance(state, Infeasible)
+            index.replace_route(r, state)
+            repaired += 1
+        else:
+            unassigned.append(explain_unserved(cp, index.routes, job))
+    return Plan(index.routes, unassigned, repaired, evicted_count)
+
+
+def explain_unserved(cp: CompiledProblem, routes: list[RouteState], job: CJob) -> Rejection:
+    """Why a job that some technician could serve alone did not fit into the final plan."""
+    states = [r for r in routes if r.tech.index in job.allowed]
+    names = ", ".join(r.tech.id for r in states[:5]) + (", ..." if len(states) > 5 else "")
+    if states and all(r.tech.max_jobs is not None and len(r.jobs) >= r.tech.max_jobs for r in states):
+        return Rejection(job.id, "capacity", f"capacity: every qualified technician ({names}) already has max_jobs jobs")
+    short = [p for p, u in job.parts.items() if all(r.parts_used.get(p, 0) + u > r.tech.parts.get(p, 0) for r in states)]
+    if states and short:
+        p = short[0]
+        return Rejection(job.id, "parts", f"parts {p}: {job.parts[p]} needed, but the van stock of every qualified technician ({names}) is already used by other jobs")
+    return Rejection(job.id, "capacity", f"capacity: not enough working time left; no qualified technician ({names}) can fit it into their day within its time window")

@@ -1,0 +1,114 @@
+"""Feasibility pre-check: which technicians could ever serve each job, and, for jobs nobody can
+serve, the precise reason in words a dispatcher understands.
+
+A technician is *eligible* for a job when it has every required skill at the required level, is
+not excluded, is the pinned technician (if any), carries enough of every required part and allows
+at least one job (``max_jobs``). It is *able* when, in addition, a route holding only this job is
+feasible (time windows, shift, breaks: checked with the scheduler). Jobs with no able technician
+are reported unassigned before the search; the others get ``CJob.allowed`` filled in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from optimizer.solvers.compiled import CJob, CompiledProblem, CTech
+from optimizer.solvers.schedule import Infeasible, schedule_route
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A job that no technician can serve: machine ``code`` and a human ``reason``."""
+
+    job_id: str
+    code: str
+    reason: str
+
+
+def _fmt_skill(name: str, level: int) -> str:
+    return f"skill {name} at level {level}" if level > 1 else f"skill {name}"
+
+
+def _lacks(tech: CTech, job: CJob) -> list[tuple[str, int]]:
+    return [(s, lvl) for s, lvl in job.skills.items() if tech.skills.get(s, 0) < lvl]
+
+
+def _short_parts(tech: CTech, job: CJob) -> list[str]:
+    return [p for p, units in job.parts.items() if units > tech.parts.get(p, 0)]
+
+
+def eligible(tech: CTech, job: CJob) -> bool:
+    """Static rules only (skills, pinned, excluded, parts, max_jobs); no timing."""
+    if job.pinned is not None and tech.id != job.pinned:
+        return False
+    if tech.id in job.excluded:
+        return False
+    if tech.max_jobs is not None and tech.max_jobs < 1:
+        return False
+    return not _lacks(tech, job) and not _short_parts(tech, job)
+
+
+def _static_reason(cp: CompiledProblem, job: CJob) -> tuple[str, str]:
+    techs = cp.techs
+    if job.pinned is not None:
+        pinned = next(t for t in techs if t.id == job.pinned)
+        missing = _lacks(pinned, job)
+        if missing:
+            return "pinned", f"pinned technician {pinned.id} lacks " + ", ".join(_fmt_skill(*m) for m in missing)
+        short = _short_parts(pinned, job)
+        if short:
+            p = short[0]
+            return "parts", f"parts {p}: {job.parts[p]} needed, pinned technician {pinned.id} carries {pinned.parts.get(p, 0)}"
+        if pinned.max_jobs is not None and pinned.max_jobs < 1:
+            return "capacity", f"pinned technician {pinned.id} takes no jobs (max_jobs 0)"
+        return "pinned", f"pinned technician {pinned.id} is excluded"
+    for name, level in sorted(job.skills.items()):
+        if not any(t.skills.get(name, 0) >= level for t in techs):
+            return "skill", f"no technician has {_fmt_skill(name, level)}"
+    qualified = [t for t in techs if not _lacks(t, job)]
+    if not qualified:
+        need = ", ".join(_fmt_skill(*kv) for kv in sorted(job.skills.items()))
+        return "skill", f"no single technician has all required skills ({need})"
+    allowed = [t for t in qualified if t.id not in job.excluded]
+    if not allowed:
+        return "excluded", "every technician with the required skills is excluded"
+    for part, units in sorted(job.parts.items()):
+        best = max(t.parts.get(part, 0) for t in allowed)
+        if best < units:
+            return "parts", f"parts {part}: {units} needed, at most {best} carried by any qualified technician"
+    return "capacity", "every qualified technician takes no jobs (max_jobs 0)"
+
+
+def _timing_reason(cp: CompiledProblem, job: CJob, results: list[tuple[CTech, Infeasible]]) -> tuple[str, str]:
+    windows_open = any(
+        lo <= t.shift_end_s and hi >= t.ready_s for t, _ in results for lo, hi in job.windows
+    )
+    if not windows_open:
+        return "time_window", "time windows fall outside every shift"
+    codes = {r.code for _, r in results}
+    if codes == {"break"}:
+        return "break", "no qualified technician can fit the job around their breaks"
+    names = ", ".join(t.id for t, _ in results[:5]) + (", ..." if len(results) > 5 else "")
+    if "time_window" in codes:
+        return "time_window", f"no qualified technician ({names}) can reach the job inside its time window and be back before the end of the shift"
+    return "shift", f"no qualified technician ({names}) can do the job and be back before the end of the shift"
+
+
+def precheck(cp: CompiledProblem) -> list[Rejection]:
+    """Fill ``allowed`` on every job; return the jobs that nobody can serve, with reasons."""
+    rejections: list[Rejection] = []
+    for job in cp.jobs:
+        job.allowed = set()
+        failures: list[tuple[CTech, Infeasible]] = []
+        candidates = [t for t in cp.techs if eligible(t, job)]
+        for tech in candidates:
+            result = schedule_route(tech, [job], cp.durations)
+            if isinstance(result, Infeasible):
+                failures.append((tech, result))
+            else:
+                job.allowed.add(tech.index)
+        if job.allowed:
+            continue
+        code, reason = _static_reason(cp, job) if not candidates else _timing_reason(cp, job, failures)
+        rejections.append(Rejection(job.id, code, reason))
+    return rejections
