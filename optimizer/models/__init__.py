@@ -16,10 +16,11 @@ from optimizer.models.solution import (
     Unassigned,
 )
 from optimizer.models.technician import Break, Technician
+from optimizer.models.recommendation import JobRecommendation, RecommendationOption, ShiftedStop
 from optimizer.models.timebase import Timebase
 
 __all__ = [
-    "Break", "BreakSlot", "ExplicitMatrix", "Job", "JobCandidates", "JobStatus", "Kpis",
+    "Break", "BreakSlot", "JobRecommendation", "RecommendationOption", "ShiftedStop", "ExplicitMatrix", "Job", "JobCandidates", "JobStatus", "Kpis",
     "Location", "Options", "PRIORITIES", "Priority", "Problem", "RankedTechnician", "Route",
     "Solution", "SolverInfo", "Stop", "Technician", "TimeWindow", "Timebase", "Unassigned", "Weights",
 ]

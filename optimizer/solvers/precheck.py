@@ -11,6 +11,7 @@ are reported unassigned before the search; the others get ``CJob.allowed`` fille
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable, Optional
 
 from optimizer.solvers.compiled import CJob, CompiledProblem, CTech
 from optimizer.solvers.schedule import Infeasible, schedule_route
@@ -94,10 +95,11 @@ def _timing_reason(cp: CompiledProblem, job: CJob, results: list[tuple[CTech, In
     return "shift", f"no qualified technician ({names}) can do the job and be back before the end of the shift"
 
 
-def precheck(cp: CompiledProblem) -> list[Rejection]:
-    """Fill ``allowed`` on every job; return the jobs that nobody can serve, with reasons."""
+def precheck(cp: CompiledProblem, jobs: Optional[Iterable[CJob]] = None) -> list[Rejection]:
+    """Fill ``allowed`` on every job (or only on ``jobs``); return the jobs that nobody can
+    serve, with reasons."""
     rejections: list[Rejection] = []
-    for job in cp.jobs:
+    for job in cp.jobs if jobs is None else jobs:
         job.allowed = set()
         failures: list[tuple[CTech, Infeasible]] = []
         candidates = [t for t in cp.techs if eligible(t, job)]

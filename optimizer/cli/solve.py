@@ -1,0 +1,198 @@
+"""``dispatch optimize``, ``dispatch validate`` and ``dispatch demo``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+from pydantic import ValidationError
+
+from optimizer.models import Problem, Solution
+from optimizer.paths import DATA_DIR
+
+DEMO_PROBLEM = DATA_DIR / "demo_problem.json"
+
+
+def format_validation_error(exc: ValidationError, source: str) -> str:
+    """One line per error: ``source: path.to.field: message``."""
+    lines = []
+    for err in exc.errors():
+        path = ".".join(str(p) for p in err["loc"]) or "(root)"
+        lines.append(f"{source}: {path}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def load_problem(path: str) -> Problem:
+    """Read a Problem from JSON; raises SystemExit(2) with field-level messages on bad input."""
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise SystemExit(f"error: cannot read {path}: {exc.strerror}")
+    try:
+        return Problem.model_validate_json(text)
+    except ValidationError as exc:
+        print(format_validation_error(exc, path), file=sys.stderr)
+        raise SystemExit(2)
+
+
+def load_solution(path: str) -> Solution:
+    try:
+        return Solution.model_validate_json(Path(path).read_text())
+    except OSError as exc:
+        raise SystemExit(f"error: cannot read {path}: {exc.strerror}")
+    except ValidationError as exc:
+        print(format_validation_error(exc, path), file=sys.stderr)
+        raise SystemExit(2)
+
+
+def summary_table(problem: Problem, solution: Solution) -> str:
+    """A readable plan summary: one line per technician, then unassigned jobs and KPIs."""
+    lines = []
+    shifts = {t.id: t for t in problem.technicians}
+    lines.append(f"{'technician':<12}{'jobs':>5}{'start':>7}{'end':>7}{'travel':>9}{'work':>8}{'breaks':>8}  first stops")
+    for route in solution.routes:
+        if not route.stops:
+            lines.append(f"{route.technician_id:<12}{0:>5}{'-':>7}{'-':>7}{'-':>9}{'-':>8}{'-':>8}  (idle, shift {shifts[route.technician_id].shift.start:%H:%M}-{shifts[route.technician_id].shift.end:%H:%M})")
+            continue
+        first = ", ".join(f"{s.job_id}@{s.start:%H:%M}" for s in route.stops[:4])
+        more = " ..." if len(route.stops) > 4 else ""
+        start, end = f"{route.start:%H:%M}", f"{route.end:%H:%M}"
+        lines.append(
+            f"{route.technician_id:<12}{len(route.stops):>5}{start:>7}{end:>7}"
+            f"{route.travel_time_s / 60:>8.1f}m{route.work_time_s / 3600:>7.1f}h{len(route.breaks):>8}  {first}{more}"
+        )
+    if solution.unassigned:
+        lines.append("")
+        lines.append(f"unassigned ({len(solution.unassigned)}):")
+        for u in solution.unassigned:
+            lines.append(f"  {u.job_id:<10} {u.reason}")
+    k = solution.kpis
+    if k is not None:
+        lines.append("")
+        sla = "n/a" if k.sla_met_pct is None else f"{k.sla_met_pct:.1f}%"
+        breaches = ", ".join(f"{p} {n}" for p, n in k.sla_breaches.items() if n) or "none"
+        lines.append(
+            f"jobs {k.jobs_assigned}/{k.jobs_total} assigned | SLA met {sla} (breaches: {breaches}) | "
+            f"travel {k.travel_time_s / 3600:.2f} h, {k.distance_m / 1000:.1f} km | utilisation {k.utilization_pct:.1f}% | "
+            f"workload sd {k.workload_stddev_min:.1f} min | technicians used {k.technicians_used}/{k.technicians_total}"
+        )
+    if solution.solver is not None:
+        s = solution.solver
+        lines.append(f"engine {s.engine} | status {s.status} | {s.wall_time_s:.2f} s | objective {s.objective} | matrix {s.matrix_source} ({s.matrix_time_s} s)")
+    return "\n".join(lines)
+
+
+def _write_solution(solution: Solution, output: Optional[str]) -> None:
+    text = solution.model_dump_json(indent=2)
+    if output:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(text + "\n")
+    else:
+        sys.stdout.write(text + "\n")
+
+
+def _apply_overrides(problem: Problem, args: argparse.Namespace) -> Problem:
+    updates = {}
+    if getattr(args, "time_limit", None) is not None:
+        updates["time_limit_s"] = args.time_limit
+    if getattr(args, "matrix", None) is not None:
+        updates["matrix"] = args.matrix
+    if getattr(args, "region", None) is not None:
+        updates["region"] = args.region
+    if updates:
+        data = problem.model_dump(mode="json", exclude_none=True)
+        data["options"].update(updates)
+        try:
+            problem = Problem.model_validate(data)
+        except ValidationError as exc:
+            print(format_validation_error(exc, "options"), file=sys.stderr)
+            raise SystemExit(2)
+    return problem
+
+
+def _solve_and_report(problem: Problem, output: Optional[str], summary: bool) -> int:
+    from optimizer.solve import solve
+
+    solution = solve(problem)
+    _write_solution(solution, output)
+    if summary or output:
+        print(summary_table(problem, solution), file=sys.stderr if not output else sys.stdout)
+    return 0
+
+
+def cmd_optimize(args: argparse.Namespace) -> int:
+    if args.problem is None and not (args.technicians and args.jobs):
+        raise SystemExit("error: give PROBLEM.json, or --technicians and --jobs spreadsheets")
+    if args.problem is not None:
+        problem = load_problem(args.problem)
+    else:
+        from optimizer.io import load_problem_from_spreadsheets
+
+        problem = load_problem_from_spreadsheets(args.technicians, args.jobs, None)
+    problem = _apply_overrides(problem, args)
+    return _solve_and_report(problem, args.output, args.summary)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from optimizer.validate import validate
+
+    problem = load_problem(args.problem)
+    solution = load_solution(args.solution)
+    violations = validate(problem, solution)
+    if not violations:
+        print(f"valid: {sum(len(r.stops) for r in solution.routes)} stops on {len(solution.routes)} routes, {len(solution.unassigned)} unassigned; no violations")
+        return 0
+    for v in violations:
+        who = v.job_id or v.technician_id or "-"
+        print(f"{v.rule:<16} {who:<10} {v.message}")
+    print(f"{len(violations)} violation(s)", file=sys.stderr)
+    return 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from optimizer.validate import validate
+
+    problem = _apply_overrides(load_problem(str(DEMO_PROBLEM)), args)
+    from optimizer.solve import solve
+
+    print(f"demo: {len(problem.technicians)} technicians, {len(problem.jobs)} jobs in central Helsinki "
+          f"(time limit {problem.options.time_limit_s:g} s)")
+    solution = solve(problem)
+    _write_solution(solution, args.output)
+    print(summary_table(problem, solution))
+    violations = validate(problem, solution)
+    print(f"\nwrote {args.output}; independent validator: "
+          + ("no violations" if not violations else f"{len(violations)} VIOLATIONS"))
+    for v in violations[:20]:
+        print(f"  {v.rule}: {v.message}")
+    return 0 if not violations else 1
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("optimize", help="solve a problem (JSON, or spreadsheets) and print/write the solution")
+    p.add_argument("problem", nargs="?", help="PROBLEM.json")
+    p.add_argument("-o", "--output", help="write the solution JSON here (default: stdout)")
+    p.add_argument("--summary", action="store_true", help="print a readable summary table to stderr")
+    p.add_argument("--technicians", help="technicians spreadsheet (.csv or .xlsx); see docs/spreadsheets.md")
+    p.add_argument("--jobs", help="jobs spreadsheet (.csv or .xlsx)")
+    _common(p)
+    p.set_defaults(func=cmd_optimize)
+
+    v = sub.add_parser("validate", help="check a solution against a problem; exit 1 on any violation")
+    v.add_argument("problem")
+    v.add_argument("solution")
+    v.set_defaults(func=cmd_validate)
+
+    d = sub.add_parser("demo", help="solve the bundled Helsinki demo problem and print the plan")
+    d.add_argument("-o", "--output", default="out/demo_solution.json")
+    _common(d)
+    d.set_defaults(func=cmd_demo)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--time-limit", type=float, help="override options.time_limit_s (seconds)")
+    p.add_argument("--matrix", choices=["road", "haversine", "explicit"], help="override options.matrix")
+    p.add_argument("--region", help="OSM extract for the road matrix (override options.region)")

@@ -1,0 +1,42 @@
+"""Recommendations: ranked feasible insertions of new jobs into a live plan."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from pydantic import Field
+
+from optimizer.models.common import AwareDatetime, StrictModel
+
+
+class ShiftedStop(StrictModel):
+    """A later stop of the same technician that moves because of the insertion."""
+
+    job_id: str
+    old_start: AwareDatetime
+    new_start: AwareDatetime
+    delay_s: int = Field(..., description="new_start - old_start, seconds (>= 0).")
+    sla_met: Optional[bool] = Field(None, description="Still ends by its sla_deadline (null: no deadline).")
+
+
+class RecommendationOption(StrictModel):
+    """Insert the job into ``technician_id``'s route before its stop number ``position``
+    (0 = first stop; equal to the route length = after the last stop)."""
+
+    technician_id: str
+    rank: int = Field(..., ge=1)
+    position: int = Field(..., ge=0)
+    arrival: AwareDatetime
+    start: AwareDatetime
+    end: AwareDatetime
+    extra_travel_time_s: int = Field(..., description="Added driving time of the route, seconds.")
+    sla_met: Optional[bool] = Field(None, description="The new job ends by its sla_deadline (null: no deadline).")
+    lateness_s: int = Field(0, ge=0, description="Seconds the new job ends after its sla_deadline.")
+    cost: float = Field(..., description="Objective increase, in seconds-of-driving units (see Weights).")
+    shifted_stops: list[ShiftedStop] = Field(default_factory=list)
+
+
+class JobRecommendation(StrictModel):
+    job_id: str
+    options: list[RecommendationOption] = Field(default_factory=list, description="Best first.")
+    reason: Optional[str] = Field(None, description="Why there is no option (when options is empty).")
