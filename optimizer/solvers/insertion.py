@@ -74,35 +74,64 @@ class Insertion:
 
 
 class InsertionIndex:
-    """Every (route, position) slot of a plan, as arrays for vectorised detour computation."""
+    """Every (route, position) slot of a plan, as arrays for vectorised screening.
+
+    Per slot: the route, the position, the points before and after, the arc cost between them,
+    ``ready`` (the earliest moment the technician can leave the previous point: the end of the
+    previous service, or the technician's ready time) and ``latest`` (the latest start of the next
+    stop that keeps the rest of the route feasible, ignoring breaks; for the end point the shift
+    end). Breaks only make things later, so ``arrival <= window close`` and ``start + service +
+    travel <= latest`` are necessary conditions: slots failing them are skipped without timing.
+    """
 
     def __init__(self, cp: CompiledProblem, costs: CostModel, routes: Sequence[RouteState], arc: Optional[np.ndarray] = None):
         self.cp = cp
         self.costs = costs
         self.routes = list(routes)
         self.arc = arc if arc is not None else costs.arc_costs(cp.durations, cp.distances)
-        self._rebuild()
+        self._slots = [self._route_slots(r, state) for r, state in enumerate(self.routes)]
+        self.lateness = [s.lateness_cost(costs) for s in self.routes]
+        self._concat()
 
-    def _rebuild(self) -> None:
-        route_idx, pos, prev, nxt = [], [], [], []
-        for r, state in enumerate(self.routes):
-            pts = [state.tech.start_point] + [j.point for j in state.jobs] + [state.tech.end_point]
-            for p in range(len(state.jobs) + 1):
-                route_idx.append(r)
-                pos.append(p)
-                prev.append(pts[p])
-                nxt.append(pts[p + 1])
-        self.slot_route = np.asarray(route_idx, dtype=np.int64)
-        self.slot_pos = np.asarray(pos, dtype=np.int64)
-        self.slot_prev = np.asarray(prev, dtype=np.int64)
-        self.slot_next = np.asarray(nxt, dtype=np.int64)
+    def _route_slots(self, r: int, state: RouteState) -> np.ndarray:
+        """Rows ``(route, position, prev, next, ready, latest)`` for one route."""
+        tech, jobs = state.tech, state.jobs
+        d = self.cp.durations
+        pts = [tech.start_point] + [j.point for j in jobs] + [tech.end_point]
+        latest = [0] * (len(jobs) + 1)
+        latest[len(jobs)] = tech.shift_end_s
+        for k in range(len(jobs) - 1, -1, -1):
+            job = jobs[k]
+            bound = latest[k + 1] - int(d[job.point, pts[k + 2]]) - job.duration_s
+            latest[k] = _latest_in_windows(job, bound)
+        ready = [tech.ready_s] + [s.end_s for s in state.schedule.stops]
+        rows = np.empty((len(jobs) + 1, 6), dtype=np.int64)
+        for p in range(len(jobs) + 1):
+            rows[p] = (r, p, pts[p], pts[p + 1], ready[p], latest[p])
+        return rows
+
+    def _concat(self) -> None:
+        table = np.concatenate(self._slots) if self._slots else np.empty((0, 6), dtype=np.int64)
+        self.slot_route, self.slot_pos, self.slot_prev, self.slot_next, self.slot_ready, self.slot_latest = table.T
         self.slot_base = self.arc[self.slot_prev, self.slot_next]
         self.tech_of_route = np.asarray([s.tech.index for s in self.routes], dtype=np.int64)
-        self.lateness = [s.lateness_cost(self.costs) for s in self.routes]
 
     def replace_route(self, r: int, state: RouteState) -> None:
         self.routes[r] = state
-        self._rebuild()
+        self._slots[r] = self._route_slots(r, state)
+        self.lateness[r] = state.lateness_cost(self.costs)
+        self._concat()
+
+    def _screen(self, job: CJob, slots: np.ndarray) -> np.ndarray:
+        """Slots that pass the necessary timing conditions."""
+        d = self.cp.durations
+        arrive = self.slot_ready[slots] + d[self.slot_prev[slots], job.point]
+        first_open = job.windows[0][0]
+        last_close = job.windows[-1][1]
+        start = np.maximum(arrive, first_open)
+        finish = start + job.duration_s + d[job.point, self.slot_next[slots]]
+        ok = (start <= last_close) & (finish <= self.slot_latest[slots])
+        return slots[ok]
 
     def best(self, job: CJob, k: int = 1, exclude_tech: Optional[int] = None) -> list[Insertion]:
         """Best feasible insertion per technician, for the ``k`` cheapest technicians."""
@@ -115,7 +144,9 @@ class InsertionIndex:
         mask = allowed[self.tech_of_route[self.slot_route]]
         if not mask.any():
             return []
-        slots = np.nonzero(mask)[0]
+        slots = self._screen(job, np.nonzero(mask)[0])
+        if len(slots) == 0:
+            return []
         detour = self.arc[self.slot_prev[slots], job.point] + self.arc[job.point, self.slot_next[slots]] - self.slot_base[slots]
         order = np.argsort(detour, kind="stable")
         best: dict[int, Insertion] = {}
@@ -163,3 +194,11 @@ def removal_detour_s(durations: np.ndarray, tech: CTech, jobs: Sequence[CJob], p
     pts = [tech.start_point] + [j.point for j in jobs] + [tech.end_point]
     a, b, c = pts[position], pts[position + 1], pts[position + 2]
     return int(durations[a, b] + durations[b, c] - durations[a, c])
+
+
+def _latest_in_windows(job: CJob, bound: int) -> int:
+    """The latest service start ``<= bound`` inside one of the job's windows (very negative if none)."""
+    for lo, hi in reversed(job.windows):
+        if lo <= bound:
+            return min(hi, bound)
+    return -(2**40)
