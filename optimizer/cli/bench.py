@@ -30,7 +30,8 @@ def register(subparsers) -> None:
                    help="instances folder (default: ../shared/instances, or $DISPATCH_SHARED_DIR/instances)")
     p.add_argument("--instances-filter", default=None,
                    help="keep instances whose name starts with this (e.g. R1) or is listed (C101,R201)")
-    p.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance per engine (default 10)")
+    p.add_argument("--time-limit", type=float, default=None,
+                   help="seconds per instance per engine (default 10; fieldservice: S 10, M 30, L 60)")
     p.add_argument("--engines", default=ALL_ENGINES, help=f"comma-separated (default {ALL_ENGINES})")
     p.add_argument("--jobs", type=int, default=1, help="instances solved in parallel processes (default 1)")
     p.add_argument("--seed", type=int, default=0)
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
 
     folder = args.instances or instances_dir()
     try:
-        run_vrptw_bench(args.suite, folder, engines, args.time_limit, out_dir, jobs=args.jobs,
+        run_vrptw_bench(args.suite, folder, engines, args.time_limit or 10.0, out_dir, jobs=args.jobs,
                         name_filter=args.instances_filter, seed=args.seed, progress=not args.no_progress)
     except FileNotFoundError as exc:
         print(str(exc), file=sys.stderr)
