@@ -1,0 +1,87 @@
+"""The FastAPI application: wires settings, the SQLite job store, the worker pool, error
+handlers and the routers. Handlers only translate between HTTP and the ``optimizer`` library.
+
+Run with ``dispatch serve`` or ``python -m uvicorn --factory api.app:create_app``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+from typing import Optional
+
+from fastapi import Depends, FastAPI
+
+from api.deps import require_api_key
+from api.errors import install_error_handlers
+from api.limits import BodySizeLimit
+from api.pool import WorkerPool
+from api.routers import matrix, optimize, recommend
+from api.routers.health import health_router, version_router
+from api.settings import Settings
+from api.store import JobStore
+
+log = logging.getLogger("api")
+
+DESCRIPTION = """Field-service dispatch optimization: who does which job, in what order, and when.
+
+Same JSON contract as the `dispatch` CLI and the `optimizer` library. Datetimes are ISO-8601 with a
+UTC offset; durations in seconds (`_s`) or minutes (`_min`); distances in metres (`_m`).
+Every error is `{"error": {status, code, message, details[{path, message, type}]}}`.
+See docs/api.md for examples.
+"""
+
+
+async def _recover_jobs(app: FastAPI) -> None:
+    """Restart safety: running jobs become failed (interrupted); queued jobs are queued again."""
+    store: JobStore = app.state.store
+    queued = await asyncio.to_thread(store.recover)
+    for job_id in queued:
+        record = await asyncio.to_thread(store.get, job_id)
+        app.state.pool.submit(optimize.job_task(store, job_id, record.time_limit_s), force=True)
+    if queued:
+        log.info("re-queued %d job(s) from %s", len(queued), store.path)
+
+
+def create_app(settings: Optional[Settings] = None) -> FastAPI:
+    """Build the app; ``settings`` default to the ``DISPATCH_*`` environment variables."""
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.store = JobStore(settings.db_path)
+        app.state.pool = WorkerPool(settings.workers, settings.max_queue)
+        await app.state.pool.start()
+        await asyncio.to_thread(__import__, "optimizer.recommend")  # warm import off the loop
+        await _recover_jobs(app)
+        try:
+            yield
+        finally:
+            await app.state.pool.stop()
+            app.state.store.close()
+
+    app = FastAPI(
+        title="Field-service dispatch API",
+        version="1",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.recommend_inflight = 0
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+
+    auth = [Depends(require_api_key)]
+    app.include_router(health_router)
+    app.include_router(version_router, prefix="/v1", dependencies=auth)
+    app.include_router(optimize.router, prefix="/v1", dependencies=auth)
+    app.include_router(recommend.router, prefix="/v1", dependencies=auth)
+    app.include_router(matrix.router, prefix="/v1", dependencies=auth)
+    # Scenarios and reports (the planning engineer's router). Include it once
+    # api/routers/planning.py exists (it defines `router = APIRouter()`):
+    # from api.routers import planning
+    # app.include_router(planning.router, prefix="/v1", dependencies=auth)
+    return app

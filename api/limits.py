@@ -1,0 +1,90 @@
+"""Request limits: body size (413, enforced by an ASGI middleware before parsing) and problem
+size / time limit (422 naming the limit and the field)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import ApiError, ErrorDetail, error_response, json_path
+from api.settings import Settings
+from optimizer.models import Problem
+
+
+def _limit(path: Sequence, message: str) -> ApiError:
+    p = json_path(("body", *path))
+    return ApiError(422, "limit_exceeded", f"{p}: {message}", [ErrorDetail(path=p, message=f"{p}: {message}", type="limit_exceeded")])
+
+
+def check_problem(problem: Problem, settings: Settings, prefix: Sequence = ()) -> None:
+    """Raise a 422 :class:`ApiError` when ``problem`` exceeds a server limit."""
+    if len(problem.jobs) > settings.max_jobs:
+        raise _limit((*prefix, "jobs"), f"at most {settings.max_jobs} jobs per request (server limit DISPATCH_MAX_JOBS), got {len(problem.jobs)}.")
+    if len(problem.technicians) > settings.max_technicians:
+        raise _limit((*prefix, "technicians"), f"at most {settings.max_technicians} technicians per request (server limit DISPATCH_MAX_TECHNICIANS), got {len(problem.technicians)}.")
+    if problem.options.time_limit_s > settings.max_time_limit_s:
+        raise _limit((*prefix, "options", "time_limit_s"), f"at most {settings.max_time_limit_s:g} s (server limit DISPATCH_MAX_TIME_LIMIT_S), got {problem.options.time_limit_s:g}.")
+
+
+def check_locations(n: int, settings: Settings) -> None:
+    if n > settings.max_locations:
+        raise _limit(("locations",), f"at most {settings.max_locations} locations per request (server limit DISPATCH_MAX_LOCATIONS), got {n}.")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    """Answer 413 when a request body exceeds ``max_bytes`` (by Content-Length, or while
+    streaming a chunked body), before anything parses it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _response(self):
+        return error_response(
+            413, "body_too_large",
+            f"request body exceeds {self.max_bytes} bytes (server limit DISPATCH_MAX_BODY_BYTES)",
+            [ErrorDetail(path="$", message=f"$: the body is larger than {self.max_bytes} bytes.", type="limit_exceeded")],
+            headers={"Connection": "close"},
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    too_large = int(value) > self.max_bytes
+                except ValueError:
+                    too_large = False
+                if too_large:
+                    await self._response()(scope, receive, send)
+                    return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _TooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._response()(scope, receive, send)

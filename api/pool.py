@@ -1,0 +1,272 @@
+"""Solver worker pool with a bounded queue, driven from the asyncio event loop.
+
+``size`` long-lived worker processes (see :mod:`api.worker`) each run one task at a time. Tasks
+wait in a FIFO of at most ``max_queue`` entries; :meth:`WorkerPool.submit` raises
+:class:`QueueFull` (with a ``Retry-After`` estimate in seconds) instead of growing without bound.
+Blocking pipe I/O runs on a small thread pool, so the event loop only schedules. A running task is
+cancelled by terminating its worker process, which is then replaced.
+
+Invariants: a task is in exactly one of ``pending`` or a slot's ``task``; every task's future
+gets exactly one outcome (``TaskOutcome``), also on shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import math
+import multiprocessing
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable, Optional
+
+from api import worker
+
+log = logging.getLogger("api.pool")
+
+
+class QueueFull(Exception):
+    """The queue is at capacity; retry after ``retry_after_s`` seconds (an estimate)."""
+
+    def __init__(self, retry_after_s: int, capacity: int):
+        super().__init__(f"the solve queue is full ({capacity} waiting)")
+        self.retry_after_s = retry_after_s
+        self.capacity = capacity
+
+
+@dataclass
+class TaskOutcome:
+    """``status`` is ``ok`` (``text`` = result JSON), ``invalid`` (input refused by the
+    library: ``text`` = reason), ``error`` (``text`` = reason) or ``cancelled``."""
+
+    status: str
+    text: Optional[str] = None
+
+
+@dataclass
+class Task:
+    """One unit of work. ``payload`` is the request JSON, or None when ``prepare`` loads it.
+
+    ``prepare`` runs just before the task starts and returns the payload, or None to skip the
+    task (e.g. an asynchronous job cancelled meanwhile). ``time_limit_s`` is the expected run
+    time, used for progress and for the Retry-After estimate.
+    """
+
+    kind: str
+    time_limit_s: float
+    payload: Optional[str] = None
+    key: Optional[str] = None
+    prepare: Optional[Callable[[], Awaitable[Optional[str]]]] = None
+    on_finish: Optional[Callable[[TaskOutcome], Awaitable[None]]] = None
+    future: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    started_at: Optional[float] = None
+    cancel_requested: bool = False
+
+    def progress(self) -> float:
+        """0 before start; elapsed share of ``time_limit_s`` while running (at most 0.99)."""
+        if self.started_at is None:
+            return 0.0
+        return min(0.99, (time.monotonic() - self.started_at) / max(self.time_limit_s, 1e-3))
+
+
+class _Slot:
+    """One worker process and the task it runs."""
+
+    def __init__(self, pool: "WorkerPool", number: int):
+        self.pool = pool
+        self.number = number
+        self.process: Optional[multiprocessing.process.BaseProcess] = None
+        self.conn = None
+        self.ready = False
+        self.task: Optional[Task] = None
+
+    async def start(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        parent, child = ctx.Pipe(duplex=True)
+        process = ctx.Process(target=worker.main, args=(child,), name=f"dispatch-worker-{self.number}", daemon=True)
+        process.start()
+        child.close()
+        self.process, self.conn, self.ready = process, parent, False
+        try:
+            message = await self.pool._io(parent.recv)
+        except (EOFError, OSError):
+            log.error("worker %d died during start-up (exit code %s)", self.number, process.exitcode)
+            await asyncio.sleep(1.0)
+            if not self.pool.closing:
+                asyncio.get_running_loop().create_task(self.start())
+            return
+        if message[0] == "ready" and self.process is process:
+            self.ready = True
+            self.pool._dispatch()
+
+    async def run(self, task: Task) -> None:
+        self.task = task
+        outcome: TaskOutcome
+        try:
+            payload = task.payload
+            if task.prepare is not None:
+                payload = await task.prepare()
+            if payload is None or task.cancel_requested:
+                outcome = TaskOutcome("cancelled")
+            else:
+                task.started_at = time.monotonic()
+                outcome = await self._call(task, payload)
+        except Exception as exc:  # noqa: BLE001 - the pool must keep running
+            log.exception("task %s failed in the pool", task.key)
+            outcome = TaskOutcome("error", f"{type(exc).__name__}: {exc}")
+        finally:
+            self.task = None
+        await self.pool._finish(task, outcome)
+        if self.ready:
+            self.pool._dispatch()
+
+    async def _call(self, task: Task, payload: str) -> TaskOutcome:
+        conn, process = self.conn, self.process
+        try:
+            await self.pool._io(conn.send, (task.kind, payload))
+            status, text = await self.pool._io(conn.recv)
+            return TaskOutcome(status, text)
+        except (EOFError, OSError, BrokenPipeError):
+            self.ready = False
+            await self.pool._io(process.join, 5)
+            if not self.pool.closing:
+                asyncio.get_running_loop().create_task(self.start())
+            if task.cancel_requested:
+                return TaskOutcome("cancelled")
+            return TaskOutcome("error", f"the solver worker process died (exit code {process.exitcode})")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.is_alive():
+            self.process.terminate()
+
+    async def stop(self) -> None:
+        process, conn = self.process, self.conn
+        if process is None:
+            return
+        self.ready = False
+        if self.task is None:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+        else:
+            process.terminate()
+        await self.pool._io(process.join, 3)
+        if process.is_alive():
+            process.kill()
+            await self.pool._io(process.join, 2)
+
+
+class WorkerPool:
+    """See module docstring."""
+
+    def __init__(self, size: int, max_queue: int):
+        self.size = size
+        self.max_queue = max_queue
+        self.pending: collections.deque[Task] = collections.deque()
+        self.slots = [_Slot(self, i) for i in range(size)]
+        self.closing = False
+        self._executor = ThreadPoolExecutor(max_workers=2 * size + 2, thread_name_prefix="pool-io")
+        self._tasks: set[asyncio.Task] = set()
+
+    async def _io(self, fn, *args):
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+
+    async def start(self) -> None:
+        """Start the worker processes in the background (tasks queue up until they are ready)."""
+        for slot in self.slots:
+            self._spawn(slot.start())
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def stop(self) -> None:
+        self.closing = True
+        while self.pending:
+            task = self.pending.popleft()
+            task.cancel_requested = True
+            await self._finish(task, TaskOutcome("cancelled"))
+        for slot in self.slots:
+            if slot.task is not None:
+                slot.task.cancel_requested = True
+        await asyncio.gather(*(slot.stop() for slot in self.slots), return_exceptions=True)
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # -- queue -----------------------------------------------------------------------------
+    def retry_after_s(self) -> int:
+        """Seconds until a queue place is likely free: the shortest remaining run time of the
+        running tasks (a place frees when one finishes and the next task starts), at least 1."""
+        remaining = [
+            max(0.0, s.task.time_limit_s * (1 - s.task.progress())) for s in self.slots if s.task is not None
+        ]
+        return max(1, math.ceil(min(remaining, default=1.0)))
+
+    def check_capacity(self) -> None:
+        if len(self.pending) >= self.max_queue:
+            raise QueueFull(self.retry_after_s(), self.max_queue)
+
+    def submit(self, task: Task, force: bool = False) -> asyncio.Future:
+        """Queue ``task``; raise :class:`QueueFull` when the queue is full (unless ``force``)."""
+        if self.closing:
+            raise QueueFull(5, self.max_queue)
+        if not force:
+            self.check_capacity()
+        self.pending.append(task)
+        self._dispatch()
+        return task.future
+
+    def _dispatch(self) -> None:
+        for slot in self.slots:
+            if not self.pending or self.closing:
+                return
+            if slot.ready and slot.task is None:
+                task = self.pending.popleft()
+                slot.task = task
+                self._spawn(slot.run(task))
+
+    def find(self, key: str) -> Optional[Task]:
+        for task in self.pending:
+            if task.key == key:
+                return task
+        for slot in self.slots:
+            if slot.task is not None and slot.task.key == key:
+                return slot.task
+        return None
+
+    async def cancel(self, key: str) -> Optional[str]:
+        """Cancel the task with ``key``: ``'queued'`` or ``'running'`` (what it was), or None."""
+        for task in list(self.pending):
+            if task.key == key:
+                self.pending.remove(task)
+                task.cancel_requested = True
+                await self._finish(task, TaskOutcome("cancelled"))
+                return "queued"
+        for slot in self.slots:
+            if slot.task is not None and slot.task.key == key:
+                slot.task.cancel_requested = True
+                if slot.task.started_at is not None:  # else run() skips it after prepare
+                    slot.kill()
+                return "running"
+        return None
+
+    async def _finish(self, task: Task, outcome: TaskOutcome) -> None:
+        if task.on_finish is not None:
+            try:
+                await task.on_finish(outcome)
+            except Exception:  # noqa: BLE001
+                log.exception("on_finish of task %s failed", task.key)
+        if not task.future.done():
+            task.future.set_result(outcome)
+
+    def stats(self) -> dict:
+        return {
+            "workers": self.size,
+            "workers_ready": sum(1 for s in self.slots if s.ready),
+            "workers_busy": sum(1 for s in self.slots if s.task is not None),
+            "queued": len(self.pending),
+            "queue_capacity": self.max_queue,
+        }

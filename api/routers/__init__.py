@@ -1,0 +1,1 @@
+"""HTTP routers; each translates between HTTP and one part of the optimizer library."""

@@ -1,0 +1,55 @@
+"""Shared pieces of the routers: documented error responses and outcome translation."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Optional
+
+from api.errors import ApiError, ErrorDetail, ErrorResponse
+from api.pool import QueueFull, TaskOutcome
+
+
+def _err(description: str, headers: Optional[dict] = None) -> dict:
+    out: dict = {"model": ErrorResponse, "description": description}
+    if headers:
+        out["headers"] = headers
+    return out
+
+
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying (an estimate).", "schema": {"type": "integer"}}}
+
+AUTH_ERRORS = {401: _err("Missing or invalid X-API-Key (only when the server sets DISPATCH_API_KEYS).")}
+BODY_ERRORS = {
+    413: _err("Request body larger than DISPATCH_MAX_BODY_BYTES."),
+    422: _err("Invalid request: each detail has the JSON path of the bad field and a sentence; also a server limit (jobs, technicians, time limit, locations) exceeded."),
+}
+QUEUE_ERRORS = {429: _err("The solve queue is full; retry after Retry-After seconds.", RETRY_AFTER)}
+SERVER_ERRORS = {500: _err("Unexpected server or solver error (JSON, never a traceback).")}
+
+
+def queue_full(exc: QueueFull) -> ApiError:
+    return ApiError(
+        429, "queue_full",
+        f"{exc}; retry after {exc.retry_after_s} s (server limit DISPATCH_MAX_QUEUE={exc.capacity})",
+        headers={"Retry-After": str(exc.retry_after_s)},
+    )
+
+
+def outcome_error(outcome: TaskOutcome) -> ApiError:
+    """A non-ok task outcome as an API error (422 for input refused by the library)."""
+    if outcome.status == "invalid":
+        return ApiError(422, "validation_error", f"the solver refused the input: {outcome.text}",
+                        [ErrorDetail(path="$", message=f"$: {outcome.text}", type="solver_refused")])
+    if outcome.status == "cancelled":
+        return ApiError(503, "cancelled", "the task was cancelled (server shutting down)")
+    return ApiError(500, "solver_error", f"the solver failed: {outcome.text}")
+
+
+def new_key(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex}"
+
+
+def with_warnings(problem_json: str, warnings: list[str]) -> str:
+    """Payload of a ``solve`` task: the problem plus warnings to add to the Solution."""
+    return '{"problem":' + problem_json + ',"warnings":' + json.dumps(warnings) + "}"

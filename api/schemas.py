@@ -1,0 +1,90 @@
+"""Request and response envelopes of the HTTP API that are not part of the library contract.
+
+The library models (``Problem``, ``Solution``, ``JobRecommendation``, ``Location``) are used as
+they are; these wrap them for HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from optimizer.models import JobRecommendation, Location, Problem, Solution
+
+JobStatusName = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OptimizationCreated(BaseModel):
+    """Answer to POST /v1/optimizations."""
+
+    id: str = Field(..., description="Job id (32 hex characters); poll GET /v1/optimizations/{id}.")
+    status: JobStatusName = Field(..., description="Always queued on creation.")
+
+
+class OptimizationJob(BaseModel):
+    """State of an asynchronous optimization job."""
+
+    id: str = Field(..., description="Job id.")
+    status: JobStatusName = Field(..., description="queued | running | succeeded | failed | cancelled.")
+    progress: float = Field(..., ge=0, le=1, description="0 while queued; elapsed share of the time limit while running (at most 0.99); 1 when finished (any terminal status).")
+    time_limit_s: float = Field(..., description="Effective solver time limit, seconds.")
+    created_at: str = Field(..., description="Submission instant, ISO-8601 UTC.")
+    started_at: Optional[str] = Field(None, description="When a worker started the solve, ISO-8601 UTC; null while queued. Default null.")
+    finished_at: Optional[str] = Field(None, description="When the job reached a terminal status, ISO-8601 UTC; null before. Default null.")
+    error: Optional[str] = Field(None, description="Why the job failed or was cancelled; null otherwise. Default null.")
+    solution: Optional[Solution] = Field(None, description="The Solution once status is succeeded; null otherwise. Default null.")
+
+
+class RecommendationRequest(_Strict):
+    """A live plan and the new jobs to place into it."""
+
+    problem: Problem = Field(..., description="The problem: technicians and all jobs, including the planned ones and the new ones named in job_ids.")
+    plan: Solution = Field(..., description="The current plan, as returned by optimize (only routes[].technician_id and routes[].stops[].job_id are read: stop order per technician).")
+    job_ids: list[str] = Field(..., min_length=1, max_length=100, description="Ids of the new jobs (in problem.jobs, not in the plan) to recommend technicians for. 1 to 100 ids.")
+    max_results: int = Field(5, ge=1, le=50, description="Ranked options per job, best first. Default 5, at most 50.")
+
+
+class RecommendationResponse(BaseModel):
+    """For each new job, its ranked feasible insertions (each evaluated on its own against the plan)."""
+
+    recommendations: list[JobRecommendation] = Field(..., description="One entry per requested job id, in request order.")
+    elapsed_ms: float = Field(..., description="Server compute time for the recommendations, milliseconds.")
+
+
+class MatrixRequest(_Strict):
+    """Locations in, travel matrices out."""
+
+    locations: list[Location] = Field(..., min_length=1, description="Points (lat/lon, WGS84). Row/column i of the answer is locations[i]. At least 1; at most the server's DISPATCH_MAX_LOCATIONS (default 2000).")
+    source: Optional[Literal["road", "haversine"]] = Field(None, description="Matrix source: road (OpenStreetMap region configured on the server) or haversine (great circle with a detour factor). Default: road when the server has a region, else haversine.")
+
+
+class MatrixResponse(BaseModel):
+    source: str = Field(..., description="The source that produced the matrices.")
+    durations_s: list[list[int]] = Field(..., description="durations_s[i][j]: driving time from location i to location j, whole seconds. Diagonal 0; may be asymmetric.")
+    distances_m: list[list[int]] = Field(..., description="distances_m[i][j]: driving distance along that route, whole metres.")
+    snap_distances_m: Optional[list[float]] = Field(None, description="Road source: distance from each location to the road network point it was snapped to, metres; null for haversine. Default null.")
+    warnings: list[str] = Field(default_factory=list, description="Snapping and source warnings (e.g. a point far from any road). Default [].")
+    build_time_s: float = Field(..., description="Time spent building the matrices, seconds.")
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = Field(..., description="Always ok when the server answers.")
+    workers: int = Field(..., description="Configured worker processes.")
+    workers_ready: int = Field(..., description="Worker processes started and idle or busy.")
+    workers_busy: int = Field(..., description="Worker processes running a task.")
+    queued: int = Field(..., description="Tasks waiting for a worker.")
+    queue_capacity: int = Field(..., description="Queue size above which requests get 429.")
+
+
+class Version(BaseModel):
+    name: str = Field(..., description="Distribution name.")
+    version: str = Field(..., description="Package version.")
+    api: str = Field(..., description="API version prefix (v1).")
+    engines: list[str] = Field(..., description="Solver engines available for options.engine.")
+    python: str = Field(..., description="Python version of the server.")
+    ortools: Optional[str] = Field(None, description="OR-Tools version, when installed. Default null.")

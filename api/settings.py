@@ -1,0 +1,77 @@
+"""Server settings, read once from environment variables (``DISPATCH_*``).
+
+Every setting has a default that suits a single machine; see docs/api.md for the table.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Mapping, Optional
+
+
+def _default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """HTTP server settings. Units are in the names (``_s`` seconds, ``_bytes`` bytes)."""
+
+    db_path: Path = field(default=Path("dispatch.db"), metadata={"env": "DISPATCH_DB"})
+    """SQLite file holding asynchronous optimization jobs and their results."""
+    workers: int = field(default_factory=_default_workers, metadata={"env": "DISPATCH_WORKERS"})
+    """Solver worker processes (default: CPU count)."""
+    max_queue: int = field(default=16, metadata={"env": "DISPATCH_MAX_QUEUE"})
+    """Tasks waiting for a worker (not yet running) before new ones get 429."""
+    sync_time_limit_s: float = field(default=30.0, metadata={"env": "DISPATCH_SYNC_TIME_LIMIT_S"})
+    """POST /v1/optimize caps options.time_limit_s at this (a warning says so)."""
+    max_time_limit_s: float = field(default=600.0, metadata={"env": "DISPATCH_MAX_TIME_LIMIT_S"})
+    """options.time_limit_s above this is refused with 422 (asynchronous jobs included)."""
+    max_body_bytes: int = field(default=10_000_000, metadata={"env": "DISPATCH_MAX_BODY_BYTES"})
+    """Request bodies larger than this get 413."""
+    max_jobs: int = field(default=5000, metadata={"env": "DISPATCH_MAX_JOBS"})
+    """Jobs per problem; more gets 422."""
+    max_technicians: int = field(default=500, metadata={"env": "DISPATCH_MAX_TECHNICIANS"})
+    """Technicians per problem; more gets 422."""
+    max_locations: int = field(default=2000, metadata={"env": "DISPATCH_MAX_LOCATIONS"})
+    """Locations per POST /v1/matrix request; more gets 422."""
+    api_keys: tuple[str, ...] = field(default=(), metadata={"env": "DISPATCH_API_KEYS"})
+    """Comma-separated API keys; when non-empty every /v1 route needs ``X-API-Key``."""
+
+    @classmethod
+    def from_env(cls, env: Optional[Mapping[str, str]] = None, **overrides) -> "Settings":
+        """Settings from ``env`` (default ``os.environ``); keyword ``overrides`` win."""
+        env = os.environ if env is None else env
+        values: dict = {}
+        for f in fields(cls):
+            raw = env.get(f.metadata["env"])
+            if raw is None or raw.strip() == "":
+                continue
+            values[f.name] = _parse(f.name, f.metadata["env"], raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        for name in ("workers", "max_queue", "max_body_bytes", "max_jobs", "max_technicians", "max_locations"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"setting {name} must be >= 1, got {getattr(self, name)}")
+        for name in ("sync_time_limit_s", "max_time_limit_s"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"setting {name} must be > 0, got {getattr(self, name)}")
+
+
+def _parse(name: str, env_name: str, raw: str):
+    try:
+        if name == "db_path":
+            return Path(raw)
+        if name == "api_keys":
+            return tuple(k.strip() for k in raw.split(",") if k.strip())
+        if name.endswith("_s"):
+            return float(raw)
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"environment variable {env_name}={raw!r} is not a valid {name}") from None

@@ -1,0 +1,88 @@
+"""Code that runs inside a solver worker process (never in the server's event loop).
+
+A worker is a long-lived process started with the ``spawn`` method. It imports the optimizer
+once, says ``("ready", pid)``, then answers one request at a time on its pipe:
+``(kind, payload_json) -> (outcome, text)`` where ``outcome`` is ``ok`` (``text`` = result JSON),
+``invalid`` (the library refused the input: ``text`` is the reason, the API answers 422) or
+``error`` (anything else: ``text`` is ``ExceptionType: message``; the API answers 500 without a
+traceback and the traceback goes to the server log on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import traceback
+from multiprocessing.connection import Connection
+
+
+def run_solve(payload: str) -> str:
+    """``{"problem": Problem, "warnings": [str]}`` -> Solution JSON (the full pipeline of
+    :func:`optimizer.solve.solve`; ``warnings`` from the server are appended to the Solution's)."""
+    from optimizer.models import Problem
+    from optimizer.solve import solve
+
+    request = json.loads(payload)
+    problem = Problem.model_validate(request["problem"])
+    solution = solve(problem)
+    solution.warnings.extend(request.get("warnings", []))
+    return solution.model_dump_json()
+
+
+def run_matrix(payload: str) -> str:
+    """``{"locations": [...], "source": str, "region": str|null}`` -> matrix JSON."""
+    from optimizer.geo.matrix import build_matrix
+    from optimizer.models import Location
+
+    request = json.loads(payload)
+    points = [Location.model_validate(p) for p in request["locations"]]
+    if request["source"] == "road":
+        try:
+            import optimizer.geo.road  # noqa: F401
+        except ImportError as exc:
+            raise ValueError(f"matrix source 'road' is not available on this server ({exc})") from None
+    matrix = build_matrix(points, request["source"], region=request.get("region"))
+    snap = None if matrix.snap_distances_m is None else [round(float(v), 1) for v in matrix.snap_distances_m]
+    return json.dumps(
+        {
+            "source": matrix.source,
+            "durations_s": matrix.durations_s.tolist(),
+            "distances_m": matrix.distances_m.tolist(),
+            "snap_distances_m": snap,
+            "warnings": list(matrix.warnings),
+            "build_time_s": round(matrix.build_time_s, 4),
+        }
+    )
+
+
+TASKS = {"solve": run_solve, "matrix": run_matrix}
+
+
+def handle(kind: str, payload: str) -> tuple[str, str]:
+    try:
+        return "ok", TASKS[kind](payload)
+    except (ValueError, LookupError) as exc:
+        # The library refuses this input (unknown engine, unavailable matrix source, ...).
+        return "invalid", f"{exc}" if str(exc) else type(exc).__name__
+    except Exception as exc:  # noqa: BLE001 - report, never crash the worker
+        traceback.print_exc(file=sys.stderr)
+        return "error", f"{type(exc).__name__}: {exc}"
+
+
+def main(conn: Connection) -> None:
+    """Worker loop: serve requests until ``None`` or the pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the server, which stops us.
+    import optimizer.solve  # noqa: F401  (warm import: ortools, numpy)
+
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        kind, payload = message
+        conn.send(handle(kind, payload))

@@ -1,0 +1,30 @@
+"""``dispatch serve``: run the HTTP API (FastAPI on uvicorn)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+    from api.settings import Settings
+
+    settings = Settings.from_env(db_path=args.db, workers=args.workers)
+    if args.db:
+        os.environ["DISPATCH_DB"] = str(args.db)
+    print(f"dispatch serve: http://{args.host}:{args.port}  (docs at /docs; {settings.workers} worker(s); db {settings.db_path})", flush=True)
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="run the HTTP API (OpenAPI docs at /docs)")
+    p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    p.add_argument("--workers", type=int, help="solver worker processes (default: DISPATCH_WORKERS or CPU count)")
+    p.add_argument("--db", help="SQLite file for asynchronous jobs (default: DISPATCH_DB or ./dispatch.db)")
+    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    p.set_defaults(func=cmd_serve)
