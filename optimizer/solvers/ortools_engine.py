@@ -48,9 +48,14 @@ _STATUS = {  # RoutingModel.status() codes
 class OrToolsEngine:
     name = "ortools"
 
-    def __init__(self, first_solution: str | None = None, metaheuristic: str = "GUIDED_LOCAL_SEARCH"):
+    WARM_START_MIN_JOBS = 800
+    """From this many jobs on, the search starts from our greedy insertion plan (OR-Tools'
+    own construction heuristics take a large share of the time limit on big instances)."""
+
+    def __init__(self, first_solution: str | None = None, metaheuristic: str = "GUIDED_LOCAL_SEARCH", warm_start: bool | None = None):
         self.first_solution = first_solution
         self.metaheuristic = metaheuristic
+        self.warm_start = warm_start
 
     def solve(self, cp: CompiledProblem, time_limit_s: float, seed: int = 0) -> EngineResult:
         t0 = time.perf_counter()
@@ -149,7 +154,26 @@ class OrToolsEngine:
         remaining = max(0.1, time_limit_s - (time.perf_counter() - t0))
         params.time_limit.FromMilliseconds(int(remaining * 1000))
 
-        assignment = routing.SolveWithParameters(params)
+        assignment = None
+        warm = self.warm_start if self.warm_start is not None else n_jobs >= self.WARM_START_MIN_JOBS
+        if warm:
+            greedy = _greedy_plan(cp, costs)
+            node_of_job = {job.index: k for k, job in enumerate(jobs)}
+            initial_routes = [[node_of_job[j.index] for j in state.jobs] for state in greedy.routes]
+            routing.CloseModelWithParameters(params)
+            initial = routing.ReadAssignmentFromRoutes(initial_routes, True)
+            if initial is not None:
+                remaining = max(0.1, time_limit_s - (time.perf_counter() - t0))
+                params.time_limit.FromMilliseconds(int(remaining * 1000))
+                assignment = routing.SolveFromAssignmentWithParameters(initial, params)
+            if assignment is None:
+                # OR-Tools could not complete the greedy routes (seen on large instances with
+                # breaks: it fails to place the breaks), and its own construction heuristics do
+                # not finish at this size: return the greedy plan rather than nothing.
+                routes = [[j.index for j in state.jobs] for state in greedy.routes]
+                return EngineResult(routes, "greedy", None, time.perf_counter() - t0, ["OR-Tools rejected the warm start; greedy insertion plan returned"])
+        else:
+            assignment = routing.SolveWithParameters(params)
         status = _STATUS.get(routing.status(), str(routing.status()))
         routes: list[list[int]] = [[] for _ in cp.techs]
         objective = None
@@ -162,6 +186,13 @@ class OrToolsEngine:
                     routes[v].append(jobs[manager.IndexToNode(index)].index)
                     index = assignment.Value(routing.NextVar(index))
         return EngineResult(routes, status, objective, time.perf_counter() - t0)
+
+
+def _greedy_plan(cp: CompiledProblem, costs):
+    """Cheapest feasible insertion, most important and least flexible jobs first."""
+    from optimizer.solvers.plan import build_plan
+
+    return build_plan(cp, costs, [[] for _ in cp.techs], [])
 
 
 register_engine("ortools", OrToolsEngine)

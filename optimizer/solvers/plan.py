@@ -53,7 +53,9 @@ def build_plan(cp: CompiledProblem, costs: CostModel, sequences: list[list[int]]
     evicted_count = len(pool)
     rejected = {r.job_id for r in rejections}
     pool.extend(j for j in cp.jobs if j.index not in routed and j.id not in rejected and j not in pool)
-    pool.sort(key=lambda j: (PRIORITY_ORDER[j.priority], j.index))
+    # Most important first; among equals the least flexible (earliest window close, fewest
+    # qualified technicians) first, so that easy jobs fill the gaps that remain.
+    pool.sort(key=lambda j: (PRIORITY_ORDER[j.priority], j.windows[-1][1], len(j.allowed), j.index))
 
     index = InsertionIndex(cp, costs, routes)
     repaired = 0
