@@ -74,7 +74,7 @@ def _sentence(path: str, msg: str) -> str:
     msg = msg.strip()
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
-    msg = msg[:1].upper() + msg[1:] if msg else "Invalid value"
+    msg = msg or "invalid value"
     return f"{path}: {msg}{'' if msg.endswith('.') else '.'}"
 
 

@@ -32,10 +32,6 @@ def check_locations(n: int, settings: Settings) -> None:
         raise _limit(("locations",), f"at most {settings.max_locations} locations per request (server limit DISPATCH_MAX_LOCATIONS), got {n}.")
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodySizeLimit:
     """Answer 413 when a request body exceeds ``max_bytes`` (by Content-Length, or while
     streaming a chunked body), before anything parses it."""
@@ -66,25 +62,30 @@ class BodySizeLimit:
                     await self._response()(scope, receive, send)
                     return
         received = 0
-        started = False
+        started = rejected = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, started, rejected
+            if rejected:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge()
+                    # Answer now and make the app see a disconnect; whatever it sends is dropped.
+                    if not started:
+                        started = True
+                        await self._response()(scope, receive, send)
+                    rejected = True
+                    return {"type": "http.disconnect"}
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if rejected:
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._response()(scope, receive, send)
+        await self.app(scope, limited_receive, tracking_send)

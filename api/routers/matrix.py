@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from api.deps import get_pool, get_settings
+from api.errors import ApiError, ErrorDetail
 from api.limits import check_locations
 from api.pool import QueueFull, Task, WorkerPool
 from api.routers.common import AUTH_ERRORS, BODY_ERRORS, QUEUE_ERRORS, SERVER_ERRORS, new_key, outcome_error, queue_full
@@ -42,6 +43,10 @@ async def matrix(body: MatrixRequest, settings: Settings = Depends(get_settings)
     """Runs in the solver worker pool (road matrices are CPU-bound), so it shares the queue
     and its 429 with solves."""
     check_locations(len(body.locations), settings)
+    missing = [i for i, loc in enumerate(body.locations) if loc.lat is None]
+    if missing:
+        details = [ErrorDetail(path=f"$.locations[{i}]", message=f"$.locations[{i}]: lat and lon are required (index is for explicit matrices in problems only).", type="missing") for i in missing]
+        raise ApiError(422, "validation_error", details[0].message + (f" (and {len(details) - 1} more)" if len(details) > 1 else ""), details)
     payload = json.dumps({
         "locations": [loc.model_dump(exclude_none=True) for loc in body.locations],
         "source": body.source or default_source(),
