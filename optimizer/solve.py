@@ -35,8 +35,17 @@ def prepare(problem: Problem, matrix: Optional[TravelMatrix] = None, points: Opt
     return compile_problem(problem, matrix, points)
 
 
-def solve(problem: Problem, matrix: Optional[TravelMatrix] = None, points: Optional[PointIndex] = None) -> Solution:
-    """Solve ``problem`` within ``options.time_limit_s`` and return the full Solution."""
+def solve(
+    problem: Problem,
+    matrix: Optional[TravelMatrix] = None,
+    points: Optional[PointIndex] = None,
+    initial_routes: Optional[dict[str, list[str]]] = None,
+) -> Solution:
+    """Solve ``problem`` within ``options.time_limit_s`` and return the full Solution.
+
+    ``initial_routes`` (technician id -> ordered job ids) seeds the search; the answer is never
+    worse, under the problem's objective, than that plan after repair (re-planning relies on it).
+    """
     t0 = time.perf_counter()
     options = problem.options
     cp = prepare(problem, matrix, points)
@@ -48,12 +57,15 @@ def solve(problem: Problem, matrix: Optional[TravelMatrix] = None, points: Optio
     if options.candidates_per_job > 1:
         reserve += CANDIDATE_S_PER_JOB * len(cp.jobs)
     budget = options.time_limit_s - reserve - (time.perf_counter() - t0)
-    result = engine.solve(cp, max(0.1, budget), options.seed)
+    initial = _initial_sequences(cp, initial_routes) if initial_routes is not None else None
+    result = engine.solve(cp, max(0.1, budget), options.seed, initial)
     plan = build_plan(cp, costs, result.routes, rejections)
+    if initial is not None:
+        seeded = build_plan(cp, costs, initial, rejections)
+        if _cost(cp, costs, seeded, rejections) < _cost(cp, costs, plan, rejections):
+            plan = seeded
     solution = assemble(cp, plan, options.candidates_per_job)
-    # Jobs rejected by the pre-check are a constant of the problem: not part of the objective.
-    dropped_ids = {r.job_id for r in plan.unassigned} - {r.job_id for r in rejections}
-    objective = plan_cost(cp, costs, [r.schedule for r in plan.routes], [j for j in cp.jobs if j.id in dropped_ids])
+    objective = _cost(cp, costs, plan, rejections)
     from optimizer.kpis import compute_kpis
 
     solution.kpis = compute_kpis(problem, solution)
@@ -69,6 +81,17 @@ def solve(problem: Problem, matrix: Optional[TravelMatrix] = None, points: Optio
     if plan.evicted_jobs:
         solution.warnings.append(f"{plan.evicted_jobs} job(s) re-inserted after the engine's routes were re-timed")
     return solution
+
+
+def _initial_sequences(cp: CompiledProblem, routes: dict[str, list[str]]) -> list[list[int]]:
+    jobs = {j.id: j.index for j in cp.jobs}
+    return [[jobs[jid] for jid in routes.get(t.id, []) if jid in jobs] for t in cp.techs]
+
+
+def _cost(cp: CompiledProblem, costs, plan: Plan, rejections) -> int:
+    """Objective of a plan; jobs rejected by the pre-check are a constant, not counted."""
+    dropped_ids = {r.job_id for r in plan.unassigned} - {r.job_id for r in rejections}
+    return plan_cost(cp, costs, [r.schedule for r in plan.routes], [j for j in cp.jobs if j.id in dropped_ids])
 
 
 def assemble(cp: CompiledProblem, plan: Plan, candidates_per_job: int) -> Solution:

@@ -28,7 +28,9 @@ class EngineResult:
 class Engine(Protocol):
     name: str
 
-    def solve(self, cp: CompiledProblem, time_limit_s: float, seed: int) -> EngineResult:
+    def solve(self, cp: CompiledProblem, time_limit_s: float, seed: int, initial: Optional[list[list[int]]] = None) -> EngineResult:
+        """Sequences of job indices per technician. ``initial`` (same shape), when given, is a
+        feasible starting plan to improve on (re-planning seeds the search with the old plan)."""
         ...
 
 

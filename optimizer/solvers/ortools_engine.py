@@ -25,6 +25,7 @@ Formulation (all integers; see :mod:`optimizer.solvers.costs` for coefficients):
 from __future__ import annotations
 
 import time
+from typing import Optional
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -57,7 +58,7 @@ class OrToolsEngine:
         self.metaheuristic = metaheuristic
         self.warm_start = warm_start
 
-    def solve(self, cp: CompiledProblem, time_limit_s: float, seed: int = 0) -> EngineResult:
+    def solve(self, cp: CompiledProblem, time_limit_s: float, seed: int = 0, initial: Optional[list[list[int]]] = None) -> EngineResult:
         t0 = time.perf_counter()
         jobs = [j for j in cp.jobs if j.allowed]
         if not jobs:
@@ -155,23 +156,28 @@ class OrToolsEngine:
         params.time_limit.FromMilliseconds(int(remaining * 1000))
 
         assignment = None
-        warm = self.warm_start if self.warm_start is not None else n_jobs >= self.WARM_START_MIN_JOBS
+        large = n_jobs >= self.WARM_START_MIN_JOBS
+        warm = initial is not None or (self.warm_start if self.warm_start is not None else large)
         if warm:
-            greedy = _greedy_plan(cp, costs)
             node_of_job = {job.index: k for k, job in enumerate(jobs)}
-            initial_routes = [[node_of_job[j.index] for j in state.jobs] for state in greedy.routes]
+            if initial is not None:
+                start_routes = [[i for i in seq if i in node_of_job] for seq in initial]
+            else:
+                start_routes = [[j.index for j in state.jobs] for state in _greedy_plan(cp, costs).routes]
+            initial_routes = [[node_of_job[i] for i in seq] for seq in start_routes]
             routing.CloseModelWithParameters(params)
             initial = routing.ReadAssignmentFromRoutes(initial_routes, True)
             if initial is not None:
                 remaining = max(0.1, time_limit_s - (time.perf_counter() - t0))
                 params.time_limit.FromMilliseconds(int(remaining * 1000))
                 assignment = routing.SolveFromAssignmentWithParameters(initial, params)
-            if assignment is None:
-                # OR-Tools could not complete the greedy routes (seen on large instances with
+            if assignment is None and (large or initial is not None):
+                # OR-Tools could not complete the warm start (seen on large instances with
                 # breaks: it fails to place the breaks), and its own construction heuristics do
-                # not finish at this size: return the greedy plan rather than nothing.
-                routes = [[j.index for j in state.jobs] for state in greedy.routes]
-                return EngineResult(routes, "greedy", None, time.perf_counter() - t0, ["OR-Tools rejected the warm start; greedy insertion plan returned"])
+                # not finish at this size: return the starting routes rather than nothing.
+                return EngineResult(start_routes, "warm_start_only", None, time.perf_counter() - t0, ["OR-Tools rejected the warm start; starting routes returned"])
+            if assignment is None:
+                assignment = routing.SolveWithParameters(params)
         else:
             assignment = routing.SolveWithParameters(params)
         status = _STATUS.get(routing.status(), str(routing.status()))
