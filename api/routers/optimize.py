@@ -123,7 +123,7 @@ async def _load(store: JobStore, job_id: str) -> JobRecord:
     "/optimizations/{job_id}",
     response_model=OptimizationJob,
     summary="Status, progress and (when done) the Solution of a job",
-    responses={**AUTH_ERRORS, 404: BODY_ERRORS[422] | {"description": "No job with this id."}},
+    responses={**AUTH_ERRORS, 404: BODY_ERRORS[422] | {"description": "No job with this id."}, 422: BODY_ERRORS[422] | {"description": "Malformed job id."}},
 )
 async def get_job(job_id: str = JOB_ID, store: JobStore = Depends(get_store), pool: WorkerPool = Depends(get_pool)) -> Response:
     return render_job(await _load(store, job_id), pool)
@@ -133,7 +133,7 @@ async def get_job(job_id: str = JOB_ID, store: JobStore = Depends(get_store), po
     "/optimizations/{job_id}",
     response_model=OptimizationJob,
     summary="Cancel a queued or running job",
-    responses={**AUTH_ERRORS, 404: BODY_ERRORS[422] | {"description": "No job with this id."}, 409: BODY_ERRORS[422] | {"description": "The job already succeeded or failed."}},
+    responses={**AUTH_ERRORS, 404: BODY_ERRORS[422] | {"description": "No job with this id."}, 409: BODY_ERRORS[422] | {"description": "The job already succeeded or failed."}, 422: BODY_ERRORS[422] | {"description": "Malformed job id."}},
 )
 async def cancel_job(job_id: str = JOB_ID, store: JobStore = Depends(get_store), pool: WorkerPool = Depends(get_pool)) -> Response:
     """A queued job is removed from the queue; a running job's worker process is stopped (and

@@ -1,0 +1,396 @@
+"""Generate docs/api.md: field reference from the OpenAPI schema, examples from a REAL server.
+
+``python -m api.docgen [-o docs/api.md]`` starts ``dispatch serve`` on a free loopback port with a
+temporary database, sends one request per endpoint (a small Helsinki problem), and writes the
+page with those exact requests and responses. Nothing in the examples is written by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from api.app import create_app
+from api.settings import Settings
+from optimizer.paths import REPO_ROOT
+
+UNITS = {"_s": "s", "_m": "m", "_min": "min", "_ms": "ms", "_pct": "%", "_km": "km", "_bytes": "bytes"}
+
+SETTINGS_DOC = [
+    ("DISPATCH_DB", "dispatch.db", "SQLite file holding asynchronous jobs and results (created when missing)."),
+    ("DISPATCH_WORKERS", "CPU count", "Solver worker processes."),
+    ("DISPATCH_MAX_QUEUE", "16", "Tasks waiting for a worker before new solve/matrix requests get 429 (also the cap on concurrent recommendation requests)."),
+    ("DISPATCH_SYNC_TIME_LIMIT_S", "30", "POST /v1/optimize caps options.time_limit_s at this many seconds (the Solution's warnings say so)."),
+    ("DISPATCH_MAX_TIME_LIMIT_S", "600", "options.time_limit_s above this is refused with 422 (both optimize endpoints)."),
+    ("DISPATCH_MAX_BODY_BYTES", "10000000", "Request bodies larger than this get 413."),
+    ("DISPATCH_MAX_JOBS", "5000", "Jobs per problem; more gets 422."),
+    ("DISPATCH_MAX_TECHNICIANS", "500", "Technicians per problem; more gets 422."),
+    ("DISPATCH_MAX_LOCATIONS", "2000", "Locations per POST /v1/matrix; more gets 422."),
+    ("DISPATCH_API_KEYS", "(none)", "Comma-separated API keys. When set, every /v1 route needs a matching X-API-Key header (else 401); /healthz and /docs stay open."),
+]
+
+MODELS = [
+    "Problem", "Technician", "Job", "Location", "TimeWindow", "Break", "Options", "Weights", "ExplicitMatrix",
+    "Solution", "Route", "Stop", "BreakSlot", "Unassigned", "JobCandidates", "RankedTechnician", "Kpis", "SolverInfo",
+    "OptimizationCreated", "OptimizationJob",
+    "RecommendationRequest", "RecommendationResponse", "JobRecommendation", "RecommendationOption", "ShiftedStop",
+    "MatrixRequest", "MatrixResponse", "Health", "Version", "ErrorResponse", "ErrorBody", "ErrorDetail",
+]
+
+
+# -- field reference ---------------------------------------------------------------------------
+def _type(prop: dict) -> str:
+    if "$ref" in prop:
+        name = prop["$ref"].rsplit("/", 1)[-1]
+        return f"[{name}](#{name.lower()})"
+    if "anyOf" in prop:
+        kinds = [_type(p) for p in prop["anyOf"] if p.get("type") != "null"]
+        nullable = any(p.get("type") == "null" for p in prop["anyOf"])
+        return " \\| ".join(kinds) + (" \\| null" if nullable else "")
+    if "enum" in prop:
+        return " \\| ".join(f"`{v}`" for v in prop["enum"])
+    if "const" in prop:
+        return f"`{prop['const']}`"
+    t = prop.get("type", "any")
+    if t == "array":
+        return f"array of {_type(prop.get('items', {}))}"
+    if t == "object" and "additionalProperties" in prop:
+        return f"object of {_type(prop['additionalProperties'])}"
+    if t == "string" and prop.get("format") == "date-time":
+        return "datetime"
+    return t
+
+
+def _unit(name: str, prop: dict) -> str:
+    for suffix, unit in UNITS.items():
+        if name.endswith(suffix):
+            return unit
+    if "date-time" in json.dumps(prop):
+        return "ISO-8601 + offset"
+    return ""
+
+
+def _default(name: str, prop: dict, required: set[str], model) -> str:
+    if name in required:
+        return "required"
+    field = getattr(model, "model_fields", {}).get(name) if model is not None else None
+    if field is not None and field.default_factory is not None:
+        value = field.default_factory()
+        if hasattr(value, "model_dump"):
+            return "(object defaults)"
+        return f"`{json.dumps(value)}`"
+    if "default" in prop:
+        return f"`{json.dumps(prop['default'])}`"
+    return "optional"
+
+
+def _model_classes() -> dict[str, Any]:
+    import api.errors as errors
+    import api.schemas as schemas
+    import optimizer.models as models
+
+    out = {}
+    for module in (models, schemas, errors):
+        for name in dir(module):
+            obj = getattr(module, name)
+            if isinstance(obj, type) and hasattr(obj, "model_fields"):
+                out[name] = obj
+    return out
+
+
+def field_reference(openapi: dict) -> str:
+    schemas = openapi["components"]["schemas"]
+    classes = _model_classes()
+    lines = []
+    for name in MODELS:
+        comp = schemas.get(name)
+        if comp is None:
+            continue
+        lines.append(f"### {name}\n")
+        if comp.get("description"):
+            lines.append(" ".join(comp["description"].split()) + "\n")
+        lines.append("| field | type | unit | default | description |")
+        lines.append("|---|---|---|---|---|")
+        required = set(comp.get("required", []))
+        for field, prop in comp.get("properties", {}).items():
+            desc = " ".join(prop.get("description", "").split()).replace("|", "\\|")
+            lines.append(f"| `{field}` | {_type(prop)} | {_unit(field, prop)} | {_default(field, prop, required, classes.get(name))} | {desc} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+# -- examples from a real server ---------------------------------------------------------------
+def example_problem() -> dict:
+    """Two technicians and five jobs in central Helsinki; job j5 needs a skill nobody has."""
+    day = "2026-11-24"
+
+    def at(hhmm: str) -> str:
+        return f"{day}T{hhmm}:00+02:00"
+
+    return {
+        "technicians": [
+            {"id": "anna", "skills": {"hvac": 2, "electrical": 1}, "shift": {"start": at("08:00"), "end": at("16:00")},
+             "start_location": {"lat": 60.1699, "lon": 24.9384},
+             "breaks": [{"earliest_start": at("11:30"), "latest_start": at("12:30"), "duration_min": 30}]},
+            {"id": "ben", "skills": ["electrical"], "shift": {"start": at("09:00"), "end": at("17:00")},
+             "start_location": {"lat": 60.1641, "lon": 24.9402}, "parts": {"fuse": 4}},
+        ],
+        "jobs": [
+            {"id": "j1", "location": {"lat": 60.1718, "lon": 24.9414}, "duration_min": 45, "skills": {"hvac": 2},
+             "time_windows": [{"start": at("09:00"), "end": at("11:00")}], "priority": "high", "sla_deadline": at("12:00")},
+            {"id": "j2", "location": {"lat": 60.1675, "lon": 24.9510}, "duration_min": 30, "skills": ["electrical"], "parts": {"fuse": 1}},
+            {"id": "j3", "location": {"lat": 60.1630, "lon": 24.9470}, "duration_min": 60, "priority": "urgent", "sla_deadline": at("11:00")},
+            {"id": "j4", "location": {"lat": 60.1750, "lon": 24.9300}, "duration_min": 20, "priority": "low",
+             "time_windows": [{"start": at("13:00"), "end": at("15:00")}]},
+            {"id": "j5", "location": {"lat": 60.1690, "lon": 24.9450}, "duration_min": 30, "skills": {"gas": 3}},
+        ],
+        "options": {"time_limit_s": 2, "matrix": "haversine", "candidates_per_job": 2, "seed": 0},
+    }
+
+
+class _Server:
+    def __init__(self, db: Path):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        env = {**os.environ, "DISPATCH_DB": str(db), "DISPATCH_WORKERS": "1"}
+        env.pop("DISPATCH_API_KEYS", None)
+        self.proc = subprocess.Popen([sys.executable, "-m", "optimizer.cli", "serve", "--port", str(self.port), "--log-level", "warning"],
+                                     cwd=REPO_ROOT, env=env, start_new_session=True)
+        self.url = f"http://127.0.0.1:{self.port}"
+        for _ in range(600):
+            try:
+                if httpx.get(self.url + "/healthz", timeout=1).json()["workers_ready"] == 1:
+                    return
+            except (httpx.HTTPError, ValueError, KeyError):
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        self.proc.wait(15)
+
+
+def _json(obj: Any) -> str:
+    return "```json\n" + json.dumps(obj, indent=2) + "\n```"
+
+
+def _exchange(method: str, path: str, response: httpx.Response, body: Any = None, note: str = "", shown: Any = None) -> str:
+    """One request/response pair as markdown; ``shown`` replaces the response body (abridged)."""
+    parts = [f"`{method} {path}`" + (f" ({note})" if note else "") + "\n"]
+    if body is not None:
+        parts.append("Request body:\n\n" + _json(body) + "\n")
+    extra = "".join(f"; `{h}: {response.headers[h]}`" for h in ("Retry-After",) if h in response.headers)
+    parts.append(f"Response `{response.status_code}`{extra}:\n\n" + _json(response.json() if shown is None else shown) + "\n")
+    return "\n".join(parts)
+
+
+def collect_examples() -> dict[str, str]:
+    problem = example_problem()
+    out: dict[str, str] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        server = _Server(Path(tmp) / "docs.db")
+        try:
+            with httpx.Client(base_url=server.url, timeout=120) as c:
+                r = c.get("/healthz")
+                out["health"] = _exchange("GET", "/healthz", r)
+                out["version"] = _exchange("GET", "/v1/version", c.get("/v1/version"))
+                r = c.post("/v1/optimize", json=problem)
+                r.raise_for_status()
+                out["optimize"] = _exchange("POST", "/v1/optimize", r, problem)
+                plan = r.json()
+
+                created = c.post("/v1/optimizations", json=problem)
+                out["submit"] = _exchange("POST", "/v1/optimizations", created, note="same body as /v1/optimize")
+                job_id = created.json()["id"]
+                while True:
+                    r = c.get(f"/v1/optimizations/{job_id}")
+                    if r.json()["status"] == "running":
+                        out["poll_running"] = _exchange("GET", f"/v1/optimizations/{job_id}", r, note="while running")
+                    if r.json()["status"] in ("succeeded", "failed", "cancelled"):
+                        break
+                    time.sleep(0.5)
+                solution = r.json()["solution"]
+                shown = dict(r.json(), solution={"routes": ["..."], "unassigned": solution["unassigned"], "kpis": "...", "solver": solution["solver"]})
+                out["poll_done"] = _exchange("GET", f"/v1/optimizations/{job_id}", r, note="when done; `solution` abridged here: it is the full Solution, as from /v1/optimize", shown=shown)
+                long = dict(problem, options=dict(problem["options"], time_limit_s=60))
+                long_id = c.post("/v1/optimizations", json=long).json()["id"]
+                while c.get(f"/v1/optimizations/{long_id}").json()["status"] == "queued":
+                    time.sleep(0.1)
+                out["cancel"] = _exchange("DELETE", f"/v1/optimizations/{long_id}", c.delete(f"/v1/optimizations/{long_id}"))
+
+                # Recommendations: plan without j4, then ask where j4 fits.
+                planned = dict(problem, jobs=[j for j in problem["jobs"] if j["id"] != "j4"])
+                base = c.post("/v1/optimize", json=planned).json()
+                base_min = {"routes": [{"technician_id": r["technician_id"], "stops": r["stops"]} for r in base["routes"]]}
+                rec_body = {"problem": problem, "plan": base_min, "job_ids": ["j4"], "max_results": 2}
+                r = c.post("/v1/recommendations", json=rec_body)
+                r.raise_for_status()
+                out["recommend"] = _exchange("POST", "/v1/recommendations", r, rec_body)
+
+                m_body = {"locations": [{"lat": 60.1699, "lon": 24.9384}, {"lat": 60.1718, "lon": 24.9414}, {"lat": 60.1630, "lon": 24.9470}], "source": "haversine"}
+                out["matrix"] = _exchange("POST", "/v1/matrix", c.post("/v1/matrix", json=m_body), m_body)
+
+                bad = json.loads(json.dumps(problem))
+                bad["jobs"][1]["duration_min"] = -10
+                bad["jobs"][2]["pinned_technician"] = "carl"
+                out["error"] = _exchange("POST", "/v1/optimize", c.post("/v1/optimize", json=bad), note="jobs[1].duration_min = -10 and jobs[2].pinned_technician = \"carl\"")
+                out["plan"] = plan
+        finally:
+            server.stop()
+    return out
+
+
+CURL_EXAMPLE = """```bash
+dispatch serve --port 8000 &          # from the repository root, with .venv/bin on PATH
+sleep 3                               # let the workers start
+# solve the bundled demo problem (data/demo_problem.json) and print the KPIs
+curl -s -X POST http://127.0.0.1:8000/v1/optimize \\
+     -H 'Content-Type: application/json' --data @data/demo_problem.json \\
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["kpis"])'
+# the same in the background: submit, poll until done, print the status and the KPIs
+ID=$(curl -s -X POST http://127.0.0.1:8000/v1/optimizations \\
+     -H 'Content-Type: application/json' --data @data/demo_problem.json \\
+  | python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+until curl -s http://127.0.0.1:8000/v1/optimizations/$ID | grep -qE '"status":"(succeeded|failed|cancelled)"'; do sleep 1; done
+curl -s http://127.0.0.1:8000/v1/optimizations/$ID \\
+  | python3 -c 'import json, sys; job = json.load(sys.stdin); print(job["status"], job["solution"]["kpis"])'
+```"""
+
+
+def render(ex: dict[str, str], openapi: dict) -> str:
+    settings_rows = "\n".join(f"| `{name}` | {default} | {text} |" for name, default, text in SETTINGS_DOC)
+    return f"""# HTTP API
+
+<!-- Generated by `python -m api.docgen` from a real server run: do not edit by hand. -->
+
+The HTTP layer over the `optimizer` library: same JSON contract as the `dispatch` CLI. Start it
+with `dispatch serve [--host 127.0.0.1] [--port 8000] [--workers N] [--db dispatch.db]`; the
+interactive OpenAPI page is at `/docs`, the schema at `/openapi.json`.
+
+## Quick start
+
+<!-- curl-example -->
+{CURL_EXAMPLE}
+
+## Conventions
+
+- Datetimes are ISO-8601 **with** a UTC offset (`2026-11-24T09:00:00+02:00`); answers use the
+  offset of the problem's earliest shift start. Coordinates are WGS84 `{{"lat", "lon"}}`.
+- Units are in the names: `_s` seconds, `_min` minutes, `_m` metres, `_ms` milliseconds, `_pct` %.
+- Unknown fields are errors (422), not silently dropped.
+- Infeasible input is not an error: jobs nobody can do come back in `unassigned` with a reason.
+- Every error has one shape, with the JSON path of each bad field and a sentence:
+  `{{"error": {{"status", "code", "message", "details": [{{"path", "message", "type"}}]}}}}`.
+  Codes: `validation_error` (422), `limit_exceeded` (422, names the server limit),
+  `body_too_large` (413), `unauthorized` (401), `not_found` (404), `method_not_allowed` (405),
+  `conflict` (409), `queue_full` (429, with a `Retry-After` header in seconds), `solver_error` and
+  `internal_error` (500, JSON, never a traceback).
+- Solves and matrices run in a pool of worker processes (`DISPATCH_WORKERS`); requests wait in a
+  bounded queue (`DISPATCH_MAX_QUEUE`) and get 429 when it is full, so `/healthz` keeps answering
+  while solves run. Recommendations run on a thread of the server and never wait behind solves.
+
+## Settings (environment variables)
+
+| variable | default | meaning |
+|---|---|---|
+{settings_rows}
+
+## Endpoints
+
+| method and path | what |
+|---|---|
+| `POST /v1/optimize` | solve and wait; body [Problem](#problem), answer [Solution](#solution) |
+| `POST /v1/optimizations` | queue a solve; `202` [OptimizationCreated](#optimizationcreated) |
+| `GET /v1/optimizations/{{id}}` | [OptimizationJob](#optimizationjob): status `queued\\|running\\|succeeded\\|failed\\|cancelled`, progress, Solution when done |
+| `DELETE /v1/optimizations/{{id}}` | cancel a queued or running job (`409` when it already finished) |
+| `POST /v1/recommendations` | ranked insertions of new jobs into a live plan: [RecommendationRequest](#recommendationrequest) -> [RecommendationResponse](#recommendationresponse) |
+| `POST /v1/matrix` | travel matrices: [MatrixRequest](#matrixrequest) -> [MatrixResponse](#matrixresponse) |
+| `GET /healthz` | liveness and queue state ([Health](#health)); never needs a key |
+| `GET /v1/version` | [Version](#version) |
+
+With `DISPATCH_API_KEYS` set, every `/v1` route needs `X-API-Key: <one of the keys>`; otherwise
+`401`.
+
+Asynchronous jobs are stored in SQLite (`DISPATCH_DB`) and survive a restart: a finished result is
+read back as it was; a job that was running when the server stopped is reported `failed` with
+the reason "interrupted: the server stopped while this job was running; submit it again"; queued
+jobs are queued again. `progress` is the elapsed share of the time limit while running (the
+solver stops at its time limit), 1 when finished.
+
+The examples below come from one run of the real server (`python -m api.docgen`) on a small
+problem: two technicians and five jobs in central Helsinki, where `j5` needs a gas skill nobody
+has.
+
+### POST /v1/optimize
+
+Solves within `options.time_limit_s`, capped at `DISPATCH_SYNC_TIME_LIMIT_S` (a warning in
+`warnings` says when the cap applied; use `/v1/optimizations` for longer solves).
+
+{ex["optimize"]}
+### POST /v1/optimizations
+
+{ex["submit"]}
+### GET /v1/optimizations/{{id}}
+
+{ex.get("poll_running", "")}
+{ex["poll_done"]}
+### DELETE /v1/optimizations/{{id}}
+
+{ex["cancel"]}
+### POST /v1/recommendations
+
+The urgent-job path of a live dispatch desk: for each job in `job_ids` (in `problem.jobs` but not
+in the plan), the feasible insertions into the current plan, best first (lowest objective increase),
+without re-solving: technician, `position` in the route (0 = before the first stop), `arrival`,
+`start`, `end`, `extra_travel_time_s`, `sla_met`, and `shifted_stops` (later stops of that
+technician that move, with their delay). Each job is evaluated on its own against the plan. Only
+the routes' `technician_id` and stop order are read from `plan`. Here: the plan without `j4`, then
+where `j4` fits.
+
+{ex["recommend"]}
+### POST /v1/matrix
+
+{ex["matrix"]}
+### GET /healthz
+
+{ex["health"]}
+### GET /v1/version
+
+{ex["version"]}
+### Errors
+
+{ex["error"]}
+## Field reference
+
+Generated from the OpenAPI schema. "required" = must be given; "optional" = may be omitted (null).
+
+{field_reference(openapi)}"""
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="generate docs/api.md from a real server run")
+    parser.add_argument("-o", "--output", default=str(REPO_ROOT / "docs" / "api.md"))
+    args = parser.parse_args(argv)
+    openapi = create_app(Settings()).openapi()
+    page = render(collect_examples(), openapi)
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(page)
+    print(f"wrote {args.output} ({len(page.splitlines())} lines)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
