@@ -103,3 +103,46 @@ def _option(cp, ins: Insertion, rank: int) -> RecommendationOption:
         cost=ins.cost / COST_SCALE,
         shifted_stops=shifted,
     )
+
+
+def accept_recommendation(
+    problem: Problem,
+    plan: Solution,
+    job_id: str,
+    technician_id: str,
+    position: int,
+    matrix: Optional[TravelMatrix] = None,
+    points: Optional[PointIndex] = None,
+) -> Solution:
+    """The plan with ``job_id`` inserted into ``technician_id``'s route before stop ``position``,
+    re-timed; other routes unchanged. Raises :class:`RecommendationError` if that is infeasible."""
+    from optimizer.kpis import compute_kpis
+    from optimizer.models import Unassigned
+    from optimizer.solvers.render import render_route
+
+    cp = prepare(problem, matrix, points)
+    jobs = cp.job_by_id()
+    if job_id not in jobs:
+        raise RecommendationError(f"job_id: unknown job {job_id!r}")
+    if job_id in plan.assignment():
+        raise RecommendationError(f"job_id: job {job_id!r} is already in the plan")
+    if technician_id not in cp.tech_by_id():
+        raise RecommendationError(f"technician_id: unknown technician {technician_id!r}")
+    routes = []
+    for tech in cp.techs:
+        route = plan.route_of(tech.id)
+        seq = [jobs[s.job_id] for s in route.stops] if route is not None else []
+        if tech.id == technician_id:
+            if not 0 <= position <= len(seq):
+                raise RecommendationError(f"position: must be between 0 and {len(seq)}")
+            seq.insert(position, jobs[job_id])
+        state = RouteState.build(tech, seq, cp.durations)
+        if isinstance(state, Infeasible):
+            raise RecommendationError(f"technician {tech.id}: {state.message}")
+        routes.append(render_route(cp, state))
+    unassigned = [u for u in plan.unassigned if u.job_id != job_id]
+    known = plan.assignment().keys() | {u.job_id for u in unassigned} | {job_id}
+    unassigned += [Unassigned(job_id=j.id, reason="not planned yet", code="new") for j in problem.jobs if j.id not in known]
+    solution = Solution(routes=routes, unassigned=unassigned, solver=plan.solver, warnings=list(plan.warnings))
+    solution.kpis = compute_kpis(problem, solution)
+    return solution
