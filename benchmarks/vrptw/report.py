@@ -128,6 +128,7 @@ def write_plot(records: list[Record], engines: list[str], path: Path, title: str
     ax.set_xticks(range(len(fams)), fams)
     ax.set_ylabel("gap to best-known distance, %")
     ax.set_title(title)
+    fig.text(0.01, 0.01, "x = no answer serving every customer", fontsize=7)
     ax.axhline(0, color="black", linewidth=0.5)
     ax.legend()
     fig.tight_layout()

@@ -30,3 +30,22 @@ def test_two_solomon_instances_all_engines_validate(shared_dir, tmp_path):
     assert len(rows) == len(out.records)
     assert out.png_path.stat().st_size > 0
     assert "Class averages" in out.md_path.read_text()
+
+
+def test_cli_bench_writes_results(shared_dir, tmp_path, capsys):
+    from optimizer.cli import main
+
+    code = main(["bench", "--suite", "solomon", "--instances", str(shared_dir / "instances"),
+                 "--instances-filter", "C101", "--time-limit", "1", "--engines", "vroom",
+                 "-o", str(tmp_path), "--no-progress"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "C101" in printed and "Class averages" in printed
+    rows = list(csv.DictReader((tmp_path / "solomon-C101.csv").open()))
+    assert [(r["instance"], r["engine"], r["valid"]) for r in rows] == [("C101", "vroom", "True")]
+
+
+def test_unknown_engine_is_rejected(tmp_path):
+    from optimizer.cli import main
+
+    assert main(["bench", "--suite", "solomon", "--engines", "gurobi", "-o", str(tmp_path)]) == 2
