@@ -8,9 +8,11 @@ feasible insertion exists, most important first; explain each job that remains u
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 from optimizer.solvers.compiled import CJob, CompiledProblem
 from optimizer.solvers.costs import CostModel
+from optimizer.solvers.ejection import serve_by_ejection
 from optimizer.solvers.insertion import InsertionIndex, RouteState
 from optimizer.solvers.precheck import Rejection
 from optimizer.solvers.schedule import Infeasible
@@ -39,7 +41,15 @@ def _timed_route(cp: CompiledProblem, tech, jobs: list[CJob]) -> tuple[RouteStat
         evicted.append(victim)
 
 
-def build_plan(cp: CompiledProblem, costs: CostModel, sequences: list[list[int]], rejections: list[Rejection]) -> Plan:
+def build_plan(
+    cp: CompiledProblem,
+    costs: CostModel,
+    sequences: list[list[int]],
+    rejections: list[Rejection],
+    deadline: Optional[float] = None,
+) -> Plan:
+    """Time, repair and explain. Until ``deadline`` (a ``time.perf_counter()`` value; None = no
+    ejection step) jobs still unserved may displace less important ones (see ejection.py)."""
     routes: list[RouteState] = []
     pool: list[CJob] = []
     routed: set[int] = set()
@@ -59,7 +69,7 @@ def build_plan(cp: CompiledProblem, costs: CostModel, sequences: list[list[int]]
 
     index = InsertionIndex(cp, costs, routes)
     repaired = 0
-    unassigned = list(rejections)
+    left: list[CJob] = []
     for job in pool:
         found = index.best(job, k=1)
         if found:
@@ -70,7 +80,10 @@ def build_plan(cp: CompiledProblem, costs: CostModel, sequences: list[list[int]]
             index.replace_route(r, state)
             repaired += 1
         else:
-            unassigned.append(explain_unserved(cp, index.routes, job))
+            left.append(job)
+    if left and deadline is not None:
+        left = serve_by_ejection(cp, costs, index, left, deadline)
+    unassigned = list(rejections) + [explain_unserved(cp, index.routes, job) for job in left]
     return Plan(index.routes, unassigned, repaired, evicted_count)
 
 

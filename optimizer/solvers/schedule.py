@@ -157,6 +157,7 @@ def _finish(tech: CTech, jobs: Sequence[CJob], states: dict[int, _State], prev: 
     n_breaks = len(tech.breaks) if jobs else 0
     best: Optional[Schedule] = None
     best_key = None
+    late_home = False
     for taken, state in states.items():
         rest = tech.breaks[taken:n_breaks]
         # Breaks during the drive home (first k of the rest), the others after arriving.
@@ -175,6 +176,8 @@ def _finish(tech: CTech, jobs: Sequence[CJob], states: dict[int, _State], prev: 
                     break
                 after.append((start, start + b.duration_s))
                 clock = start + b.duration_s
+            if arrive > tech.shift_end_s:
+                late_home = True
             if not ok or arrive > tech.shift_end_s:
                 continue
             key = (state.lateness_s, arrive)
@@ -184,7 +187,9 @@ def _finish(tech: CTech, jobs: Sequence[CJob], states: dict[int, _State], prev: 
                 best_key = key
     if best is None:
         last = jobs[-1] if jobs else None
-        return Infeasible("shift", f"technician {tech.id} cannot be back at the end location by shift end", last)
+        if late_home:
+            return Infeasible("shift", f"technician {tech.id} cannot be back at the end location by shift end", last)
+        return Infeasible("break", f"technician {tech.id} cannot take its breaks in time around its jobs", last)
     return best
 
 

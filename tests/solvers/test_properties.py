@@ -19,9 +19,10 @@ def random_problems(draw):
     techs = []
     for t in range(n_techs):
         start = draw(st.sampled_from([7, 8, 9, 12]))
+        length = draw(st.sampled_from([2, 4, 8]))
         extra = {}
         if draw(st.booleans()):
-            e = draw(st.sampled_from([11, 11.5, 12, 13]))
+            e = start + draw(st.sampled_from([0.5, 1, 1.5])) * length / 2
             extra["breaks"] = [{
                 "earliest_start": f"2026-11-24T{int(e):02d}:{int(e % 1 * 60):02d}:00+02:00",
                 "latest_start": f"2026-11-24T{int(e) + 1:02d}:{int(e % 1 * 60):02d}:00+02:00",
@@ -35,7 +36,7 @@ def random_problems(draw):
             f"t{t}",
             skills={s: draw(st.integers(1, 3)) for s in draw(st.lists(st.sampled_from(SKILLS), max_size=3, unique=True))},
             start=start,
-            end=start + draw(st.sampled_from([2, 4, 8])),
+            end=start + length,
             loc=point(draw(st.integers(-5, 5)), draw(st.integers(-5, 5))),
             parts={"filter": draw(st.integers(0, 3))},
             **extra,

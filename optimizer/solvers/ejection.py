@@ -1,0 +1,117 @@
+"""Serve a left-out job by moving or dropping a less important one (ejection chains, depth 2).
+
+Local search keeps a plan where, say, an urgent job occupies the only technician who could do a
+high-priority job, while another technician could take the urgent job if it dropped a low one.
+That takes two simultaneous moves, which OR-Tools' operators did not find on tiny instances
+(see tests/solvers/test_bruteforce.py). For each unserved job ``u``, most important first:
+
+1. eject a job ``e`` from a route of a qualified technician so that ``u`` fits there, and
+   re-insert ``e`` elsewhere as is (gain: ``u`` served, nobody dropped); else
+2. re-insert ``e`` elsewhere by ejecting a less important job ``f`` (gain: drop(u) - drop(f)); or
+3. drop ``e`` if it is less important than ``u`` (gain: drop(u) - drop(e)).
+
+The move with the largest gain is applied. Every applied move strictly lowers the total drop
+penalty, so the procedure terminates; it also stops at ``deadline`` (a ``time.perf_counter()``
+value).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+from optimizer.solvers.compiled import CJob, CompiledProblem, CTech
+from optimizer.solvers.costs import CostModel
+from optimizer.solvers.insertion import InsertionIndex, RouteState
+from optimizer.solvers.schedule import Infeasible, schedule_route
+
+
+@dataclass
+class _Move:
+    gain: int
+    routes: dict[int, list[CJob]]
+    dropped: Optional[CJob]
+
+
+def _static_ok(tech: CTech, jobs: list[CJob]) -> bool:
+    if tech.max_jobs is not None and len(jobs) > tech.max_jobs:
+        return False
+    used: dict[str, int] = {}
+    for job in jobs:
+        for part, units in job.parts.items():
+            used[part] = used.get(part, 0) + units
+    return all(units <= tech.parts.get(part, 0) for part, units in used.items())
+
+
+def insert_anywhere(cp: CompiledProblem, tech: CTech, jobs: list[CJob], job: CJob) -> Optional[list[CJob]]:
+    """``jobs`` with ``job`` at the feasible position of least detour, or None."""
+    if tech.index not in job.allowed or not _static_ok(tech, jobs + [job]):
+        return None
+    d = cp.durations
+    pts = [tech.start_point] + [j.point for j in jobs] + [tech.end_point]
+    order = sorted(range(len(jobs) + 1), key=lambda p: int(d[pts[p], job.point] + d[job.point, pts[p + 1]] - d[pts[p], pts[p + 1]]))
+    for p in order:
+        candidate = jobs[:p] + [job] + jobs[p:]
+        if not isinstance(schedule_route(tech, candidate, d), Infeasible):
+            return candidate
+    return None
+
+
+def _find_move(cp: CompiledProblem, costs: CostModel, routes: list[RouteState], u: CJob, deadline: float) -> Optional[_Move]:
+    drop = costs.drop_penalty
+    best: Optional[_Move] = None
+    for r, state in enumerate(routes):
+        if state.tech.index not in u.allowed:
+            continue
+        for e in state.jobs:
+            if time.perf_counter() > deadline:
+                return best
+            rest = [j for j in state.jobs if j is not e]
+            new_r = insert_anywhere(cp, state.tech, rest, u)
+            if new_r is None:
+                continue
+            for s, other in enumerate(routes):
+                if s == r:
+                    continue
+                new_s = insert_anywhere(cp, other.tech, other.jobs, e)
+                if new_s is not None:
+                    return _Move(drop[u.priority], {r: new_r, s: new_s}, None)
+            if drop[e.priority] < drop[u.priority]:
+                gain = drop[u.priority] - drop[e.priority]
+                if best is None or gain > best.gain:
+                    best = _Move(gain, {r: new_r}, e)
+            for s, other in enumerate(routes):
+                if s == r or other.tech.index not in e.allowed:
+                    continue
+                for f in other.jobs:
+                    gain = drop[u.priority] - drop[f.priority]
+                    if gain <= 0 or (best is not None and gain <= best.gain):
+                        continue
+                    new_s = insert_anywhere(cp, other.tech, [j for j in other.jobs if j is not f], e)
+                    if new_s is not None:
+                        best = _Move(gain, {r: new_r, s: new_s}, f)
+    return best
+
+
+def serve_by_ejection(cp: CompiledProblem, costs: CostModel, index: InsertionIndex, pool: list[CJob], deadline: float) -> list[CJob]:
+    """Try to serve each job of ``pool`` (most important first); returns the jobs still unserved."""
+    pending = list(pool)
+    unserved: list[CJob] = []
+    while pending:
+        u = pending.pop(0)
+        if time.perf_counter() > deadline:
+            unserved.append(u)
+            continue
+        move = _find_move(cp, costs, index.routes, u, deadline)
+        if move is None:
+            unserved.append(u)
+            continue
+        for r, jobs in move.routes.items():
+            state = RouteState.build(index.routes[r].tech, jobs, cp.durations)
+            assert not isinstance(state, Infeasible)
+            index.replace_route(r, state)
+        if move.dropped is not None:
+            pending.append(move.dropped)
+            pending.sort(key=lambda j: -costs.drop_penalty[j.priority])
+    return unserved
