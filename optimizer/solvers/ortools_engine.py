@@ -24,13 +24,11 @@ Formulation (all integers; see :mod:`optimizer.solvers.costs` for coefficients):
 
 from __future__ import annotations
 
-import os
 import time
 from typing import Optional
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
-from ortools.util import optional_boolean_pb2
 
 from optimizer.solvers.base import EngineResult, register_engine
 from optimizer.solvers.compiled import CompiledProblem
@@ -160,14 +158,6 @@ class OrToolsEngine:
         strategy = self.first_solution or ("PARALLEL_CHEAPEST_INSERTION" if n_jobs <= 300 else "LOCAL_CHEAPEST_INSERTION")
         params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
         params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, self.metaheuristic)
-        # Compound moves that trade an unperformed job for a performed one: without them the
-        # search keeps a less important job and drops a more important one when the swap needs
-        # two steps (found by the exhaustive tiny-problem test).
-        ops = params.local_search_operators
-        true = optional_boolean_pb2.BOOL_TRUE
-        for name in os.environ.get("DISPATCH_LS_OPS", "use_extended_swap_active,use_relocate_and_make_active,use_exchange_and_make_active,use_inactive_lns").split(","):
-            if name:
-                setattr(ops, name, true)
         remaining = max(0.1, time_limit_s - (time.perf_counter() - t0))
         params.time_limit.FromMilliseconds(int(remaining * 1000))
 
