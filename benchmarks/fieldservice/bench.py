@@ -83,7 +83,15 @@ def _problem_and_matrix(size: str, seed: int, time_limit_s: float, matrix: str):
     region = str(default_region()) if source == "road" else None
     problem = generate(size, seed, time_limit_s, matrix=source, region=region)
     t0 = time.perf_counter()
-    tm, points = build_problem_matrix(problem)
+    try:
+        tm, points = build_problem_matrix(problem)
+    except Exception as exc:
+        if matrix != "auto" or source != "road":
+            raise
+        # auto: the road source failed (e.g. region missing); fall back to haversine, say so.
+        problem = generate(size, seed, time_limit_s, matrix="haversine")
+        tm, points = build_problem_matrix(problem)
+        tm.warnings.append(f"road matrix failed ({type(exc).__name__}: {exc}); haversine used")
     return problem, tm, points, time.perf_counter() - t0
 
 
@@ -116,7 +124,8 @@ def run_fieldservice_bench(sizes: list[str], engines: list[str], time_limit_s: O
             raise ValueError(f"unknown size {size!r}; choose from {', '.join(SIZES)}")
         tl = time_limit_s if time_limit_s is not None else DEFAULT_TIME_LIMITS[size]
         problem, tm, points, build_s = _problem_and_matrix(size, seed, tl, matrix)
-        matrix_notes.append(f"- {size}: {tm.source} matrix over {tm.size} points built in {build_s:.1f} s (not part of any engine's time)")
+        matrix_notes.append(f"- {size}: {tm.source} matrix over {tm.size} points built in {build_s:.1f} s (not part of any engine's time)"
+                            + (f"; {len(tm.warnings)} warning(s), first: {tm.warnings[0]}" if tm.warnings else ""))
         tasks = [(problem, tm, points, e, tl, size, seed) for e in engines]
         if jobs <= 1:
             for task in tasks:
