@@ -36,7 +36,7 @@ def machine_header(extra: dict[str, str] | None = None) -> str:
     lines = [
         f"- date: {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
         f"- machine: {os.cpu_count()} cores, {cpu_model()}, {platform.system()} {platform.release()}",
-        f"- load average at start: {', '.join(f'{x:.2f}' for x in os.getloadavg())} (the machine is shared)",
+        f"- load average when written: {', '.join(f'{x:.2f}' for x in os.getloadavg())} (the machine is shared)",
         f"- python {platform.python_version()}; "
         + ", ".join(f"{k} {v}" for k, v in package_versions().items()),
     ]
