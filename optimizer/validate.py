@@ -1,21 +1,19 @@
 """Independent validator: recompute every schedule from the problem and the travel matrix and
-report every violated rule. It never imports the solver; it reads only the Problem, the
-Solution and the matrix, so it checks every engine (and the benchmark peers) the same way.
+report every violated rule.
 
-Rules (``Violation.rule``):
-``unknown_technician``, ``duplicate_route``, ``unknown_job``, ``missing_job``,
-``duplicate_job``, ``empty_reason``, ``completed_routed``, ``skill``, ``pinned``, ``excluded``,
-``time_window``, ``shift_start``, ``shift_end``, ``break_missing``, ``break_extra``,
-``break_window``, ``break_duration``, ``break_overlap``, ``break_gap``, ``parts``,
-``max_jobs``, ``timing`` (arrival/start/end inconsistent with travel and durations),
-``travel`` (a leg's travel_time_s/distance_m differs from the matrix), ``totals`` (route
-totals differ from the recomputed sums).
+It never imports the solver: it reads only the Problem, the Solution (its ids, order and times)
+and the travel matrix, so it checks every engine, and the benchmark peers, the same way. It does
+not stop at the first problem: every violation found is returned. Times are compared with a
+tolerance of :data:`TOLERANCE_S` (1 s) for datetime rounding; travel times and distances are
+compared exactly (both are whole numbers in the matrix and in the Solution).
 
-Break semantics (see :class:`optimizer.models.technician.Break`): a technician with stops takes
-each break once, starting in its window, never during a service; a break inside the route span
-[start, end] lies in a gap between two consecutive points (departure or a stop's end, and the
-next stop's start or the route end), and that gap must hold the leg's travel time plus the
-breaks in it. Breaks entirely before departure or after the return are allowed.
+Rules (``Violation.rule``), see :data:`RULES` for one line each. Break semantics are those of
+:class:`optimizer.models.technician.Break`: a technician with at least one stop takes every break
+exactly once, starting in its window, never during a service. Breaks entirely before the
+departure or after the return are allowed; a break inside the route span lies in a gap between
+two consecutive points (the departure or a stop's end, and the next stop's start or the return),
+and that gap must hold the leg's travel time plus every break in it. A break that starts before
+the arrival at a stop pauses the drive, so the arrival comes after its end.
 """
 
 from __future__ import annotations
@@ -25,16 +23,50 @@ from datetime import datetime
 from typing import Optional
 
 from optimizer.geo.matrix import PointIndex, TravelMatrix, build_problem_matrix
-from optimizer.models import Problem, Solution
+from optimizer.models import Job, Problem, Route, Solution, Technician
 from optimizer.models.job import JobStatus
+from optimizer.models.solution import BreakSlot
+from optimizer.models.technician import Break
 from optimizer.models.timebase import minutes_to_s
 
 TOLERANCE_S = 1
 """Seconds of slack allowed on every time comparison (datetime rounding)."""
 
+RULES: dict[str, str] = {
+    "unknown_technician": "a route belongs to a technician that is not in the problem",
+    "duplicate_route": "a technician has more than one route",
+    "unknown_job": "a stop or unassigned entry names a job that is not in the problem",
+    "missing_job": "a job is neither routed nor unassigned",
+    "duplicate_job": "a job is routed twice, routed and unassigned, or unassigned twice",
+    "empty_reason": "an unassigned entry has an empty reason",
+    "completed_routed": "a job with status completed is routed",
+    "skill": "the technician lacks a required skill or level",
+    "pinned": "a job pinned to one technician is routed to another",
+    "excluded": "a job is routed to a technician it excludes",
+    "time_window": "service starts outside every time window of the job",
+    "shift_start": "departure before the shift start, available_from or problem.now",
+    "shift_end": "return to the end location after the shift end",
+    "break_missing": "a break of a technician with stops is not taken",
+    "break_extra": "a reported break matches no break of the technician (or the route has no stops)",
+    "break_window": "a break starts outside its [earliest_start, latest_start] window",
+    "break_duration": "a break does not last its duration_min",
+    "break_overlap": "a break overlaps another break or a service",
+    "break_gap": "a break straddles the departure or the return, or a gap cannot hold its travel plus its breaks",
+    "parts": "the jobs of a technician need more units of a part than it carries",
+    "max_jobs": "a technician has more jobs than max_jobs",
+    "timing": "arrival/start/end/return inconsistent with travel times, durations or each other",
+    "travel": "a leg's travel_time_s or distance_m differs from the matrix",
+    "totals": "route totals (travel, distance, work, return leg) differ from the recomputed sums",
+    "sla_fields": "a stop's sla_met or lateness_s disagrees with its end and the job's deadline",
+}
+"""Every rule name the validator can report, with what it means."""
+
 
 @dataclass(frozen=True)
 class Violation:
+    """One broken rule. ``rule`` is a key of :data:`RULES`; ``job_id``/``technician_id`` name
+    what it concerns when there is one."""
+
     rule: str
     message: str
     job_id: Optional[str] = None
@@ -42,8 +74,16 @@ class Violation:
 
 
 def _s(a: datetime, b: datetime) -> float:
-    """Seconds from ``b`` to ``a``."""
+    """Seconds from ``b`` to ``a`` (positive when ``a`` is later)."""
     return (a - b).total_seconds()
+
+
+def _iso(instant: datetime) -> str:
+    return instant.isoformat()
+
+
+def _len_s(slot: BreakSlot) -> float:
+    return _s(slot.end, slot.start)
 
 
 def validate(
@@ -52,200 +92,304 @@ def validate(
     matrix: Optional[TravelMatrix] = None,
     points: Optional[PointIndex] = None,
 ) -> list[Violation]:
-    """Every violated rule of ``solution`` for ``problem``; an empty list means valid."""
+    """Every violated rule of ``solution`` for ``problem``; an empty list means valid.
+
+    ``matrix``/``points`` are the travel matrix the solution was planned with; when either is
+    missing both are rebuilt with :func:`optimizer.geo.matrix.build_problem_matrix`.
+    """
     if matrix is None or points is None:
         matrix, points = build_problem_matrix(problem)
-    out: list[Violation] = []
     jobs = {j.id: j for j in problem.jobs}
     techs = {t.id: t for t in problem.technicians}
+    out = _check_membership(problem, solution, jobs, techs)
+    for route in solution.routes:
+        tech = techs.get(route.technician_id)
+        if tech is not None:
+            out.extend(_RouteCheck(problem, tech, route, jobs, matrix, points).run())
+    return out
 
+
+def _check_membership(
+    problem: Problem, solution: Solution, jobs: dict[str, Job], techs: dict[str, Technician]
+) -> list[Violation]:
+    """Ids, duplicates, missing jobs and unassigned reasons."""
+    out: list[Violation] = []
     seen_routes: set[str] = set()
-    placed: dict[str, str] = {}
+    placed: dict[str, str] = {}  # job id -> technician id, or "" for unassigned
     for route in solution.routes:
         tid = route.technician_id
         if tid not in techs:
             out.append(Violation("unknown_technician", f"route of unknown technician {tid!r}", technician_id=tid))
-            continue
-        if tid in seen_routes:
+        elif tid in seen_routes:
             out.append(Violation("duplicate_route", f"technician {tid} has more than one route", technician_id=tid))
         seen_routes.add(tid)
         for stop in route.stops:
-            if stop.job_id not in jobs:
-                out.append(Violation("unknown_job", f"route of {tid} holds unknown job {stop.job_id!r}", stop.job_id, tid))
-            elif stop.job_id in placed:
-                out.append(Violation("duplicate_job", f"job {stop.job_id} is routed twice ({placed[stop.job_id]}, {tid})", stop.job_id, tid))
+            jid = stop.job_id
+            if jid not in jobs:
+                out.append(Violation("unknown_job", f"route of {tid} holds unknown job {jid!r} (the timing of this route is not checked)", jid, tid))
+            elif jid in placed:
+                out.append(Violation("duplicate_job", f"job {jid} is routed twice ({placed[jid]}, {tid})", jid, tid))
             else:
-                placed[stop.job_id] = tid
-    for u in solution.unassigned:
-        if u.job_id not in jobs:
-            out.append(Violation("unknown_job", f"unassigned entry for unknown job {u.job_id!r}", u.job_id))
-        elif u.job_id in placed:
-            out.append(Violation("duplicate_job", f"job {u.job_id} is both routed ({placed[u.job_id]}) and unassigned", u.job_id))
+                placed[jid] = tid
+    for entry in solution.unassigned:
+        jid = entry.job_id
+        if jid not in jobs:
+            out.append(Violation("unknown_job", f"unassigned entry for unknown job {jid!r}", jid))
+        elif jid in placed:
+            where = f"routed to {placed[jid]}" if placed[jid] else "already listed as unassigned"
+            out.append(Violation("duplicate_job", f"job {jid} is unassigned but {where}", jid, placed[jid] or None))
         else:
-            placed[u.job_id] = "(unassigned)"
-        if not u.reason or not u.reason.strip():
-            out.append(Violation("empty_reason", f"job {u.job_id} is unassigned without a reason", u.job_id))
+            placed[jid] = ""
+        if not entry.reason or not entry.reason.strip():
+            out.append(Violation("empty_reason", f"job {jid} is unassigned without a reason", jid))
     for job in problem.jobs:
         if job.id not in placed:
             out.append(Violation("missing_job", f"job {job.id} is neither routed nor unassigned", job.id))
-
-    for route in solution.routes:
-        tech = techs.get(route.technician_id)
-        if tech is not None:
-            out.extend(_check_route(problem, tech, route, jobs, matrix, points))
     return out
 
 
-def _check_route(problem, tech, route, jobs, matrix, points) -> list[Violation]:
-    out: list[Violation] = []
-    tid = tech.id
+def _match_breaks(slots: list[BreakSlot], breaks: list[Break]) -> dict[int, int]:
+    """Maximum matching of reported slots to the technician's breaks where the slot has the
+    break's duration and starts in its window (augmenting paths; a day has a handful of breaks).
+    Returns slot index -> break index."""
+    fits = [
+        [
+            j
+            for j, brk in enumerate(breaks)
+            if abs(_len_s(slot) - minutes_to_s(brk.duration_min)) <= TOLERANCE_S
+            and _s(slot.start, brk.earliest_start) >= -TOLERANCE_S
+            and _s(slot.start, brk.latest_start) <= TOLERANCE_S
+        ]
+        for slot in slots
+    ]
+    owner: dict[int, int] = {}  # break index -> slot index
 
-    def v(rule, message, job_id=None):
-        out.append(Violation(rule, message, job_id, tid))
+    def augment(i: int, visited: set[int]) -> bool:
+        for j in fits[i]:
+            if j in visited:
+                continue
+            visited.add(j)
+            if j not in owner or augment(owner[j], visited):
+                owner[j] = i
+                return True
+        return False
 
-    stops = [s for s in route.stops if s.job_id in jobs]
-    if not stops:
-        if route.breaks:
-            v("break_extra", f"technician {tid} has no stops but reports breaks")
-        return out
-    if route.start is None or route.end is None:
-        v("timing", f"route of {tid} has stops but no start/end time")
-        return out
+    for i in range(len(slots)):
+        augment(i, set())
+    return {i: j for j, i in owner.items()}
 
-    # Static rules per job.
-    parts_used: dict[str, int] = {}
-    for stop in stops:
-        job = jobs[stop.job_id]
-        if job.status == JobStatus.completed:
-            v("completed_routed", f"job {job.id} is completed but routed again", job.id)
-        for skill, level in job.skills.items():
-            if tech.skills.get(skill, 0) < level:
-                v("skill", f"job {job.id} needs {skill} at level {level}; {tid} has {tech.skills.get(skill, 0)}", job.id)
-        if job.pinned_technician is not None and job.pinned_technician != tid:
-            v("pinned", f"job {job.id} is pinned to {job.pinned_technician} but routed to {tid}", job.id)
-        if tid in job.excluded_technicians:
-            v("excluded", f"job {job.id} excludes {tid}", job.id)
-        for part, units in job.parts.items():
-            parts_used[part] = parts_used.get(part, 0) + units
-    for part, units in parts_used.items():
-        if units > tech.parts.get(part, 0):
-            v("parts", f"{tid} needs {units} x {part} but carries {tech.parts.get(part, 0)}")
-    if tech.max_jobs is not None and len(stops) > tech.max_jobs:
-        v("max_jobs", f"{tid} has {len(stops)} jobs, max_jobs is {tech.max_jobs}")
 
-    # Shift.
-    earliest = tech.shift.start
-    for instant in (tech.available_from, problem.now):
-        if instant is not None and instant > earliest:
-            earliest = instant
-    if _s(route.start, earliest) < -TOLERANCE_S:
-        v("shift_start", f"{tid} leaves at {route.start.isoformat()}, before {earliest.isoformat()}")
-    if _s(route.end, tech.shift.end) > TOLERANCE_S:
-        v("shift_end", f"{tid} is back at {route.end.isoformat()}, after the shift end {tech.shift.end.isoformat()}")
+class _RouteCheck:
+    """All per-route rules for one technician's route."""
 
-    # Breaks: matching, windows, durations, overlaps.
-    breaks = sorted(route.breaks, key=lambda b: b.start)
-    unmatched = list(tech.breaks)
-    for b in breaks:
-        dur = _s(b.end, b.start)
-        match = next(
-            (tb for tb in unmatched
-             if abs(dur - minutes_to_s(tb.duration_min)) <= TOLERANCE_S
-             and _s(b.start, tb.earliest_start) >= -TOLERANCE_S and _s(b.start, tb.latest_start) <= TOLERANCE_S),
-            None,
-        )
-        if match is None:
-            same_len = next((tb for tb in unmatched if abs(dur - minutes_to_s(tb.duration_min)) <= TOLERANCE_S), None)
-            if same_len is not None:
-                v("break_window", f"{tid} starts a break at {b.start.isoformat()}, outside [{same_len.earliest_start.isoformat()}, {same_len.latest_start.isoformat()}]")
-                unmatched.remove(same_len)
-            elif unmatched:
-                v("break_duration", f"{tid} takes a break of {dur / 60:.1f} min that matches no break of the technician")
-            else:
-                v("break_extra", f"{tid} reports more breaks than it has")
-            continue
-        unmatched.remove(match)
-    for tb in unmatched:
-        v("break_missing", f"{tid} does not take its {tb.duration_min:g} min break (window {tb.earliest_start.isoformat()} - {tb.latest_start.isoformat()})")
-    for a, b in zip(breaks, breaks[1:]):
-        if _s(b.start, a.end) < -TOLERANCE_S:
-            v("break_overlap", f"{tid}: breaks at {a.start.isoformat()} and {b.start.isoformat()} overlap")
-    for b in breaks:
-        for stop in stops:
-            if _s(b.start, stop.end) < -TOLERANCE_S and _s(stop.start, b.end) < -TOLERANCE_S:
-                v("break_overlap", f"{tid}: break at {b.start.isoformat()} overlaps the service of {stop.job_id}", stop.job_id)
-        if _s(b.start, route.start) < -TOLERANCE_S and _s(b.end, route.start) > TOLERANCE_S:
-            v("break_gap", f"{tid}: break at {b.start.isoformat()} straddles the departure")
-        if _s(b.start, route.end) < -TOLERANCE_S and _s(b.end, route.end) > TOLERANCE_S:
-            v("break_gap", f"{tid}: break at {b.start.isoformat()} straddles the return")
+    def __init__(self, problem: Problem, tech: Technician, route: Route, jobs: dict[str, Job], matrix: TravelMatrix, points: PointIndex):
+        self.problem = problem
+        self.tech = tech
+        self.route = route
+        self.jobs = jobs
+        self.matrix = matrix
+        self.points = points
+        self.out: list[Violation] = []
+        self.stops = [s for s in route.stops if s.job_id in jobs]
+        self.slots = sorted(route.breaks, key=lambda b: b.start)
 
-    # Legs: travel from the matrix, timing, windows, gaps holding travel plus breaks.
-    d, dist = matrix.durations_s, matrix.distances_m
-    prev_point = points.index_of(tech.route_start_location)
-    prev_time = route.start
-    total_travel = 0
-    total_dist = 0
-    service = 0
-    for stop in stops:
-        job = jobs[stop.job_id]
-        here = points.index_of(job.location)
-        travel = int(d[prev_point, here])
-        meters = int(dist[prev_point, here])
-        total_travel += travel
-        total_dist += meters
-        if stop.travel_time_s != travel or stop.distance_m != meters:
-            v("travel", f"leg to {job.id}: reported {stop.travel_time_s} s / {stop.distance_m} m, matrix says {travel} s / {meters} m", job.id)
-        in_gap = [b for b in breaks if _s(b.start, prev_time) >= -TOLERANCE_S and _s(b.end, stop.start) <= TOLERANCE_S]
-        gap = _s(stop.start, prev_time)
-        need = travel + sum(_s(b.end, b.start) for b in in_gap)
-        if gap + TOLERANCE_S < need:
-            v("timing", f"{job.id}: {gap:.0f} s between the previous point and the start of service, {need:.0f} s needed for travel and breaks", job.id)
-        if _s(stop.arrival, prev_time) + TOLERANCE_S < travel:
-            v("timing", f"{job.id}: arrival {stop.arrival.isoformat()} is earlier than travel allows", job.id)
-        if _s(stop.start, stop.arrival) < -TOLERANCE_S:
-            v("timing", f"{job.id}: service starts before arrival", job.id)
-        duration = minutes_to_s(job.duration_min)
-        if abs(_s(stop.end, stop.start) - duration) > TOLERANCE_S:
-            v("timing", f"{job.id}: service lasts {_s(stop.end, stop.start):.0f} s, the job takes {duration} s", job.id)
-        if job.time_windows and not any(
-            _s(stop.start, w.start) >= -TOLERANCE_S and _s(stop.start, w.end) <= TOLERANCE_S for w in job.time_windows
-        ):
-            v("time_window", f"{job.id}: service starts at {stop.start.isoformat()}, outside every time window", job.id)
-        service += duration
-        prev_point, prev_time = here, stop.end
-    end_point = points.index_of(tech.route_end_location)
-    travel = int(d[prev_point, end_point])
-    meters = int(dist[prev_point, end_point])
-    total_travel += travel
-    total_dist += meters
-    in_gap = [b for b in breaks if _s(b.start, prev_time) >= -TOLERANCE_S and _s(b.end, route.end) <= TOLERANCE_S]
-    if _s(route.end, prev_time) + TOLERANCE_S < travel + sum(_s(b.end, b.start) for b in in_gap):
-        v("timing", f"{tid}: back at {route.end.isoformat()}, too early for the drive home and breaks")
-    for b in breaks:
-        inside = _s(b.start, route.start) >= -TOLERANCE_S and _s(b.end, route.end) <= TOLERANCE_S
-        if not inside:
-            continue
-        points_t = [route.start] + [t for s in stops for t in (s.start, s.end)] + [route.end]
-        in_some_gap = any(
-            _s(b.start, points_t[i]) >= -TOLERANCE_S and _s(b.end, points_t[i + 1]) <= TOLERANCE_S
-            for i in range(0, len(points_t) - 1, 2)
-        )
-        if not in_some_gap:
-            v("break_gap", f"{tid}: break at {b.start.isoformat()} does not fit between two stops")
-    if route.travel_time_s != total_travel or route.distance_m != total_dist:
-        v("totals", f"{tid}: route totals {route.travel_time_s} s / {route.distance_m} m, recomputed {total_travel} s / {total_dist} m")
-    if abs(route.work_time_s - (total_travel + service)) > TOLERANCE_S:
-        v("totals", f"{tid}: work_time_s {route.work_time_s}, recomputed {total_travel + service}")
-    return out
+    def add(self, rule: str, message: str, job_id: Optional[str] = None) -> None:
+        self.out.append(Violation(rule, message, job_id, self.tech.id))
+
+    def run(self) -> list[Violation]:
+        route, tid = self.route, self.tech.id
+        if not route.stops:
+            for slot in route.breaks:
+                self.add("break_extra", f"{tid} has no stops but reports a break at {_iso(slot.start)}")
+            if route.travel_time_s or route.distance_m or route.work_time_s or route.return_travel_time_s or route.return_distance_m:
+                self.add("totals", f"{tid} has no stops but non-zero route totals")
+            return self.out
+        self.check_static()
+        self.check_break_matching()
+        if route.start is None or route.end is None:
+            self.add("timing", f"route of {tid} has stops but no start/end time")
+            return self.out
+        self.check_shift()
+        self.check_break_placement()
+        if len(self.stops) == len(route.stops):  # legs around an unknown job cannot be timed
+            self.check_legs()
+        return self.out
+
+    # -- rules that need no times -------------------------------------------------------
+    def check_static(self) -> None:
+        tech, tid = self.tech, self.tech.id
+        parts_used: dict[str, int] = {}
+        for stop in self.stops:
+            job = self.jobs[stop.job_id]
+            if job.status == JobStatus.completed:
+                self.add("completed_routed", f"job {job.id} is completed but routed again", job.id)
+            for skill, level in job.skills.items():
+                have = tech.skills.get(skill, 0)
+                if have < level:
+                    self.add("skill", f"job {job.id} needs {skill} at level {level}; {tid} has level {have}", job.id)
+            if job.pinned_technician is not None and job.pinned_technician != tid:
+                self.add("pinned", f"job {job.id} is pinned to {job.pinned_technician} but routed to {tid}", job.id)
+            if tid in job.excluded_technicians:
+                self.add("excluded", f"job {job.id} excludes {tid} but is routed to it", job.id)
+            for part, units in job.parts.items():
+                parts_used[part] = parts_used.get(part, 0) + units
+        for part, units in sorted(parts_used.items()):
+            carried = tech.parts.get(part, 0)
+            if units > carried:
+                self.add("parts", f"the jobs of {tid} need {units} x {part}; it carries {carried}")
+        if tech.max_jobs is not None and len(self.stops) > tech.max_jobs:
+            self.add("max_jobs", f"{tid} has {len(self.stops)} jobs; max_jobs is {tech.max_jobs}")
+
+    # -- shift ----------------------------------------------------------------------------
+    def check_shift(self) -> None:
+        tech, route, tid = self.tech, self.route, self.tech.id
+        earliest, what = tech.shift.start, "the shift start"
+        if tech.available_from is not None and tech.available_from > earliest:
+            earliest, what = tech.available_from, "available_from"
+        if self.problem.now is not None and self.problem.now > earliest:
+            earliest, what = self.problem.now, "the planning instant (now)"
+        if _s(route.start, earliest) < -TOLERANCE_S:
+            self.add("shift_start", f"{tid} leaves at {_iso(route.start)}, before {what} {_iso(earliest)}")
+        if _s(route.end, tech.shift.end) > TOLERANCE_S:
+            self.add("shift_end", f"{tid} is back at {_iso(route.end)}, after the shift end {_iso(tech.shift.end)}")
+
+    # -- breaks -----------------------------------------------------------------------------
+    def check_break_matching(self) -> None:
+        """Each break of the technician taken exactly once, with its duration, in its window."""
+        tid, slots, breaks = self.tech.id, self.slots, self.tech.breaks
+        matched = _match_breaks(slots, breaks)
+        free_slots = [i for i in range(len(slots)) if i not in matched]
+        free_breaks = [j for j in range(len(breaks)) if j not in set(matched.values())]
+        for i in free_slots:
+            slot = slots[i]
+            same_len = [j for j in free_breaks if abs(_len_s(slot) - minutes_to_s(breaks[j].duration_min)) <= TOLERANCE_S]
+            in_window = [
+                j for j in free_breaks
+                if _s(slot.start, breaks[j].earliest_start) >= -TOLERANCE_S and _s(slot.start, breaks[j].latest_start) <= TOLERANCE_S
+            ]
+            pick = (same_len or in_window or free_breaks or [None])[0]
+            if pick is None:
+                self.add("break_extra", f"{tid} reports a break at {_iso(slot.start)} beyond its {len(breaks)} break(s)")
+                continue
+            free_breaks.remove(pick)
+            brk = breaks[pick]
+            if pick not in in_window:
+                self.add("break_window", f"{tid} starts a break at {_iso(slot.start)}, outside [{_iso(brk.earliest_start)}, {_iso(brk.latest_start)}]")
+            if pick not in same_len:
+                self.add("break_duration", f"{tid} takes a break of {_len_s(slot) / 60:g} min at {_iso(slot.start)}; the break lasts {brk.duration_min:g} min")
+        for j in free_breaks:
+            brk = breaks[j]
+            self.add("break_missing", f"{tid} does not take its {brk.duration_min:g} min break (start window {_iso(brk.earliest_start)} - {_iso(brk.latest_start)})")
+
+    def check_break_placement(self) -> None:
+        """Breaks overlap neither each other nor a service, nor straddle departure/return."""
+        tid, route, slots = self.tech.id, self.route, self.slots
+        for k, a in enumerate(slots):
+            for b in slots[k + 1:]:
+                if _s(b.start, a.end) < -TOLERANCE_S:
+                    self.add("break_overlap", f"{tid}: breaks at {_iso(a.start)} and {_iso(b.start)} overlap")
+        for slot in slots:
+            for stop in self.stops:
+                if _s(slot.start, stop.end) < -TOLERANCE_S and _s(stop.start, slot.end) < -TOLERANCE_S:
+                    self.add("break_overlap", f"{tid}: break at {_iso(slot.start)} overlaps the service of {stop.job_id}", stop.job_id)
+            if _s(slot.start, route.start) < -TOLERANCE_S and _s(slot.end, route.start) > TOLERANCE_S:
+                self.add("break_gap", f"{tid}: break at {_iso(slot.start)} straddles the departure at {_iso(route.start)}")
+            if _s(slot.start, route.end) < -TOLERANCE_S and _s(slot.end, route.end) > TOLERANCE_S:
+                self.add("break_gap", f"{tid}: break at {_iso(slot.start)} straddles the return at {_iso(route.end)}")
+
+    def breaks_between(self, a: datetime, b: datetime) -> float:
+        """Seconds of break lying entirely within ``[a, b]``."""
+        return sum(_len_s(s) for s in self.slots if _s(s.start, a) >= -TOLERANCE_S and _s(s.end, b) <= TOLERANCE_S)
+
+    def breaks_starting(self, a: datetime, b: datetime) -> float:
+        """Seconds of the breaks that start in ``[a, b)`` (each pauses a drive ending at ``b``)."""
+        return sum(_len_s(s) for s in self.slots if _s(s.start, a) >= -TOLERANCE_S and _s(s.start, b) < -TOLERANCE_S)
+
+    # -- legs, times and totals --------------------------------------------------------------
+    def check_legs(self) -> None:
+        tech, route, tid = self.tech, self.route, self.tech.id
+        durations, distances = self.matrix.durations_s, self.matrix.distances_m
+        prev_point = self.points.index_of(tech.route_start_location)
+        prev_time, prev_name = route.start, "the departure"
+        total_travel = total_dist = service = 0
+        for stop in self.stops:
+            job = self.jobs[stop.job_id]
+            here = self.points.index_of(job.location)
+            travel, meters = int(durations[prev_point, here]), int(distances[prev_point, here])
+            total_travel += travel
+            total_dist += meters
+            if stop.travel_time_s != travel or stop.distance_m != meters:
+                self.add("travel", f"leg to {job.id}: reported {stop.travel_time_s} s / {stop.distance_m} m, the matrix says {travel} s / {meters} m", job.id)
+            self.check_leg_time(prev_time, prev_name, stop.arrival, travel, f"arrival at {job.id}", job.id)
+            if _s(stop.start, stop.arrival) < -TOLERANCE_S:
+                self.add("timing", f"{job.id}: service starts at {_iso(stop.start)}, before the arrival at {_iso(stop.arrival)}", job.id)
+            # The whole gap must hold the drive and every break in it (also those while waiting).
+            gap = _s(stop.start, prev_time)
+            if gap + TOLERANCE_S >= travel and gap + TOLERANCE_S < travel + self.breaks_between(prev_time, stop.start):
+                if not any(v.job_id == job.id and v.rule in ("break_gap", "timing") for v in self.out):
+                    self.add("break_gap", f"{job.id}: {gap:.0f} s from {prev_name} to the start of service cannot hold {travel} s of travel plus its breaks", job.id)
+            duration = minutes_to_s(job.duration_min)
+            if abs(_s(stop.end, stop.start) - duration) > TOLERANCE_S:
+                self.add("timing", f"{job.id}: service lasts {_s(stop.end, stop.start):.0f} s; the job takes {duration} s", job.id)
+            if job.time_windows and not any(
+                _s(stop.start, w.start) >= -TOLERANCE_S and _s(stop.start, w.end) <= TOLERANCE_S for w in job.time_windows
+            ):
+                windows = ", ".join(f"[{_iso(w.start)}, {_iso(w.end)}]" for w in job.time_windows)
+                self.add("time_window", f"{job.id}: service starts at {_iso(stop.start)}, outside every time window {windows}", job.id)
+            self.check_sla_fields(job, stop)
+            service += duration
+            prev_point, prev_time, prev_name = here, stop.end, f"the end of {job.id}"
+        end_point = self.points.index_of(tech.route_end_location)
+        back, back_m = int(durations[prev_point, end_point]), int(distances[prev_point, end_point])
+        total_travel += back
+        total_dist += back_m
+        gap = _s(route.end, prev_time)
+        if gap + TOLERANCE_S < back:
+            self.add("timing", f"{tid}: back at {_iso(route.end)}, {gap:.0f} s after {prev_name}; the drive home takes {back} s")
+        elif gap + TOLERANCE_S < back + self.breaks_between(prev_time, route.end):
+            self.add("break_gap", f"{tid}: {gap:.0f} s from {prev_name} to the return cannot hold {back} s of travel plus its breaks")
+        if route.travel_time_s != total_travel or route.distance_m != total_dist:
+            self.add("totals", f"{tid}: route totals {route.travel_time_s} s / {route.distance_m} m; recomputed {total_travel} s / {total_dist} m")
+        if route.return_travel_time_s != back or route.return_distance_m != back_m:
+            self.add("totals", f"{tid}: return leg {route.return_travel_time_s} s / {route.return_distance_m} m; the matrix says {back} s / {back_m} m")
+        if abs(route.work_time_s - (total_travel + service)) > TOLERANCE_S:
+            self.add("totals", f"{tid}: work_time_s {route.work_time_s}; recomputed service + travel {total_travel + service}")
+
+    def check_leg_time(self, prev_time: datetime, prev_name: str, arrival: datetime, travel: int, what: str, job_id: str) -> None:
+        """``arrival >= prev_time + travel + breaks that start during the drive``."""
+        elapsed = _s(arrival, prev_time)
+        if elapsed + TOLERANCE_S < travel:
+            self.add("timing", f"{what} at {_iso(arrival)} is {elapsed:.0f} s after {prev_name}; the drive takes {travel} s", job_id)
+        elif elapsed + TOLERANCE_S < travel + self.breaks_starting(prev_time, arrival):
+            self.add("break_gap", f"{what} at {_iso(arrival)} leaves no time for the breaks taken on the way ({travel} s of driving)", job_id)
+
+    def check_sla_fields(self, job: Job, stop) -> None:
+        if job.sla_deadline is None:
+            if stop.sla_met is not None or stop.lateness_s:
+                self.add("sla_fields", f"{job.id} has no sla_deadline but sla_met={stop.sla_met}, lateness_s={stop.lateness_s}", job.id)
+            return
+        late = _s(stop.end, job.sla_deadline)
+        if stop.sla_met is not None and stop.sla_met != (late <= TOLERANCE_S) and abs(late) > TOLERANCE_S:
+            self.add("sla_fields", f"{job.id}: sla_met={stop.sla_met} but service ends {late:.0f} s after the deadline", job.id)
+        if abs(stop.lateness_s - max(0.0, late)) > TOLERANCE_S:
+            self.add("sla_fields", f"{job.id}: lateness_s={stop.lateness_s}; service ends {max(0.0, late):.0f} s after the deadline", job.id)
 
 
 def format_violations(violations: list[Violation]) -> str:
-    return "\n".join(
-        f"{x.rule}: {x.message}" + (f" [job {x.job_id}]" if x.job_id else "") for x in violations
-    )
+    """One line per violation: ``rule [technician, job]: message``."""
+    lines = []
+    for v in violations:
+        about = ", ".join(x for x in (f"technician {v.technician_id}" if v.technician_id else "", f"job {v.job_id}" if v.job_id else "") if x)
+        lines.append(f"{v.rule}" + (f" [{about}]" if about else "") + f": {v.message}")
+    return "\n".join(lines)
 
 
-def assert_valid(problem: Problem, solution: Solution, matrix=None, points=None) -> None:
+def assert_valid(
+    problem: Problem,
+    solution: Solution,
+    matrix: Optional[TravelMatrix] = None,
+    points: Optional[PointIndex] = None,
+) -> None:
     """Raise AssertionError listing every violation (for tests across the project)."""
     violations = validate(problem, solution, matrix, points)
     if violations:
