@@ -53,7 +53,7 @@ PROFILE_VERSION = "car-v1"
 DRIVABLE = set(HIGHWAY_SPEEDS_KPH)
 
 
-@dataclass
+@dataclass(eq=False)  # hashed by identity: compiled regions are memoised per object
 class Region:
     """A compiled road network. Node ``i`` is at ``lat[i]``, ``lon[i]``; its outgoing edges are
     ``indices[indptr[i]:indptr[i+1]]`` with ``travel_ms`` (integer milliseconds) and ``length_m``

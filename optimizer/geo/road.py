@@ -18,6 +18,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from optimizer.geo.contract import contract, query_graph
 from optimizer.geo.region import Region, load_region
 from optimizer.geo.snap import FAR_SNAP_M, snap
 from optimizer.models.common import Location
@@ -36,8 +37,16 @@ def _graph(region: Region) -> csr_matrix:
     return cached
 
 
+CHUNK_SOURCES = 128
+"""Sources per Dijkstra call (bounds the size of the intermediate distance array)."""
+
+
 def _rows(graph: csr_matrix, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    return dijkstra(graph, directed=True, indices=sources)[:, targets]
+    out = np.empty((len(sources), len(targets)))
+    for start in range(0, len(sources), CHUNK_SOURCES):
+        chunk = sources[start : start + CHUNK_SOURCES]
+        out[start : start + len(chunk)] = dijkstra(graph, directed=True, indices=chunk)[:, targets]
+    return out
 
 
 _WORKER_GRAPH: Optional[csr_matrix] = None
@@ -54,12 +63,13 @@ def _worker_rows(args) -> np.ndarray:
 
 
 def node_matrix(region: Region, nodes: np.ndarray, workers: Optional[int] = None) -> tuple[np.ndarray, np.ndarray]:
-    """(travel time in ms as float, length in m) between every pair of ``nodes`` (node indices)."""
-    graph = _graph(region)
-    uniq, inverse = np.unique(nodes, return_inverse=True)
+    """(travel time in ms as float, length in m) between every pair of ``nodes`` (node indices),
+    searched on the contracted graph (see :mod:`optimizer.geo.contract`)."""
+    graph, terms = query_graph(contract(region, LENGTH_BITS), np.asarray(nodes, dtype=np.int64))
+    uniq, inverse = np.unique(terms, return_inverse=True)
     workers = workers or min(2, os.cpu_count() or 1)
     if len(uniq) >= PARALLEL_MIN_SOURCES and workers > 1:
-        chunks = np.array_split(uniq, workers * 2)
+        chunks = np.array_split(uniq, workers)
         with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(graph,)) as pool:
             encoded = np.vstack(list(pool.map(_worker_rows, [(c, uniq) for c in chunks])))
     else:

@@ -53,6 +53,3 @@ def snap(region: Region, locations: Sequence[Location]) -> tuple[np.ndarray, np.
     dist, idx = _tree(region).query(_project(region, lat, lon))
     return idx.astype(np.int64), dist
 
-
-# Region is a plain dataclass (unhashable by value); hash by identity for the caches above.
-Region.__hash__ = object.__hash__  # type: ignore[assignment]
