@@ -20,6 +20,7 @@ demo: $(STAMP)
 	$(BIN)/dispatch demo
 
 test: $(STAMP)
+	@if [ -x scripts/ensure_chromium.sh ]; then scripts/ensure_chromium.sh; fi
 	$(BIN)/python -m pytest -q
 
 clean:
