@@ -23,7 +23,7 @@ from typing import Optional
 
 from optimizer.solvers.compiled import CJob, CompiledProblem, CTech
 from optimizer.solvers.costs import CostModel
-from optimizer.solvers.insertion import InsertionIndex, RouteState
+from optimizer.solvers.insertion import InsertionIndex, RouteState, has_room, parts_used
 from optimizer.solvers.schedule import Infeasible, schedule_route
 
 
@@ -34,19 +34,9 @@ class _Move:
     dropped: Optional[CJob]
 
 
-def _static_ok(tech: CTech, jobs: list[CJob]) -> bool:
-    if tech.max_jobs is not None and len(jobs) > tech.max_jobs:
-        return False
-    used: dict[str, int] = {}
-    for job in jobs:
-        for part, units in job.parts.items():
-            used[part] = used.get(part, 0) + units
-    return all(units <= tech.parts.get(part, 0) for part, units in used.items())
-
-
 def insert_anywhere(cp: CompiledProblem, tech: CTech, jobs: list[CJob], job: CJob) -> Optional[list[CJob]]:
     """``jobs`` with ``job`` at the feasible position of least detour, or None."""
-    if tech.index not in job.allowed or not _static_ok(tech, jobs + [job]):
+    if tech.index not in job.allowed or not has_room(tech, len(jobs), parts_used(jobs), job):
         return None
     d = cp.durations
     pts = [tech.start_point] + [j.point for j in jobs] + [tech.end_point]

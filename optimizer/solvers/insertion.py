@@ -37,20 +37,29 @@ class RouteState:
         sched = schedule_route(tech, jobs, durations)
         if isinstance(sched, Infeasible):
             return sched
-        used: dict[str, int] = {}
-        for job in jobs:
-            for part, units in job.parts.items():
-                used[part] = used.get(part, 0) + units
-        return cls(tech, list(jobs), sched, used)
+        return cls(tech, list(jobs), sched, parts_used(jobs))
 
     def lateness_cost(self, costs: CostModel) -> int:
         return sum(costs.lateness_cost(s.job.priority, s.lateness_s) for s in self.schedule.stops)
 
     def has_room(self, job: CJob) -> bool:
         """Static capacity: max_jobs and van stock."""
-        if self.tech.max_jobs is not None and len(self.jobs) + 1 > self.tech.max_jobs:
-            return False
-        return all(self.parts_used.get(p, 0) + u <= self.tech.parts.get(p, 0) for p, u in job.parts.items())
+        return has_room(self.tech, len(self.jobs), self.parts_used, job)
+
+
+def parts_used(jobs: Sequence[CJob]) -> dict[str, int]:
+    used: dict[str, int] = {}
+    for job in jobs:
+        for part, units in job.parts.items():
+            used[part] = used.get(part, 0) + units
+    return used
+
+
+def has_room(tech: CTech, n_jobs: int, used: dict[str, int], job: CJob) -> bool:
+    """Can ``tech``, already holding ``n_jobs`` jobs using ``used`` parts, take ``job`` too?"""
+    if tech.max_jobs is not None and n_jobs + 1 > tech.max_jobs:
+        return False
+    return all(used.get(p, 0) + u <= tech.parts.get(p, 0) for p, u in job.parts.items())
 
 
 @dataclass
