@@ -8,7 +8,7 @@ Default ordering of goals (lexicographic in effect, by the size of the defaults)
 1. serve every job that can be served (``unassigned_penalty`` dominates everything else);
 2. meet SLA deadlines, weighted by priority (``sla_lateness_per_min``);
 3. minimise travel time (``travel_time_per_s``) and distance (``distance_per_km``);
-4. balance the workload (``workload_balance_per_s`` on the longest working day) and honour
+4. balance the workload (``workload_balance_per_s`` on work above each technician's fair share) and honour
    preferred technicians (``non_preferred_technician``).
 """
 
@@ -46,8 +46,9 @@ class Weights(StrictModel):
     workload_balance_per_s: float = Field(
         0.1,
         ge=0,
-        description="Cost per second of the longest technician working time (service + travel). "
-        "Minimising the maximum spreads work across technicians. Default 0.1.",
+        description="Cost per second a technician's working time (service + travel) exceeds its "
+        "fair share (all service plus home-to-home drives, split in proportion to available shift "
+        "time). Moving work from an overloaded to an underloaded technician always pays. Default 0.1.",
     )
     non_preferred_technician: float = Field(
         600.0, ge=0, description="Cost of giving a job with preferred_technicians to someone else. Default 600."

@@ -27,6 +27,11 @@ class CostModel:
     non_preferred: int
     fixed_per_tech: int
     drop_penalty: dict[str, int]
+    work_targets: list[int]
+    """Fair share of working time (service + travel) per technician, seconds: all service plus
+    every technician's home-to-home drive, split in proportion to available shift time. Work
+    above it costs ``balance_per_s`` per second (linear: moving work from an overloaded to an
+    underloaded technician always pays)."""
 
     def arc_costs(self, durations: np.ndarray, distances: np.ndarray) -> np.ndarray:
         """Integer arc cost matrix: travel-time cost plus distance cost."""
@@ -65,4 +70,10 @@ def build_cost_model(cp: CompiledProblem) -> CostModel:
     )
     base = 2 * base + COST_SCALE
     drop = {p: int(round(base * m)) for p, m in w.unassigned_penalty.items()}
-    return CostModel(travel, dist_milli, sla, balance, pref, fixed, drop)
+    return CostModel(travel, dist_milli, sla, balance, pref, fixed, drop, work_targets(cp))
+
+
+def work_targets(cp: CompiledProblem) -> list[int]:
+    shifts = [max(1, t.shift_end_s - t.ready_s) for t in cp.techs]
+    total = sum(j.duration_s for j in cp.jobs) + sum(int(cp.durations[t.start_point, t.end_point]) for t in cp.techs)
+    return [int(total * s / sum(shifts)) for s in shifts]

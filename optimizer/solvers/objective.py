@@ -2,7 +2,8 @@
 
 ``plan_cost`` is what every engine minimises, in cost units (``COST_SCALE`` per weight unit):
 arc costs + SLA lateness costs (earliest schedule) + non-preferred penalties + fixed costs per
-technician used + balance coefficient x the longest working time + drop penalties.
+technician used + balance coefficient x each technician's working time above its fair share +
+drop penalties.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ def route_arc_cost(cp: CompiledProblem, costs: CostModel, sched: Schedule) -> in
 def plan_cost(cp: CompiledProblem, costs: CostModel, schedules: Sequence[Schedule], dropped: Iterable[CJob]) -> int:
     """Total cost of a plan: ``schedules`` (one per technician with stops) and ``dropped`` jobs."""
     total = 0
-    longest = 0
     for sched in schedules:
         if not sched.stops:
             continue
@@ -35,7 +35,7 @@ def plan_cost(cp: CompiledProblem, costs: CostModel, schedules: Sequence[Schedul
         total += sum(costs.lateness_cost(s.job.priority, s.lateness_s) for s in sched.stops)
         total += sum(costs.non_preferred for s in sched.stops if s.job.preferred and sched.tech.id not in s.job.preferred)
         total += costs.fixed_per_tech
-        longest = max(longest, sched.travel_s + sched.service_s)
-    total += costs.balance_per_s * longest
+        work = sched.travel_s + sched.service_s
+        total += costs.balance_per_s * max(0, work - costs.work_targets[sched.tech.index])
     total += sum(costs.drop_penalty[j.priority] for j in dropped)
     return total

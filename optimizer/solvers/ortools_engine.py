@@ -16,8 +16,8 @@ Formulation (all integers; see :mod:`optimizer.solvers.costs` for coefficients):
   instead of 100 %; objective 850,470 instead of 43,828). The scheduler then times each route
   with its breaks, and the repair step re-inserts any job a break pushes out.
   ``OrToolsEngine(model_breaks=True)`` restores the exact break model.
-* ``work`` dimension: transit = service + travel, no slack. Its global span cost (= the longest
-  working day, since all start at 0) is the workload-balance term.
+* ``work`` dimension: transit = service + travel, no slack; a soft upper bound at each
+  technician's fair share (``CostModel.work_targets``) is the workload-balance term.
 * ``jobs`` dimension (count) with per-vehicle capacity ``max_jobs``; one dimension per part type
   with per-vehicle capacity = units carried.
 * ``non_preferred`` dimension: per-vehicle unary transit 1 on jobs whose preferred list excludes
@@ -138,7 +138,9 @@ class OrToolsEngine:
         if costs.balance_per_s:
             work_cb = routing.RegisterTransitMatrix((travel + service[:, None]).tolist())
             routing.AddDimension(work_cb, 0, 10 * horizon + 1, True, "work")
-            routing.GetDimensionOrDie("work").SetGlobalSpanCostCoefficient(costs.balance_per_s)
+            work_dim = routing.GetDimensionOrDie("work")
+            for v in range(n_veh):
+                work_dim.SetCumulVarSoftUpperBound(routing.End(v), costs.work_targets[v], costs.balance_per_s)
 
         if any(t.max_jobs is not None for t in cp.techs):
             ones = [1] * n_jobs + [0] * (2 * n_veh)
