@@ -101,7 +101,13 @@ class Options(StrictModel):
     """How to solve."""
 
     time_limit_s: float = Field(10.0, gt=0, le=3600, description="Wall-clock budget for the search, seconds. Default 10.")
-    seed: int = Field(0, ge=0, description="Random seed; same seed + same input -> same plan where OR-Tools allows.")
+    seed: int = Field(
+        0,
+        ge=0,
+        description="Random seed for engines that use randomness. The OR-Tools routing search has "
+        "no seed: it is deterministic for a given amount of search, but a time limit makes the "
+        "amount depend on machine load. Everything else in the pipeline is deterministic. Default 0.",
+    )
     candidates_per_job: int = Field(3, ge=0, le=50, description="Ranked technicians reported per job. Default 3.")
     matrix: Optional[MatrixSource] = Field(
         None,
