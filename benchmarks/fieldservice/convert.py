@@ -57,9 +57,11 @@ def to_solution(cp: CompiledProblem, routes: list[TimedRoute], unserved_reason: 
             dist = int(cp.distances[prev_point, job.point])
             arrival = ts.arrival_s
             if arrival is None:
+                # Drive from prev_end; a break that starts before we get there pauses the drive.
                 arrival = prev_end + leg
-                if arrival > ts.start_s:
-                    arrival = min(ts.start_s, arrival + _breaks_within(brk, prev_end, ts.start_s))
+                for b, e in brk:
+                    if prev_end <= b < arrival:
+                        arrival += e - b
             arrival = min(arrival, ts.start_s)
             end = ts.start_s + job.duration_s
             in_gap = _breaks_within(brk, prev_end, ts.start_s)
