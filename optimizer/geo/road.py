@@ -1,85 +1,82 @@
 """Road travel matrices and leg geometry from a compiled :class:`~optimizer.geo.region.Region`.
 
 Shortest paths minimise travel time; among equally fast paths the shorter one wins. Both are
-carried by one Dijkstra run on an exact integer encoding of each edge:
-``weight = travel_ms * 2**22 + length_m`` (sums stay below 2**53, so float64 is exact for
-routes under about 4,000 km), decoded afterwards into milliseconds and metres along the fastest
-route. Unique snapped nodes are searched once (scipy's compiled Dijkstra), in parallel processes
-for many sources.
+carried by one search on an exact integer encoding of each edge:
+``weight = travel_ms * 2**22 + length_m`` (int64; exact for any route under 4,194 km), decoded
+afterwards into milliseconds and metres along the fastest route.
+
+Matrices come from a contraction hierarchy of the region (:mod:`optimizer.geo.ch`), built once
+per region and cached on disk next to the compiled region (same key plus
+:data:`HIERARCHY_VERSION`) and memoised per process. Locations snapping to the same node are
+searched once.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
 from typing import Optional, Sequence
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
-from optimizer.geo.contract import contract, query_graph
-from optimizer.geo.region import Region, load_region
+from optimizer.geo.ch import INF, Hierarchy, build_hierarchy, many_to_many, shortest_path
+from optimizer.geo.region import PROFILE_VERSION, Region, cache_dir, load_region
 from optimizer.geo.snap import FAR_SNAP_M, snap
 from optimizer.models.common import Location
 
 LENGTH_BITS = 22
-PARALLEL_MIN_SOURCES = 300
-"""From this many unique sources on, rows are computed in worker processes."""
+HIERARCHY_VERSION = "ch1"
+"""Part of the hierarchy's cache key: bump when :mod:`optimizer.geo.ch` changes its output."""
+
+THREADS = max(1, min(2, os.cpu_count() or 1))
+"""Parallel forward searches in a matrix query."""
 
 
-def _graph(region: Region) -> csr_matrix:
-    cached = getattr(region, "_csr", None)
-    if cached is None:
-        weight = region.travel_ms.astype(np.float64) * (1 << LENGTH_BITS) + region.length_m.astype(np.float64)
-        cached = csr_matrix((weight, region.indices, region.indptr), shape=(region.n_nodes, region.n_nodes))
-        region._csr = cached  # type: ignore[attr-defined]
-    return cached
+def encoded_weights(region: Region) -> np.ndarray:
+    """Per-edge search weight ``travel_ms * 2**LENGTH_BITS + length_m`` (int64)."""
+    return region.travel_ms.astype(np.int64) * (1 << LENGTH_BITS) + region.length_m.astype(np.int64)
 
 
-CHUNK_SOURCES = 128
-"""Sources per Dijkstra call (bounds the size of the intermediate distance array)."""
+def decode(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(travel time in ms, length in m) from encoded path weights."""
+    weights = np.asarray(weights, dtype=np.int64)
+    return weights >> LENGTH_BITS, weights & ((1 << LENGTH_BITS) - 1)
 
 
-def _rows(graph: csr_matrix, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    out = np.empty((len(sources), len(targets)))
-    for start in range(0, len(sources), CHUNK_SOURCES):
-        chunk = sources[start : start + CHUNK_SOURCES]
-        out[start : start + len(chunk)] = dijkstra(graph, directed=True, indices=chunk)[:, targets]
-    return out
+@lru_cache(maxsize=8)
+def hierarchy(region: Region, use_cache: bool = True) -> Hierarchy:
+    """The region's contraction hierarchy: from the disk cache, else built (seconds) and cached."""
+    target = cache_dir() / f"{region.sha256[:24]}-{PROFILE_VERSION}-{HIERARCHY_VERSION}.npz"
+    if use_cache and region.sha256 and target.is_file():
+        with np.load(target) as data:
+            if int(data["n_nodes"]) == region.n_nodes and int(data["n_edges"]) == region.n_edges:
+                return Hierarchy(*(data[name] for name in Hierarchy.ARRAYS))
+    tails, heads = region.edge_arrays()
+    h = build_hierarchy(region.n_nodes, tails, heads, encoded_weights(region))
+    if use_cache and region.sha256:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f"{target.stem}.{os.getpid()}.tmp.npz")
+        np.savez(tmp, n_nodes=region.n_nodes, n_edges=region.n_edges, **{name: getattr(h, name) for name in Hierarchy.ARRAYS})
+        os.replace(tmp, target)
+    return h
 
 
-_WORKER_GRAPH: Optional[csr_matrix] = None
-
-
-def _init_worker(graph: csr_matrix) -> None:
-    global _WORKER_GRAPH
-    _WORKER_GRAPH = graph
-
-
-def _worker_rows(args) -> np.ndarray:
-    sources, targets = args
-    return _rows(_WORKER_GRAPH, sources, targets)
-
-
-def node_matrix(region: Region, nodes: np.ndarray, workers: Optional[int] = None) -> tuple[np.ndarray, np.ndarray]:
-    """(travel time in ms as float, length in m) between every pair of ``nodes`` (node indices),
-    searched on the contracted graph (see :mod:`optimizer.geo.contract`)."""
-    graph, terms = query_graph(contract(region, LENGTH_BITS), np.asarray(nodes, dtype=np.int64))
-    uniq, inverse = np.unique(terms, return_inverse=True)
-    workers = workers or min(2, os.cpu_count() or 1)
-    if len(uniq) >= PARALLEL_MIN_SOURCES and workers > 1:
-        chunks = np.array_split(uniq, workers)
-        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(graph,)) as pool:
-            encoded = np.vstack(list(pool.map(_worker_rows, [(c, uniq) for c in chunks])))
-    else:
-        encoded = _rows(graph, uniq, uniq)
-    if not np.isfinite(encoded).all():
+def node_weights(region: Region, sources: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Encoded shortest-path weights between node ids (int64), duplicates searched once."""
+    us, inv_s = np.unique(np.asarray(sources, dtype=np.int64), return_inverse=True)
+    ut, inv_t = np.unique(np.asarray(targets, dtype=np.int64), return_inverse=True)
+    out = many_to_many(hierarchy(region), us, ut, threads=THREADS)
+    if (out >= INF).any():
         raise ValueError("road network is not strongly connected between the snapped points")
-    encoded = encoded[np.ix_(inverse, inverse)]
-    time_ms = np.floor(encoded / (1 << LENGTH_BITS))
-    length = encoded - time_ms * (1 << LENGTH_BITS)
-    return time_ms, length
+    return out[np.ix_(inv_s.ravel(), inv_t.ravel())]
+
+
+def node_matrix(region: Region, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(travel time in ms, length in m along the fastest route) between every pair of
+    ``nodes`` (node indices), as float arrays."""
+    time_ms, length = decode(node_weights(region, nodes, nodes))
+    return time_ms.astype(np.float64), length.astype(np.float64)
 
 
 def road_matrix(points: Sequence[Location], region: Optional[str] = None):
@@ -97,23 +94,23 @@ def road_matrix(points: Sequence[Location], region: Optional[str] = None):
     return TravelMatrix(np.rint(time_ms / 1000.0), length, "road", snap_m, warnings)
 
 
-def _path(region: Region, a: int, b: int) -> list[int]:
-    _, pred = dijkstra(_graph(region), directed=True, indices=a, return_predecessors=True)
-    path = [b]
-    while path[-1] != a:
-        prev = pred[path[-1]]
-        if prev < 0:
-            return [a, b]
-        path.append(int(prev))
-    return path[::-1]
+def node_path(region: Region, a: int, b: int) -> list[int]:
+    """Node ids along the fastest route from node ``a`` to node ``b``."""
+    if a == b:
+        return [a]
+    return shortest_path(hierarchy(region), int(a), int(b))
 
 
-def leg_geometry(origin: Location, destination: Location, region: Optional[str] = None) -> dict:
-    """GeoJSON LineString of the fastest road route between two locations ([lon, lat] pairs)."""
+def leg_geometry(from_location: Location, to_location: Location, region: Optional[str] = None) -> dict:
+    """GeoJSON LineString (``[lon, lat]`` pairs) of the fastest road route between two
+    locations: the location itself, its snapped node, the road nodes, the other snapped node,
+    the other location."""
     reg = load_region(region)
-    (a, b), _ = snap(reg, [origin, destination])
-    nodes = _path(reg, int(a), int(b))
-    coords = [[origin.lon, origin.lat]] + [[float(reg.lon[n]), float(reg.lat[n])] for n in nodes] + [[destination.lon, destination.lat]]
+    (a, b), _ = snap(reg, [from_location, to_location])
+    nodes = node_path(reg, int(a), int(b))
+    coords = [[float(from_location.lon), float(from_location.lat)]]
+    coords += [[float(reg.lon[n]), float(reg.lat[n])] for n in nodes]
+    coords.append([float(to_location.lon), float(to_location.lat)])
     return {"type": "LineString", "coordinates": coords}
 
 
@@ -123,16 +120,51 @@ def route_geometry(locations: Sequence[Location], region: Optional[str] = None) 
 
 
 def road_polylines(region: Optional[str] = None, max_edges: int = 20000) -> list[list[list[float]]]:
-    """Road segments as ``[[lon, lat], [lon, lat]]`` for drawing a basemap (at most
-    ``max_edges``, evenly subsampled; each undirected street drawn once)."""
+    """The region's streets as polylines of ``[lon, lat]`` for drawing a basemap.
+
+    Each street segment is drawn once whatever its directions; segments are joined through
+    nodes that only continue a street (two undirected neighbours) into one polyline per stretch
+    between junctions. At most ``max_edges`` segments in all: when the region has more, the
+    longest polylines are kept (main roads and long streets before alleys)."""
     reg = load_region(region)
     tails, heads = reg.edge_arrays()
-    keep = tails < heads
-    tails, heads = tails[keep], heads[keep]
-    if len(tails) > max_edges:
-        pick = np.linspace(0, len(tails) - 1, max_edges).astype(int)
-        tails, heads = tails[pick], heads[pick]
-    return [
-        [[float(reg.lon[t]), float(reg.lat[t])], [float(reg.lon[h]), float(reg.lat[h])]]
-        for t, h in zip(tails, heads)
-    ]
+    pairs = np.unique(np.sort(np.column_stack((tails, heads)), axis=1), axis=0)
+    adj: list[list[int]] = [[] for _ in range(reg.n_nodes)]
+    for a, b in pairs.tolist():
+        adj[a].append(b)
+        adj[b].append(a)
+    seen: set[tuple[int, int]] = set()
+    chains: list[list[int]] = []
+    starts = [v for v in range(reg.n_nodes) if len(adj[v]) != 2]
+    for s in starts + list(range(reg.n_nodes)):  # second pass: closed loops with no junction
+        for first in adj[s]:
+            if (min(s, first), max(s, first)) in seen:
+                continue
+            chain = [s]
+            prev, cur = s, first
+            while True:
+                seen.add((min(prev, cur), max(prev, cur)))
+                chain.append(cur)
+                if len(adj[cur]) != 2 or cur == s:
+                    break
+                nxt = adj[cur][0] if adj[cur][0] != prev else adj[cur][1]
+                if (min(cur, nxt), max(cur, nxt)) in seen:
+                    break
+                prev, cur = cur, nxt
+            chains.append(chain)
+    if len(pairs) > max_edges:
+        x = np.radians(reg.lon) * np.cos(np.radians(float(reg.lat.mean())))
+        y = np.radians(reg.lat)
+
+        def span(chain: list[int]) -> float:
+            c = np.asarray(chain)
+            return float(np.hypot(np.diff(x[c]), np.diff(y[c])).sum())
+
+        chains.sort(key=span, reverse=True)
+        kept, budget = [], max_edges
+        for chain in chains:
+            if len(chain) - 1 <= budget:
+                kept.append(chain)
+                budget -= len(chain) - 1
+        chains = kept
+    return [[[float(reg.lon[v]), float(reg.lat[v])] for v in chain] for chain in chains]

@@ -11,7 +11,7 @@ import pytest
 
 from optimizer.geo import region as region_mod
 from optimizer.geo.matrix import build_matrix
-from optimizer.geo.road import LENGTH_BITS, leg_geometry, node_matrix, road_matrix, road_polylines
+from optimizer.geo.road import LENGTH_BITS, hierarchy, leg_geometry, node_matrix, node_path, road_matrix, road_polylines, route_geometry
 from optimizer.geo.snap import OutsideRegionError, snap
 from optimizer.models import Location
 
@@ -87,13 +87,27 @@ def test_outside_region_is_refused_with_the_location_named(helsinki):
         road_matrix(inside + [Location(lat=60.2, lon=25.1)])
 
 
-def test_far_snap_warns(helsinki):
-    w, s, e, n = helsinki.bbox
-    corner = Location(lat=s + 0.0001, lon=e - 0.0001)  # inside the bbox, far from the network?
-    nodes, dist = snap(helsinki, [corner])
-    m = road_matrix(_random_points(helsinki, 2) + [corner])
-    assert m.snap_distances_m[2] == pytest.approx(dist[0])
-    assert (dist[0] > 500) == any("location 2" in msg for msg in m.warnings)
+FAR_XML = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version="0.6" generator="test">
+  <node id="1" lat="60.1600" lon="24.9000" version="1"/>
+  <node id="2" lat="60.1600" lon="24.9400" version="1"/>
+  <node id="3" lat="60.1800" lon="24.9400" version="1"/>
+  <node id="4" lat="60.1800" lon="24.9000" version="1"/>
+  <way id="10" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/><tag k="highway" v="primary"/></way>
+</osm>"""
+
+
+def test_far_snap_warns_and_near_snap_does_not(tmp_path, monkeypatch):
+    """A 2.2 x 2.2 km ring road with corner nodes only: its centre is 1.6 km from any node."""
+    monkeypatch.setenv("DISPATCH_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "ring.osm"
+    path.write_text(FAR_XML)
+    near = Location(lat=60.1601, lon=24.9001)
+    centre = Location(lat=60.17, lon=24.92)
+    m = road_matrix([near, centre], region=str(path))
+    assert m.snap_distances_m[0] < 20 and 1500 < m.snap_distances_m[1] < 1700
+    assert len(m.warnings) == 1 and m.warnings[0].startswith("location 1 (60.170000, 24.920000)")
+    assert m.durations_s[0, 1] > 0  # still a matrix: the centre counts as its nearest corner
 
 
 def test_cache_hit_and_invalidation(tmp_path, monkeypatch):
@@ -109,22 +123,49 @@ def test_cache_hit_and_invalidation(tmp_path, monkeypatch):
     monkeypatch.setattr(region_mod, "build_region", lambda path: pytest.fail("cache miss"))
     again = region_mod.load_region(src)  # served from the disk cache, not rebuilt
     assert np.array_equal(again.travel_ms, first.travel_ms)
+    h = hierarchy(again)  # the contraction hierarchy is cached alongside, same key
+    assert len(list((tmp_path / "cache").glob(f"{first.sha256[:24]}-*-ch*.npz"))) == 1
+    hierarchy.cache_clear()
+    monkeypatch.setattr("optimizer.geo.road.build_hierarchy", lambda *a: pytest.fail("hierarchy rebuilt"))
+    assert np.array_equal(hierarchy(again).rank, h.rank)
     monkeypatch.undo()
     monkeypatch.setenv("DISPATCH_CACHE_DIR", str(tmp_path / "cache"))
     # Another extract at the same path: another hash, so a new build and a new cache entry.
     shutil.copy(pyrosm.get_data("test_pbf"), src)
     changed = region_mod.load_region(src)
     assert changed.sha256 != first.sha256 and changed.n_nodes != first.n_nodes
-    assert len(list((tmp_path / "cache").glob("*.npz"))) == 2
+    assert len(list((tmp_path / "cache").glob(f"*-{region_mod.PROFILE_VERSION}.npz"))) == 2  # two region entries
+    assert road_matrix(_random_points(changed, 5), region=str(src)).size == 5
 
 
-def test_geometry_and_basemap(helsinki):
+def test_leg_geometry_follows_the_matrix_route(helsinki):
+    """The drawn leg is a chain of real edges whose time and length are the matrix entry."""
     a, b = _random_points(helsinki, 2, seed=5)
     line = leg_geometry(a, b)
-    assert line["type"] == "LineString" and len(line["coordinates"]) >= 3
-    assert line["coordinates"][0] == [a.lon, a.lat]
-    segments = road_polylines(max_edges=100)
-    assert len(segments) == 100 and all(len(s) == 2 for s in segments)
+    coords = line["coordinates"]
+    assert line["type"] == "LineString" and coords[0] == [a.lon, a.lat] and coords[-1] == [b.lon, b.lat]
+    nodes, _ = snap(helsinki, [a, b])
+    path = node_path(helsinki, int(nodes[0]), int(nodes[1]))
+    assert coords[1:-1] == [[float(helsinki.lon[v]), float(helsinki.lat[v])] for v in path]
+    g = _nx_graph(helsinki)
+    time_ms, length = node_matrix(helsinki, nodes)
+    assert sum(g[u][v]["ms"] for u, v in zip(path, path[1:])) == time_ms[0, 1]
+    assert sum(g[u][v]["m"] for u, v in zip(path, path[1:])) == length[0, 1]
+    legs = route_geometry([a, b, a])
+    assert len(legs) == 2 and legs[0] == line and legs[1]["coordinates"][0] == [b.lon, b.lat]
+
+
+def test_basemap_draws_every_street_segment_once(helsinki):
+    tails, heads = helsinki.edge_arrays()
+    streets = {(min(t, h), max(t, h)) for t, h in zip(tails.tolist(), heads.tolist())}
+    key = {(float(helsinki.lon[v]), float(helsinki.lat[v])): v for v in range(helsinki.n_nodes)}
+    drawn = []
+    for line in road_polylines():
+        ids = [key[tuple(p)] for p in line]
+        drawn += [(min(u, v), max(u, v)) for u, v in zip(ids, ids[1:])]
+    assert len(drawn) == len(streets) and set(drawn) == streets
+    capped = road_polylines(max_edges=300)
+    assert 0 < sum(len(line) - 1 for line in capped) <= 300
 
 
 def test_explicit_and_haversine_sources():
