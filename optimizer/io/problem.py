@@ -1,0 +1,288 @@
+"""Spreadsheets <-> Problem: a technicians table and a jobs table (CSV or XLSX).
+
+The columns are documented in docs/spreadsheets.md and listed in :data:`TECHNICIAN_COLUMNS` and
+:data:`JOB_COLUMNS` (name -> one-line description; required ones in :data:`TECHNICIAN_REQUIRED`
+and :data:`JOB_REQUIRED`). Column names are case-insensitive; unknown columns are an error (a
+typo should not silently drop data). Every error names the file, the row (header = row 1) and
+the column, also for rules checked on the whole problem (an unknown pinned technician names the
+jobs file, the job's row and ``pinned_technician``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from pydantic import ValidationError
+
+from optimizer.io import cells
+from optimizer.io.table import PathLike, Record, SpreadsheetError, read_table, write_table
+from optimizer.models import Job, Problem, Technician
+
+TECHNICIAN_COLUMNS: dict[str, str] = {
+    "id": "Technician id (text, unique).",
+    "shift_start": "Shift start: datetime with offset, or HH:MM with date and utc_offset.",
+    "shift_end": "Shift end (same forms as shift_start).",
+    "lat": "Start (depot/home) latitude, WGS84 degrees.",
+    "lon": "Start longitude, WGS84 degrees.",
+    "end_lat": "End latitude when the day ends elsewhere (default: the start).",
+    "end_lon": "End longitude (with end_lat).",
+    "skills": "Skills with levels, e.g. 'hvac:2; electrical' (no level = 1).",
+    "break_earliest": "Earliest start of the break (lunch).",
+    "break_latest": "Latest start of the break.",
+    "break_min": "Break length, minutes (break_* go together).",
+    "max_jobs": "Most jobs in the day (whole number).",
+    "parts": "Van stock, e.g. 'filter-A:2; valve-B:1'.",
+    "date": "Day (YYYY-MM-DD) for HH:MM times in this row.",
+    "utc_offset": "UTC offset (e.g. +02:00) for times without one in this row.",
+}
+TECHNICIAN_REQUIRED = ("id", "shift_start", "shift_end", "lat", "lon")
+
+JOB_COLUMNS: dict[str, str] = {
+    "id": "Job id (text, unique).",
+    "lat": "Latitude, WGS84 degrees.",
+    "lon": "Longitude, WGS84 degrees.",
+    "duration_min": "Service duration, minutes.",
+    "skills": "Required skills with minimum levels, e.g. 'network:2'.",
+    "priority": "urgent, high, normal (default) or low.",
+    "window_start": "Start of the time window in which service must start.",
+    "window_end": "End of that window (window_* go together).",
+    "windows": "Several windows instead: '08:00-10:00; 14:00-16:00'.",
+    "sla_deadline": "Service should end by this instant (soft).",
+    "parts": "Parts needed, e.g. 'filter-A:2'.",
+    "pinned_technician": "Only this technician may do the job.",
+    "preferred_technicians": "Preferred technicians, e.g. 'T01; T04' (soft).",
+    "excluded_technicians": "Never these technicians.",
+    "date": "Day (YYYY-MM-DD) for HH:MM times in this row.",
+    "utc_offset": "UTC offset (e.g. +02:00) for times without one in this row.",
+}
+JOB_REQUIRED = ("id", "lat", "lon", "duration_min")
+
+# Model field (as pydantic reports it) -> the column to blame.
+_TECH_FIELD_COLUMN = {
+    "id": "id", "skills": "skills", "shift": "shift_start", "start_location": "lat", "end_location": "end_lat",
+    "breaks": "break_earliest", "max_jobs": "max_jobs", "parts": "parts",
+}
+_JOB_FIELD_COLUMN = {
+    "id": "id", "location": "lat", "duration_min": "duration_min", "skills": "skills", "priority": "priority",
+    "time_windows": "window_start", "sla_deadline": "sla_deadline", "parts": "parts",
+    "pinned_technician": "pinned_technician", "preferred_technicians": "preferred_technicians",
+    "excluded_technicians": "excluded_technicians",
+}
+
+
+class _Row:
+    """One record with cell accessors that raise :class:`SpreadsheetError` naming the cell."""
+
+    def __init__(self, file: str, record: Record):
+        self.file, self.record = file, record
+        self.day = self.get("date", cells.parse_date)
+        self.offset = self.get("utc_offset", cells.parse_offset)
+
+    def error(self, column: Optional[str], message: str) -> SpreadsheetError:
+        return SpreadsheetError(self.file, self.record.row, column, message)
+
+    def raw(self, column: str) -> Any:
+        return self.record.cells.get(column)
+
+    def get(self, column: str, parse: Callable[[Any], Any], required: bool = False) -> Any:
+        value = self.raw(column)
+        if value is None:
+            if required:
+                raise self.error(column, "a value is required")
+            return None
+        try:
+            return parse(value)
+        except ValueError as exc:
+            raise self.error(column, str(exc)) from None
+
+    def instant(self, column: str, required: bool = False):
+        return self.get(column, lambda v: cells.parse_instant(v, self.day, self.offset), required)
+
+    def together(self, *columns: str) -> bool:
+        """True when all ``columns`` are filled, False when none; an error otherwise."""
+        filled = [c for c in columns if self.raw(c) is not None]
+        if filled and len(filled) != len(columns):
+            missing = [c for c in columns if c not in filled]
+            raise self.error(missing[0], f"{', '.join(columns)} go together: {missing[0]} is empty")
+        return bool(filled)
+
+
+def _number(minimum: Optional[float] = None, integer: bool = False) -> Callable[[Any], float]:
+    return lambda v: cells.parse_number(v, integer=integer, minimum=minimum)
+
+
+def _check_header(file: str, header: list[str], known: dict[str, str], required: tuple[str, ...]) -> None:
+    for name in header:
+        if name not in known:
+            raise SpreadsheetError(file, 1, name, f"unknown column (known: {', '.join(known)})")
+    for name in required:
+        if name not in header:
+            raise SpreadsheetError(file, 1, name, "required column is missing")
+
+
+def _validate_row(row: _Row, model, data: dict, field_column: dict[str, str]):
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = [p for p in err["loc"] if isinstance(p, str)]
+        column = field_column.get(loc[0]) if loc else None
+        if loc[:2] == ["shift", "end"]:
+            column = "shift_end"
+        raise row.error(column, err["msg"].removeprefix("Value error, ")) from None
+
+
+def technician_from_row(row: _Row) -> Technician:
+    """One technician from its row (see :data:`TECHNICIAN_COLUMNS`)."""
+    data: dict[str, Any] = {
+        "id": row.get("id", cells.parse_id, required=True),
+        "shift": {"start": row.instant("shift_start", True), "end": row.instant("shift_end", True)},
+        "start_location": {"lat": row.get("lat", _number(), True), "lon": row.get("lon", _number(), True)},
+        "skills": row.get("skills", lambda v: cells.parse_levels(v, "skill")) or {},
+        "parts": row.get("parts", lambda v: cells.parse_levels(v, "part")) or {},
+    }
+    if row.together("end_lat", "end_lon"):
+        data["end_location"] = {"lat": row.get("end_lat", _number()), "lon": row.get("end_lon", _number())}
+    if row.together("break_earliest", "break_latest", "break_min"):
+        data["breaks"] = [{
+            "earliest_start": row.instant("break_earliest"), "latest_start": row.instant("break_latest"),
+            "duration_min": row.get("break_min", _number(minimum=0)),
+        }]
+    max_jobs = row.get("max_jobs", _number(minimum=0, integer=True))
+    if max_jobs is not None:
+        data["max_jobs"] = max_jobs
+    return _validate_row(row, Technician, data, _TECH_FIELD_COLUMN)
+
+
+def job_from_row(row: _Row) -> Job:
+    """One job from its row (see :data:`JOB_COLUMNS`)."""
+    data: dict[str, Any] = {
+        "id": row.get("id", cells.parse_id, required=True),
+        "location": {"lat": row.get("lat", _number(), True), "lon": row.get("lon", _number(), True)},
+        "duration_min": row.get("duration_min", _number(minimum=0), True),
+        "skills": row.get("skills", lambda v: cells.parse_levels(v, "skill")) or {},
+        "parts": row.get("parts", lambda v: cells.parse_levels(v, "part")) or {},
+        "priority": row.get("priority", cells.parse_priority) or "normal",
+    }
+    windows = []
+    if row.together("window_start", "window_end"):
+        windows.append((row.instant("window_start"), row.instant("window_end")))
+    windows += row.get("windows", lambda v: cells.parse_windows(v, row.day, row.offset)) or []
+    data["time_windows"] = [{"start": a, "end": b} for a, b in windows]
+    deadline = row.instant("sla_deadline")
+    if deadline is not None:
+        data["sla_deadline"] = deadline
+    pinned = row.get("pinned_technician", cells.parse_id)
+    if pinned:
+        data["pinned_technician"] = pinned
+    for column in ("preferred_technicians", "excluded_technicians"):
+        data[column] = row.get(column, cells.parse_list) or []
+    return _validate_row(row, Job, data, _JOB_FIELD_COLUMN)
+
+
+def _read_records(path: PathLike, known: dict[str, str], required: tuple[str, ...], parse) -> tuple[list, list[int]]:
+    file = str(path)
+    header, records = read_table(path)
+    _check_header(file, header, known, required)
+    items, rows, seen = [], [], {}
+    for record in records:
+        row = _Row(file, record)
+        item = parse(row)
+        if item.id in seen:
+            raise row.error("id", f"duplicate id {item.id!r} (first on row {seen[item.id]})")
+        seen[item.id] = record.row
+        items.append(item)
+        rows.append(record.row)
+    return items, rows
+
+
+def read_technicians(path: PathLike) -> list[Technician]:
+    return _read_records(path, TECHNICIAN_COLUMNS, TECHNICIAN_REQUIRED, technician_from_row)[0]
+
+
+def read_jobs(path: PathLike) -> list[Job]:
+    return _read_records(path, JOB_COLUMNS, JOB_REQUIRED, job_from_row)[0]
+
+
+def load_problem_from_spreadsheets(technicians_path: PathLike, jobs_path: PathLike, options: Optional[dict] = None) -> Problem:
+    """A Problem from a technicians table and a jobs table (``.csv`` or ``.xlsx`` each) and
+    ``options`` (a partial :class:`~optimizer.models.Options` object; default options when None).
+
+    Raises :class:`SpreadsheetError` (a ``ValueError``) naming file, row and column."""
+    techs, tech_rows = _read_records(technicians_path, TECHNICIAN_COLUMNS, TECHNICIAN_REQUIRED, technician_from_row)
+    jobs, job_rows = _read_records(jobs_path, JOB_COLUMNS, JOB_REQUIRED, job_from_row)
+    if not techs:
+        raise SpreadsheetError(str(technicians_path), None, None, "no technician rows")
+    try:
+        return Problem.model_validate({
+            "technicians": [t.model_dump() for t in techs],
+            "jobs": [j.model_dump() for j in jobs],
+            "options": options or {},
+        })
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = list(err["loc"])
+        if len(loc) >= 2 and loc[0] in ("technicians", "jobs") and isinstance(loc[1], int):
+            is_tech = loc[0] == "technicians"
+            file = str(technicians_path if is_tech else jobs_path)
+            row = (tech_rows if is_tech else job_rows)[loc[1]]
+            field = next((p for p in loc[2:] if isinstance(p, str)), None)
+            column = (_TECH_FIELD_COLUMN if is_tech else _JOB_FIELD_COLUMN).get(field or "", field)
+            raise SpreadsheetError(file, row, column, err["msg"]) from None
+        raise SpreadsheetError("options", None, ".".join(map(str, loc)), err["msg"]) from None
+
+
+# -- writing -------------------------------------------------------------------------------------
+
+def _iso(moment) -> Optional[str]:
+    return None if moment is None else moment.isoformat()
+
+
+def technician_rows(problem: Problem) -> tuple[list[str], list[list[Any]]]:
+    """The technicians table of a problem (one break per technician is representable; a
+    technician with more breaks is an error)."""
+    columns = ["id", "shift_start", "shift_end", "lat", "lon", "end_lat", "end_lon", "skills",
+               "break_earliest", "break_latest", "break_min", "max_jobs", "parts"]
+    rows = []
+    for t in problem.technicians:
+        if len(t.breaks) > 1:
+            raise ValueError(f"technician {t.id}: the spreadsheet form holds one break, not {len(t.breaks)}")
+        if t.start_location.lat is None:
+            raise ValueError(f"technician {t.id}: the spreadsheet form needs lat/lon locations")
+        brk = t.breaks[0] if t.breaks else None
+        end = t.end_location
+        rows.append([
+            t.id, _iso(t.shift.start), _iso(t.shift.end), t.start_location.lat, t.start_location.lon,
+            end.lat if end else None, end.lon if end else None, cells.format_levels(t.skills) or None,
+            _iso(brk.earliest_start) if brk else None, _iso(brk.latest_start) if brk else None,
+            brk.duration_min if brk else None, t.max_jobs,
+            "; ".join(f"{k}:{v}" for k, v in t.parts.items()) or None,
+        ])
+    return columns, rows
+
+
+def job_rows(problem: Problem) -> tuple[list[str], list[list[Any]]]:
+    """The jobs table of a problem (windows in the ``windows`` column as full datetimes)."""
+    columns = ["id", "lat", "lon", "duration_min", "skills", "priority", "windows", "sla_deadline", "parts",
+               "pinned_technician", "preferred_technicians", "excluded_technicians"]
+    rows = []
+    for j in problem.jobs:
+        if j.location.lat is None:
+            raise ValueError(f"job {j.id}: the spreadsheet form needs lat/lon locations")
+        rows.append([
+            j.id, j.location.lat, j.location.lon, j.duration_min, cells.format_levels(j.skills) or None,
+            j.priority.value, "; ".join(f"{_iso(w.start)} / {_iso(w.end)}" for w in j.time_windows) or None,
+            _iso(j.sla_deadline), "; ".join(f"{k}:{v}" for k, v in j.parts.items()) or None,
+            j.pinned_technician, "; ".join(j.preferred_technicians) or None, "; ".join(j.excluded_technicians) or None,
+        ])
+    return columns, rows
+
+
+def write_problem_spreadsheets(problem: Problem, technicians_path: PathLike, jobs_path: PathLike) -> tuple[Path, Path]:
+    """Write a problem's technicians and jobs tables (CSV or XLSX by file name); options are not
+    part of the tables."""
+    return (
+        write_table(technicians_path, *technician_rows(problem), sheet="technicians"),
+        write_table(jobs_path, *job_rows(problem), sheet="jobs"),
+    )

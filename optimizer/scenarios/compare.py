@@ -1,0 +1,113 @@
+"""The side-by-side KPI comparison of a scenario's runs, with deltas against the base.
+
+``METRICS`` is the one list of compared indicators (shared by the CLI table, the report charts
+and the API): each reads a number from :class:`~optimizer.models.Kpis` and says which direction
+is better, so a delta can be marked as an improvement or a loss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional, Sequence
+
+from optimizer.models import Kpis
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    read: Callable[[Kpis], Optional[float]]
+    digits: int
+    higher_is_better: Optional[bool]
+    unit: str = ""
+
+
+def _prio(p: str) -> Callable[[Kpis], Optional[float]]:
+    return lambda k: k.sla_met_pct_by_priority.get(p)
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("jobs_assigned", "jobs served", lambda k: k.jobs_assigned, 0, True),
+    Metric("jobs_total", "jobs to plan", lambda k: k.jobs_total, 0, None),
+    Metric("jobs_unassigned", "jobs unserved", lambda k: k.jobs_unassigned, 0, False),
+    Metric("sla_met_pct", "SLA met %", lambda k: k.sla_met_pct, 1, True, "%"),
+    Metric("sla_met_pct_urgent", "SLA met % urgent", _prio("urgent"), 1, True, "%"),
+    Metric("sla_met_pct_high", "SLA met % high", _prio("high"), 1, True, "%"),
+    Metric("sla_met_pct_normal", "SLA met % normal", _prio("normal"), 1, True, "%"),
+    Metric("sla_met_pct_low", "SLA met % low", _prio("low"), 1, True, "%"),
+    Metric("sla_breaches", "SLA breaches", lambda k: sum(k.sla_breaches.values()), 0, False),
+    Metric("travel_h", "travel h", lambda k: k.travel_time_s / 3600.0, 2, False, "h"),
+    Metric("distance_km", "distance km", lambda k: k.distance_m / 1000.0, 1, False, "km"),
+    Metric("utilization_pct", "utilisation %", lambda k: k.utilization_pct, 1, None, "%"),
+    Metric("workload_stddev_min", "workload sd min", lambda k: k.workload_stddev_min, 1, False, "min"),
+    Metric("overtime_min", "overtime min", lambda k: k.overtime_s / 60.0, 1, False, "min"),
+    Metric("technicians_used", "technicians used", lambda k: k.technicians_used, 0, None),
+    Metric("technicians_total", "technicians", lambda k: k.technicians_total, 0, None),
+)
+
+
+@dataclass
+class Cell:
+    value: Optional[float]
+    delta: Optional[float]
+    """value - base value; None for the base itself or when either side is None."""
+    better: Optional[bool]
+    """True/False when the delta is an improvement/loss; None when neutral or zero."""
+
+
+def compare(named_kpis: Sequence[tuple[str, Kpis]]) -> dict[str, dict[str, Cell]]:
+    """``{metric key: {run name: Cell}}``; the first entry is the base."""
+    if not named_kpis:
+        return {}
+    _, base = named_kpis[0]
+    out: dict[str, dict[str, Cell]] = {}
+    for m in METRICS:
+        b = m.read(base)
+        row = {}
+        for i, (name, kpis) in enumerate(named_kpis):
+            v = m.read(kpis)
+            if i == 0 or v is None or b is None:
+                row[name] = Cell(v, None, None)
+                continue
+            delta = round(v - b, m.digits + 2)
+            better = None
+            if m.higher_is_better is not None and round(delta, m.digits) != 0:
+                better = (delta > 0) == m.higher_is_better
+            row[name] = Cell(v, delta, better)
+        out[m.key] = row
+    return out
+
+
+def _fmt(value: Optional[float], digits: int, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    text = f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+    return "+0" if signed and float(text) == 0 and digits == 0 else text
+
+
+def format_table(named_kpis: Sequence[tuple[str, Kpis]], wall_times_s: Optional[Sequence[float]] = None, markdown: bool = False) -> str:
+    """A text (or Markdown) table: one row per metric, one column per run; variant cells read
+    ``value (delta)``."""
+    names = [n for n, _ in named_kpis]
+    table = compare(named_kpis)
+    rows = [["KPI", *names]]
+    for m in METRICS:
+        row = [m.label]
+        for i, name in enumerate(names):
+            cell = table[m.key][name]
+            text = _fmt(cell.value, m.digits)
+            if i > 0 and cell.delta is not None:
+                text += f" ({_fmt(cell.delta, m.digits, signed=True)})"
+            row.append(text)
+        rows.append(row)
+    if wall_times_s is not None:
+        rows.append(["solve wall s", *[f"{t:.1f}" for t in wall_times_s]])
+    if markdown:
+        lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+        lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
+        return "\n".join(lines)
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(widths[c]) if c == 0 else cell.rjust(widths[c]) for c, cell in enumerate(r)) for r in rows
+    )
