@@ -1,0 +1,165 @@
+"""The data a report page draws, as one JSON-ready dict (the page's script only renders it).
+
+Times are integer seconds from ``origin`` (the earliest shift start over all plans); the page
+labels them as clock times of ``origin_clock_min`` (minutes after local midnight of the origin,
+in the problem's own UTC offset). Every technician keeps one colour across all plans of a
+scenario (by first appearance).
+"""
+
+from __future__ import annotations
+
+import colorsys
+from datetime import datetime, timezone
+from typing import Any, Optional, Sequence
+
+from optimizer.kpis import compute_kpis
+from optimizer.models import Problem, Solution
+from optimizer.report.geometry import MapGeometry, map_geometry
+from optimizer.report.timeline import route_segments, totals_s
+
+PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f",
+    "#3b5bdb", "#e8590c", "#087f5b", "#c2255c", "#5f3dc4", "#a05a2c", "#0b7285", "#74b816", "#862e9c", "#495057",
+)
+
+
+def colour(index: int) -> str:
+    """A distinct colour for route ``index`` (a fixed palette, then golden-angle hues)."""
+    if index < len(PALETTE):
+        return PALETTE[index]
+    hue = (index * 0.618033988749895) % 1.0
+    r, g, b = colorsys.hls_to_rgb(hue, 0.42, 0.65)
+    return "#%02x%02x%02x" % (int(r * 255), int(g * 255), int(b * 255))
+
+
+def _origin(problems: Sequence[Problem]) -> datetime:
+    return min(p.planning_origin() for p in problems)
+
+
+def plan_payload(
+    name: str,
+    problem: Problem,
+    solution: Solution,
+    geometry: MapGeometry,
+    origin: datetime,
+    colours: dict[str, str],
+    description: Optional[str] = None,
+) -> dict[str, Any]:
+    """One plan: KPIs, routes (Gantt segments, map path, stops), unassigned jobs."""
+    kpis = solution.kpis or compute_kpis(problem, solution)
+    techs = {t.id: t for t in problem.technicians}
+    jobs = {j.id: j for j in problem.jobs}
+
+    def sec(moment: datetime) -> int:
+        return int(round((moment - origin).total_seconds()))
+
+    def ll(location) -> Optional[list[float]]:
+        return None if location is None or location.lat is None else [round(location.lon, 5), round(location.lat, 5)]
+
+    routes = []
+    for route in solution.routes:
+        tech = techs.get(route.technician_id)
+        if route.technician_id not in colours:
+            colours[route.technician_id] = colour(len(colours))
+        segments = route_segments(route, origin)
+        stops = []
+        for n, stop in enumerate(route.stops, start=1):
+            job = jobs.get(stop.job_id)
+            stops.append({
+                "n": n, "job_id": stop.job_id, "at": ll(job.location) if job else None,
+                "start_s": sec(stop.start), "end_s": sec(stop.end), "arrival_s": sec(stop.arrival),
+                "late_s": stop.lateness_s, "late": stop.sla_met is False,
+                "priority": job.priority.value if job else None,
+                "deadline_s": sec(job.sla_deadline) if job and job.sla_deadline else None,
+            })
+        path: list = []
+        if tech is not None and route.stops:
+            locations = [tech.route_start_location] + [jobs[s.job_id].location for s in route.stops if s.job_id in jobs]
+            locations.append(tech.route_end_location)
+            path = geometry.path(locations)
+        routes.append({
+            "technician_id": route.technician_id,
+            "colour": colours[route.technician_id],
+            "shift": [sec(tech.shift.start), sec(tech.shift.end)] if tech else None,
+            "span": [sec(route.start), sec(route.end)] if route.start and route.end else None,
+            "segments": [[s.kind, s.start_s, s.end_s, s.job_id, s.late] for s in segments],
+            "totals_s": totals_s(segments),
+            "stops": stops,
+            "depot": ll(tech.route_start_location) if tech else None,
+            "depot_end": ll(tech.route_end_location) if tech else None,
+            "path": path,
+            "travel_time_s": route.travel_time_s,
+            "distance_m": route.distance_m,
+            "breaches": sum(1 for s in stops if s["late"]),
+        })
+    unassigned = []
+    for item in solution.unassigned:
+        job = jobs.get(item.job_id)
+        unassigned.append({
+            "job_id": item.job_id, "reason": item.reason, "code": item.code,
+            "at": ll(job.location) if job else None, "priority": job.priority.value if job else None,
+        })
+    solver = solution.solver
+    return {
+        "name": name,
+        "description": description,
+        "kpis": kpis.model_dump(mode="json"),
+        "routes": routes,
+        "unassigned": unassigned,
+        "warnings": list(solution.warnings),
+        "solver": solver.model_dump(mode="json") if solver else None,
+    }
+
+
+def report_payload(
+    plans: Sequence[tuple[str, Problem, Solution]],
+    title: str = "Dispatch plan",
+    comparison: Optional[dict[str, Any]] = None,
+    descriptions: Optional[dict[str, str]] = None,
+    road: Optional[bool] = None,
+) -> dict[str, Any]:
+    """The whole page's data: plans (first shown first), shared basemap, optional comparison."""
+    if not plans:
+        raise ValueError("a report needs at least one plan")
+    first_problem, first_solution = plans[0][1], plans[0][2]
+    geometry = map_geometry(first_problem, first_solution, road=road)
+    origin = _origin([p for _, p, _ in plans])
+    colours: dict[str, str] = {}
+    for t in first_problem.technicians:
+        colours.setdefault(t.id, colour(len(colours)))
+    plan_list = [
+        plan_payload(name, problem, solution, geometry, origin, colours, (descriptions or {}).get(name))
+        for name, problem, solution in plans
+    ]
+    return {
+        "title": title,
+        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "origin": origin.isoformat(),
+        "origin_clock_min": origin.hour * 60 + origin.minute + origin.second / 60.0,
+        "utc_offset": origin.strftime("%z"),
+        "map": {"source": geometry.source, "note": geometry.note, "basemap": geometry.basemap},
+        "plans": plan_list,
+        "comparison": comparison,
+    }
+
+
+def comparison_payload(named_kpis, wall_times_s: Optional[Sequence[float]] = None) -> dict[str, Any]:
+    """The scenario comparison block: metrics with values per run and deltas against the first."""
+    from optimizer.scenarios.compare import METRICS, compare
+
+    table = compare(named_kpis)
+    names = [n for n, _ in named_kpis]
+    return {
+        "runs": names,
+        "wall_times_s": list(wall_times_s) if wall_times_s is not None else None,
+        "metrics": [
+            {
+                "key": m.key, "label": m.label, "unit": m.unit, "digits": m.digits,
+                "higher_is_better": m.higher_is_better,
+                "values": [table[m.key][n].value for n in names],
+                "deltas": [table[m.key][n].delta for n in names],
+                "better": [table[m.key][n].better for n in names],
+            }
+            for m in METRICS
+        ],
+    }
