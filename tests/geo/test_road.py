@@ -196,6 +196,12 @@ def test_solver_uses_road_matrix_on_the_demo():
     assert_valid(problem, solution)
 
 
+def test_region_and_hierarchy_are_loaded_once_per_process():
+    first = region_mod.load_region()
+    assert region_mod.load_region(region_mod.bundled_region_path()) is first
+    assert hierarchy(first) is hierarchy(region_mod.load_region())
+
+
 @pytest.mark.shared
 @pytest.mark.parametrize("city", ["heidelberg", "portland", "milan"])
 def test_shared_regions_match_networkx(shared_dir, city):
@@ -204,7 +210,26 @@ def test_shared_regions_match_networkx(shared_dir, city):
     g = _nx_graph(reg)
     rng = np.random.default_rng(1)
     nodes = rng.choice(reg.n_nodes, size=20, replace=False)
-    time_ms, _ = node_matrix(reg, nodes)
-    ref = nx.single_source_dijkstra_path_length(g, int(nodes[0]), weight="ms")
-    for j in range(20):
-        assert abs(time_ms[0, j] - ref[int(nodes[j])]) <= 1e-6 * max(ref[int(nodes[j])], 1)
+    time_ms, length = node_matrix(reg, nodes)
+    for i in (0, 7):
+        ref = nx.single_source_dijkstra_path_length(g, int(nodes[i]), weight="ms")
+        for j in range(20):
+            assert abs(time_ms[i, j] - ref[int(nodes[j])]) <= 1e-6 * max(ref[int(nodes[j])], 1)
+    assert (time_ms != time_ms.T).any()  # one-way streets: asymmetric
+
+
+@pytest.mark.shared
+def test_milan_hierarchy_equals_scipy_dijkstra(shared_dir):
+    """Exact integer equality on 30 x 300 node pairs of the largest shared region."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    from optimizer.geo.road import encoded_weights, node_weights
+
+    reg = region_mod.load_region(shared_dir / "regions" / "milan.osm.pbf")
+    rng = np.random.default_rng(2)
+    sources = rng.choice(reg.n_nodes, size=30, replace=False)
+    targets = rng.choice(reg.n_nodes, size=300, replace=False)
+    graph = csr_matrix((encoded_weights(reg).astype(np.float64), reg.indices, reg.indptr), shape=(reg.n_nodes,) * 2)
+    ref = dijkstra(graph, directed=True, indices=sources)[:, targets]
+    assert np.array_equal(node_weights(reg, sources, targets), ref.astype(np.int64))
