@@ -60,7 +60,7 @@ JOB_REQUIRED = ("id", "lat", "lon", "duration_min")
 
 # Model field (as pydantic reports it) -> the column to blame.
 _TECH_FIELD_COLUMN = {
-    "id": "id", "skills": "skills", "shift": "shift_start", "start_location": "lat", "end_location": "end_lat",
+    "id": "id", "skills": "skills", "shift": "shift_end", "start_location": "lat", "end_location": "end_lat",
     "breaks": "break_earliest", "max_jobs": "max_jobs", "parts": "parts",
 }
 _JOB_FIELD_COLUMN = {
@@ -128,8 +128,8 @@ def _validate_row(row: _Row, model, data: dict, field_column: dict[str, str]):
         err = exc.errors()[0]
         loc = [p for p in err["loc"] if isinstance(p, str)]
         column = field_column.get(loc[0]) if loc else None
-        if loc[:2] == ["shift", "end"]:
-            column = "shift_end"
+        if loc[:2] == ["shift", "start"]:
+            column = "shift_start"
         raise row.error(column, err["msg"].removeprefix("Value error, ")) from None
 
 

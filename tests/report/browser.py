@@ -8,6 +8,7 @@ saves a PNG. No Selenium, no mocks: the same browser binary a planner would use.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -46,7 +47,8 @@ class Browser:
         ws_url = self._devtools_url(timeout_s=30)
         port = re.search(r":(\d+)/", ws_url).group(1)
         page_ws = self._page_target(int(port))
-        self.ws = connect(page_ws, max_size=64 * 1024 * 1024, open_timeout=10)
+        self._stack = contextlib.ExitStack()
+        self.ws = self._stack.enter_context(connect(page_ws, max_size=64 * 1024 * 1024, open_timeout=10))
         self._id = 0
         self.events: list[dict] = []
         for domain in ("Page", "Runtime", "Log", "Network"):
@@ -149,7 +151,7 @@ class Browser:
 
     def close(self) -> None:
         try:
-            self.ws.close()
+            self._stack.close()
         except Exception:  # noqa: BLE001
             pass
         if self.proc.poll() is None:

@@ -1,0 +1,173 @@
+"""Spreadsheet import (technicians and jobs tables -> Problem) and the stops export."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from optimizer.io import (
+    SpreadsheetError, export_solution, load_problem_from_spreadsheets, read_table, write_problem_spreadsheets,
+)
+from optimizer.models import Problem, Solution
+from optimizer.paths import DATA_DIR
+from tests import factories as f
+
+SAMPLES = DATA_DIR / "samples"
+DEMO_OPTIONS = {"time_limit_s": 10, "seed": 0, "candidates_per_job": 3}
+
+
+@pytest.mark.parametrize("jobs_file", ["jobs.csv", "jobs.xlsx"])
+def test_sample_files_are_the_demo_problem(jobs_file):
+    problem = load_problem_from_spreadsheets(SAMPLES / "technicians.csv", SAMPLES / jobs_file, DEMO_OPTIONS)
+    demo = Problem.model_validate_json((DATA_DIR / "demo_problem.json").read_text())
+    assert problem == demo
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_round_trip_through_spreadsheets(tmp_path, suffix):
+    techs = [
+        f.tech("A", skills={"hvac": 2, "gas": 1}, end_location=f.point(1, 1), max_jobs=4, parts={"filter": 2},
+               breaks=[{"earliest_start": f.at(11), "latest_start": f.at(12.5), "duration_min": 45}]),
+        f.tech("B", start=9, end=17.5),
+    ]
+    jobs = [
+        f.job("1", duration_min=12.5, skills={"hvac": 2}, priority="urgent", sla_deadline=f.at(10.25),
+              time_windows=[f.window(8, 9.5), f.window(13, 15)], parts={"filter": 1}, pinned_technician="A"),
+        f.job("j2", preferred_technicians=["A", "B"], excluded_technicians=[], priority="low"),
+        f.job("j3", excluded_technicians=["A"]),
+    ]
+    problem = f.problem(techs, jobs)
+    t_path, j_path = write_problem_spreadsheets(problem, tmp_path / f"t{suffix}", tmp_path / f"j{suffix}")
+    back = load_problem_from_spreadsheets(t_path, j_path, problem.options.model_dump())
+    assert back == problem
+
+
+def write_csv(path, rows):
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+TECH_HEADER = ["id", "date", "utc_offset", "shift_start", "shift_end", "lat", "lon", "skills"]
+GOOD_TECH = ["T1", "2026-11-24", "+02:00", "08:00", "16:00", "60.17", "24.94", "hvac:2"]
+JOB_HEADER = ["id", "lat", "lon", "duration_min", "priority", "sla_deadline", "windows", "date", "utc_offset", "pinned_technician"]
+GOOD_JOB = ["J1", "60.171", "24.941", "30", "high", "12:00", "08:00-10:00; 13:00-14:00", "2026-11-24", "+02:00", ""]
+
+
+def load(tmp_path, tech_rows, job_rows):
+    t = write_csv(tmp_path / "techs.csv", tech_rows)
+    j = write_csv(tmp_path / "jobs.csv", job_rows)
+    return load_problem_from_spreadsheets(t, j)
+
+
+def test_clock_times_with_date_and_offset(tmp_path):
+    problem = load(tmp_path, [TECH_HEADER, GOOD_TECH], [JOB_HEADER, GOOD_JOB])
+    job = problem.jobs[0]
+    assert job.sla_deadline.isoformat() == "2026-11-24T12:00:00+02:00"
+    assert [(w.start.hour, w.end.hour) for w in job.time_windows] == [(8, 10), (13, 14)]
+    assert problem.technicians[0].skills == {"hvac": 2}
+
+
+@pytest.mark.parametrize(
+    "which, column, value, message",
+    [
+        ("job", "duration_min", "half an hour", "'half an hour' is not a number"),
+        ("job", "priority", "asap", "'asap' is not a priority"),
+        ("job", "lat", "95", "less than or equal to 90"),
+        ("job", "windows", "8 to 10", "is not a window"),
+        ("job", "id", "", "a value is required"),
+        ("job", "pinned_technician", "T9", "unknown technician 'T9'"),
+        ("tech", "shift_end", "07:00", "end is before start"),
+        ("tech", "utc_offset", "CET", "'CET' is not a UTC offset"),
+        ("tech", "skills", "hvac:two", "amount 'two' is not a whole number"),
+        ("tech", "shift_start", "2026-11-24 08:00", None),  # naive datetime + utc_offset column: fine
+    ],
+)
+def test_bad_cells_name_file_row_and_column(tmp_path, which, column, value, message):
+    techs, jobs = [TECH_HEADER, GOOD_TECH, list(GOOD_TECH)], [JOB_HEADER, list(GOOD_JOB), list(GOOD_JOB)]
+    techs[2][0], jobs[2][0] = "T2", "J2"
+    table, header = (jobs, JOB_HEADER) if which == "job" else (techs, TECH_HEADER)
+    table[2][header.index(column)] = value  # the second record = spreadsheet row 3
+    if message is None:
+        load(tmp_path, techs, jobs)
+        return
+    with pytest.raises(SpreadsheetError) as info:
+        load(tmp_path, techs, jobs)
+    err = info.value
+    assert (err.file.endswith("jobs.csv" if which == "job" else "techs.csv"), err.row, err.column) == (True, 3, column)
+    assert message in str(err)
+    assert str(err).startswith(f"{err.file}, row 3, column {column}: ")
+
+
+def test_header_errors(tmp_path):
+    with pytest.raises(SpreadsheetError, match=r"techs.csv, row 1, column colour: unknown column"):
+        load(tmp_path, [TECH_HEADER + ["colour"], GOOD_TECH + ["red"]], [JOB_HEADER, GOOD_JOB])
+    with pytest.raises(SpreadsheetError, match=r"jobs.csv, row 1, column duration_min: required column is missing"):
+        load(tmp_path, [TECH_HEADER, GOOD_TECH], [[c for c in JOB_HEADER if c != "duration_min"], GOOD_JOB[:3] + GOOD_JOB[4:]])
+    with pytest.raises(SpreadsheetError, match=r"jobs.csv, row 3, column id: duplicate id 'J1' \(first on row 2\)"):
+        load(tmp_path, [TECH_HEADER, GOOD_TECH], [JOB_HEADER, GOOD_JOB, GOOD_JOB])
+    with pytest.raises(SpreadsheetError, match=r"row 2, column shift_start: clock time '08:00' needs a date column"):
+        load(tmp_path, [["id", "shift_start", "shift_end", "lat", "lon"], ["T1", "08:00", "16:00", "60", "24"]], [JOB_HEADER, GOOD_JOB])
+
+
+def test_xlsx_native_cells_and_errors(tmp_path):
+    from datetime import datetime, time
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["id", "date", "utc_offset", "shift_start", "shift_end", "lat", "lon", "max_jobs"])
+    ws.append(["T1", datetime(2026, 11, 24), "+01:00", time(8, 0), datetime(2026, 11, 24, 16, 30), 60.17, 24.94, 5])
+    ws.append([7, datetime(2026, 11, 24), "+01:00", time(9, 0), time(17, 0), 60.17, 24.94, 2.5])
+    wb.save(tmp_path / "techs.xlsx")
+    jobs = write_csv(tmp_path / "jobs.csv", [["id", "lat", "lon", "duration_min"], ["J1", "60.17", "24.94", "10,5"]])
+    with pytest.raises(SpreadsheetError, match=r"techs.xlsx, row 3, column max_jobs: 2.5 is not a whole number"):
+        load_problem_from_spreadsheets(tmp_path / "techs.xlsx", jobs)
+    ws.cell(3, 8).value = 2
+    wb.save(tmp_path / "techs.xlsx")
+    problem = load_problem_from_spreadsheets(tmp_path / "techs.xlsx", jobs)
+    assert problem.technicians[0].shift.end.isoformat() == "2026-11-24T16:30:00+01:00"
+    assert problem.technicians[1].id == "7" and problem.technicians[1].max_jobs == 2
+    assert problem.jobs[0].duration_min == 10.5  # decimal comma
+
+
+def test_unsupported_and_missing_files(tmp_path):
+    with pytest.raises(SpreadsheetError, match="unsupported file type '.ods'"):
+        read_table(tmp_path / "x.ods")
+    with pytest.raises(SpreadsheetError, match="file not found"):
+        read_table(tmp_path / "x.csv")
+    (tmp_path / "broken.xlsx").write_text("not a zip")
+    with pytest.raises(SpreadsheetError, match="not a readable .xlsx workbook"):
+        read_table(tmp_path / "broken.xlsx")
+
+
+def hand_solution(problem: Problem) -> Solution:
+    return Solution.model_validate({
+        "routes": [
+            {"technician_id": "A", "start": f.at(8), "end": f.at(10), "travel_time_s": 1200, "distance_m": 9000,
+             "stops": [
+                 {"job_id": "j1", "arrival": f.at(8.25), "start": f.at(8.5), "end": f.at(9), "travel_time_s": 900,
+                  "distance_m": 6000, "waiting_time_s": 900, "sla_met": False, "lateness_s": 600},
+                 {"job_id": "j2", "arrival": f.at(9.1), "start": f.at(9.1), "end": f.at(9.6), "travel_time_s": 100, "distance_m": 1000},
+             ]},
+            {"technician_id": "B"},
+        ],
+        "unassigned": [{"job_id": "j3", "reason": "no technician has skill gas", "code": "skill"}],
+    })
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_export_one_row_per_stop_then_unassigned(tmp_path, suffix):
+    problem = f.problem([f.tech("A"), f.tech("B")], [f.job("j1", sla_deadline=f.at(8.8), priority="high"), f.job("j2"), f.job("j3")])
+    path = export_solution(hand_solution(problem), tmp_path / f"stops{suffix}", problem)
+    header, records = read_table(path)
+    assert header[:4] == ["status", "technician_id", "stop", "job_id"]
+    rows = [r.cells for r in records]
+    assert [(r["status"], r["job_id"]) for r in rows] == [("assigned", "j1"), ("assigned", "j2"), ("unassigned", "j3")]
+    first = rows[0]
+    assert str(first["stop"]) == "1" and str(first["sla_met"]) in ("False", "FALSE", "0") and int(first["lateness_s"]) == 600
+    assert first["priority"] == "high" and first["start"] == f.at(8.5) and float(first["service_min"]) == 30
+    assert rows[2]["reason"] == "no technician has skill gas"
+    if suffix == ".xlsx":
+        assert load_workbook(path).active.title == "stops"
