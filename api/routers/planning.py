@@ -1,0 +1,251 @@
+"""What-if scenarios over HTTP and the HTML plan report.
+
+``POST /v1/scenarios`` applies the variants' changes (in a thread), then submits the base and
+every variant as ordinary asynchronous optimization jobs (the same store, queue, worker pool,
+restart recovery and ``GET /v1/optimizations/{id}`` as any other job) and records which job is
+which run in a ``scenarios`` table of the same SQLite file. ``GET /v1/scenarios/{id}`` reports
+the runs and, once all have succeeded, the KPI comparison with deltas against the base;
+``GET /v1/scenarios/{id}/report`` and ``GET /v1/optimizations/{id}/report`` answer the offline
+HTML report. Rendering runs in a thread of the server process (a road basemap loads the region
+there once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+import uuid
+from pathlib import Path as FsPath
+from typing import Any, Optional
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
+from api.deps import get_pool, get_settings, get_store
+from api.errors import ApiError, ErrorDetail
+from api.limits import check_problem
+from api.pool import QueueFull, WorkerPool
+from api.routers.common import AUTH_ERRORS, BODY_ERRORS, QUEUE_ERRORS, queue_full
+from api.routers.optimize import job_task
+from api.settings import Settings
+from api.store import JobStore, now_iso
+from optimizer.models import Problem, Solution
+from optimizer.scenarios import Scenario, ScenarioError, scenario_problems
+from optimizer.scenarios.model import BASE_NAME
+
+router = APIRouter(tags=["planning"])
+
+SCENARIO_ID = Path(..., description="Scenario id returned by POST /v1/scenarios.", min_length=1, max_length=64)
+JOB_ID = Path(..., description="Optimization job id.", min_length=1, max_length=64)
+NOT_FOUND = {404: BODY_ERRORS[422] | {"description": "No such id."}}
+NOT_READY = {409: BODY_ERRORS[422] | {"description": "Not finished yet (or did not succeed): no report."}}
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS scenarios (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    runs        TEXT NOT NULL
+);
+"""
+
+
+class ScenarioStore:
+    """``scenarios`` rows: id, name, creation time and the runs (JSON list of
+    ``{name, description, optimization_id}``, base first). Blocking; call through a thread."""
+
+    def __init__(self, path: FsPath):
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(SCHEMA)
+
+    def create(self, name: str, runs: list[dict]) -> tuple[str, str]:
+        scenario_id, created = uuid.uuid4().hex, now_iso()
+        with self._lock:
+            self._db.execute("INSERT INTO scenarios (id, name, created_at, runs) VALUES (?, ?, ?, ?)",
+                             (scenario_id, name, created, json.dumps(runs)))
+        return scenario_id, created
+
+    def get(self, scenario_id: str) -> Optional[tuple[str, str, list[dict]]]:
+        with self._lock:
+            row = self._db.execute("SELECT name, created_at, runs FROM scenarios WHERE id = ?", (scenario_id,)).fetchone()
+        return (row[0], row[1], json.loads(row[2])) if row else None
+
+
+def _scenarios(request: Request) -> ScenarioStore:
+    state = request.app.state
+    store = getattr(state, "scenario_store", None)
+    if store is None:
+        store = state.scenario_store = ScenarioStore(state.store.path)
+    return store
+
+
+# -- schemas -----------------------------------------------------------------------------------
+
+class ScenarioRun(BaseModel):
+    name: str = Field(..., description="Run name: base, or a variant's name.")
+    description: Optional[str] = Field(None, description="The variant's description. Default null.")
+    optimization_id: str = Field(..., description="Its optimization job: GET /v1/optimizations/{id} (Solution) and /report (HTML).")
+    status: str = Field(..., description="queued | running | succeeded | failed | cancelled.")
+    error: Optional[str] = Field(None, description="Why the run failed or was cancelled. Default null.")
+    kpis: Optional[dict[str, Any]] = Field(None, description="The run's KPIs once it succeeded. Default null.")
+
+
+class ScenarioCreated(BaseModel):
+    id: str = Field(..., description="Scenario id; poll GET /v1/scenarios/{id}.")
+    status: str = Field(..., description="Always queued on creation.")
+    runs: list[ScenarioRun] = Field(..., description="Base first, then the variants in request order.")
+
+
+class ScenarioState(BaseModel):
+    id: str
+    name: str
+    status: str = Field(..., description="queued (no run started), running, succeeded (all runs), failed (all finished, some did not succeed).")
+    progress: float = Field(..., ge=0, le=1, description="Share of runs finished.")
+    created_at: str
+    runs: list[ScenarioRun]
+    comparison: Optional[dict[str, Any]] = Field(
+        None, description="When every run succeeded: {runs, metrics[{key, label, unit, digits, higher_is_better, values[], deltas[], better[]}]}, deltas against the base. Default null.")
+    report: Optional[str] = Field(None, description="Path of the HTML report once every run succeeded. Default null.")
+
+
+# -- routes ------------------------------------------------------------------------------------
+
+@router.post(
+    "/scenarios",
+    status_code=202,
+    response_model=ScenarioCreated,
+    summary="Solve a base problem and its what-if variants in the background",
+    responses={**AUTH_ERRORS, **BODY_ERRORS, **QUEUE_ERRORS},
+)
+async def submit_scenario(
+    scenario: Scenario,
+    request: Request,
+    settings: Settings = Depends(get_settings),
+    pool: WorkerPool = Depends(get_pool),
+    store: JobStore = Depends(get_store),
+) -> ScenarioCreated:
+    """The body is a scenario (docs/spreadsheets.md, "What-if scenario files") with the base
+    problem inline. Each run (base and variants) becomes an optimization job; the runs share the
+    worker pool (`DISPATCH_WORKERS` in parallel)."""
+    try:
+        problems = await asyncio.to_thread(scenario_problems, scenario)
+    except ScenarioError as exc:
+        raise ApiError(422, "validation_error", str(exc), [ErrorDetail(path="$.variants", message=f"$.variants: {exc}", type="invalid_change")])
+    for i, (name, problem) in enumerate(problems.items()):
+        check_problem(problem, settings, prefix=("base",) if name == BASE_NAME else ("variants", i - 1, "(result)"))
+    try:
+        pool.check_capacity()
+    except QueueFull as exc:
+        raise queue_full(exc)
+    descriptions = {v.name: v.description for v in scenario.variants}
+    runs = []
+    for name, problem in problems.items():
+        record = await asyncio.to_thread(store.create, problem.model_dump_json(), problem.options.time_limit_s)
+        runs.append({"name": name, "description": descriptions.get(name), "optimization_id": record.id})
+    scenario_id, _ = await asyncio.to_thread(_scenarios(request).create, scenario.name, runs)
+    for run in runs:
+        pool.submit(job_task(store, run["optimization_id"], problems[run["name"]].options.time_limit_s), force=True)
+    return ScenarioCreated(id=scenario_id, status="queued", runs=[ScenarioRun(**r, status="queued") for r in runs])
+
+
+async def _load_runs(request: Request, store: JobStore, scenario_id: str):
+    found = await asyncio.to_thread(_scenarios(request).get, scenario_id)
+    if found is None:
+        raise ApiError(404, "not_found", f"no scenario {scenario_id!r}")
+    name, created, runs = found
+    records = [await asyncio.to_thread(store.get, r["optimization_id"]) for r in runs]
+    return name, created, runs, records
+
+
+@router.get(
+    "/scenarios/{scenario_id}",
+    response_model=ScenarioState,
+    summary="Status of a scenario's runs and, when all succeeded, the KPI comparison",
+    responses={**AUTH_ERRORS, **NOT_FOUND},
+)
+async def get_scenario(request: Request, scenario_id: str = SCENARIO_ID, store: JobStore = Depends(get_store)) -> ScenarioState:
+    name, created, runs, records = await _load_runs(request, store, scenario_id)
+    statuses = [r.status if r else "failed" for r in records]
+    solutions = [Solution.model_validate_json(r.solution) if r and r.solution else None for r in records]
+    out_runs = [
+        ScenarioRun(**run, status=status, error=rec.error if rec else "job record missing",
+                    kpis=sol.kpis.model_dump(mode="json") if sol and sol.kpis else None)
+        for run, status, rec, sol in zip(runs, statuses, records, solutions)
+    ]
+    finished = sum(s in ("succeeded", "failed", "cancelled") for s in statuses)
+    if all(s == "succeeded" for s in statuses):
+        status = "succeeded"
+    elif finished == len(statuses):
+        status = "failed"
+    elif all(s == "queued" for s in statuses):
+        status = "queued"
+    else:
+        status = "running"
+    comparison = None
+    if status == "succeeded" and all(s is not None and s.kpis is not None for s in solutions):
+        from optimizer.report.payload import comparison_payload
+
+        comparison = comparison_payload([(run["name"], sol.kpis) for run, sol in zip(runs, solutions)],
+                                        [sol.solver.wall_time_s if sol.solver else 0.0 for sol in solutions])
+    return ScenarioState(
+        id=scenario_id, name=name, status=status, progress=round(finished / len(statuses), 3), created_at=created,
+        runs=out_runs, comparison=comparison, report=f"/v1/scenarios/{scenario_id}/report" if status == "succeeded" else None,
+    )
+
+
+@router.get(
+    "/scenarios/{scenario_id}/report",
+    response_class=HTMLResponse,
+    summary="The scenario's offline HTML report (comparison charts, every run's map and Gantt)",
+    responses={**AUTH_ERRORS, **NOT_FOUND, **NOT_READY, 200: {"content": {"text/html": {}}, "description": "One self-contained HTML page."}},
+)
+async def scenario_report(request: Request, scenario_id: str = SCENARIO_ID, store: JobStore = Depends(get_store)) -> HTMLResponse:
+    name, _, runs, records = await _load_runs(request, store, scenario_id)
+    pending = [run["name"] for run, rec in zip(runs, records) if rec is None or rec.status != "succeeded"]
+    if pending:
+        raise ApiError(409, "conflict", f"scenario {scenario_id}: runs not succeeded (yet): {pending}")
+    problems = [await asyncio.to_thread(store.problem_json, run["optimization_id"]) for run in runs]
+    page = await asyncio.to_thread(_render_scenario, name, runs, problems, [r.solution for r in records])
+    return HTMLResponse(page)
+
+
+def _render_scenario(name: str, runs: list[dict], problems: list[str], solutions: list[str]) -> str:
+    from optimizer.report import render_scenario_report
+    from optimizer.scenarios.runner import RunResult, ScenarioResult
+
+    results = []
+    for run, p, s in zip(runs, problems, solutions):
+        solution = Solution.model_validate_json(s)
+        results.append(RunResult(run["name"], Problem.model_validate_json(p), solution,
+                                 solution.solver.wall_time_s if solution.solver else 0.0))
+    descriptions = {r["name"]: r["description"] for r in runs if r.get("description")}
+    return render_scenario_report(ScenarioResult(name, results, workers=0, descriptions=descriptions))
+
+
+@router.get(
+    "/optimizations/{job_id}/report",
+    response_class=HTMLResponse,
+    summary="The offline HTML report (map, Gantt, KPI cards) of a finished optimization",
+    responses={**AUTH_ERRORS, **NOT_FOUND, **NOT_READY, 200: {"content": {"text/html": {}}, "description": "One self-contained HTML page."}},
+)
+async def optimization_report(job_id: str = JOB_ID, store: JobStore = Depends(get_store)) -> HTMLResponse:
+    record = await asyncio.to_thread(store.get, job_id)
+    if record is None:
+        raise ApiError(404, "not_found", f"no optimization job {job_id!r}")
+    if record.status != "succeeded" or not record.solution:
+        raise ApiError(409, "conflict", f"job {job_id} is {record.status}; a report needs a succeeded job")
+    problem_json = await asyncio.to_thread(store.problem_json, job_id)
+    page = await asyncio.to_thread(_render_one, problem_json, record.solution, job_id)
+    return HTMLResponse(page)
+
+
+def _render_one(problem_json: str, solution_json: str, job_id: str) -> str:
+    from optimizer.report import render_report
+
+    return render_report(Problem.model_validate_json(problem_json), Solution.model_validate_json(solution_json),
+                         title=f"Dispatch plan {job_id[:8]}")
