@@ -3,7 +3,6 @@ the base is never mutated."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
