@@ -104,7 +104,7 @@ class ScenarioCreated(BaseModel):
 class ScenarioState(BaseModel):
     id: str
     name: str
-    status: str = Field(..., description="queued (no run started), running, succeeded (all runs), failed (all finished, some did not succeed).")
+    status: str = Field(..., description="queued (no run started), running, succeeded (all runs), failed (all finished, some failed) or cancelled (all finished, some cancelled, none failed).")
     progress: float = Field(..., ge=0, le=1, description="Share of runs finished.")
     created_at: str
     runs: list[ScenarioRun]
@@ -181,7 +181,7 @@ async def get_scenario(request: Request, scenario_id: str = SCENARIO_ID, store: 
     if all(s == "succeeded" for s in statuses):
         status = "succeeded"
     elif finished == len(statuses):
-        status = "failed"
+        status = "failed" if "failed" in statuses else "cancelled"
     elif all(s == "queued" for s in statuses):
         status = "queued"
     else:
@@ -196,6 +196,24 @@ async def get_scenario(request: Request, scenario_id: str = SCENARIO_ID, store: 
         id=scenario_id, name=name, status=status, progress=round(finished / len(statuses), 3), created_at=created,
         runs=out_runs, comparison=comparison, report=f"/v1/scenarios/{scenario_id}/report" if status == "succeeded" else None,
     )
+
+
+@router.delete(
+    "/scenarios/{scenario_id}",
+    response_model=ScenarioState,
+    summary="Cancel a scenario's queued and running runs",
+    responses={**AUTH_ERRORS, **NOT_FOUND},
+)
+async def cancel_scenario(request: Request, scenario_id: str = SCENARIO_ID, store: JobStore = Depends(get_store),
+                          pool: WorkerPool = Depends(get_pool)) -> ScenarioState:
+    """Every run still queued or running is cancelled (as DELETE /v1/optimizations/{id} does);
+    finished runs keep their results."""
+    _, _, runs, records = await _load_runs(request, store, scenario_id)
+    for run, record in zip(runs, records):
+        if record is not None and record.status in ("queued", "running"):
+            await asyncio.to_thread(store.finish, record.id, "cancelled", None, "cancelled with its scenario")
+            await pool.cancel(record.id)
+    return await get_scenario(request, scenario_id, store)
 
 
 @router.get(

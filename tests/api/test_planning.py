@@ -62,7 +62,7 @@ def wait_scenario(client: httpx.Client, scenario_id: str, timeout_s: float = 60)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         body = client.get(f"/v1/scenarios/{scenario_id}").json()
-        if body["status"] in ("succeeded", "failed"):
+        if body["status"] in ("succeeded", "failed", "cancelled"):
             return body
         time.sleep(0.2)
     raise AssertionError(f"scenario not finished: {body}")
@@ -119,3 +119,17 @@ def test_report_of_unfinished_job_is_409(planning_server):
     job_id = client.post("/v1/optimizations", json=problem).json()["id"]
     early = client.get(f"/v1/optimizations/{job_id}/report")
     assert early.status_code == 409 and early.json()["error"]["code"] == "conflict"
+
+
+def test_cancel_a_scenario(planning_server):
+    client = planning_server
+    base = base_problem()
+    base["options"]["time_limit_s"] = 20
+    created = client.post("/v1/scenarios", json={"base": base, "variants": [
+        {"name": "v1", "changes": [{"type": "speed_factor", "factor": 1.1}]},
+        {"name": "v2", "changes": [{"type": "speed_factor", "factor": 1.2}]},
+    ]}).json()
+    state = client.delete(f"/v1/scenarios/{created['id']}").json()
+    assert state["status"] == "cancelled" and state["progress"] == 1
+    assert [r["status"] for r in state["runs"]] == ["cancelled"] * 3
+    assert client.get(f"/v1/scenarios/{created['id']}/report").status_code == 409
