@@ -244,7 +244,7 @@ def _load_region_cached(path: str, size: int, mtime_ns: int, use_cache: bool) ->
         try:
             with np.load(target) as data:
                 meta = json.loads(str(data["meta"]))
-                return Region(meta["source"], meta["sha256"], *(data[name] for name in _ARRAYS))
+                return Region(path, meta["sha256"], *(data[name] for name in _ARRAYS))  # named as asked
         except (OSError, ValueError, KeyError) as exc:  # unreadable entry: rebuild and replace it
             warnings.warn(f"ignoring unreadable region cache {target}: {exc}")
     region = build_region(path)
