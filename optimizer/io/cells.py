@@ -146,17 +146,41 @@ def parse_id(value: Any) -> str:
     return str(value).strip()
 
 
+_CLOCK_RANGE = re.compile(r"^(\d{1,2}:\d{2}(?::\d{2})?)\s*-\s*(\d{1,2}:\d{2}(?::\d{2})?)$")
+
+
 def parse_windows(value: Any, day: Optional[date], offset: Optional[timezone]) -> list[tuple[datetime, datetime]]:
-    """``08:00-12:00; 14:00-16:00`` (or full datetimes joined by `` - `` / ``/``)."""
+    """``08:00-12:00; 14:00-16:00``, or full datetimes joined by `` / `` (or `` - ``)."""
     out = []
-    for item in re.split(r";", str(value)):
+    for item in str(value).split(";"):
         item = item.strip()
         if not item:
             continue
-        parts = re.split(r"\s+-\s+|/|(?<=\d)-(?=\d{1,2}:\d{2}$)", item)
-        if len(parts) != 2:
+        clock = _CLOCK_RANGE.match(item)
+        if clock:
+            parts = [clock.group(1), clock.group(2)]
+        elif "/" in item:
+            parts = item.split("/")
+        else:
+            parts = item.split(" - ")
+        if len(parts) != 2 or not all(p.strip() for p in parts):
             raise ValueError(f"{item!r} is not a window (write 08:00-12:00, several separated by ;)")
         out.append((parse_instant(parts[0], day, offset), parse_instant(parts[1], day, offset)))
+    return out
+
+
+def parse_breaks(value: Any, day: Optional[date], offset: Optional[timezone]) -> list[tuple[datetime, datetime, float]]:
+    """``11:00-12:30/30; 15:00-15:30/15``: (earliest start, latest start, minutes) per break."""
+    out = []
+    for item in str(value).split(";"):
+        item = item.strip()
+        if not item:
+            continue
+        window, sep, minutes = item.rpartition("/")
+        if not sep or not window:
+            raise ValueError(f"{item!r} is not a break (write earliest-latest/minutes, e.g. 11:00-12:30/30)")
+        ((earliest, latest),) = parse_windows(window, day, offset) or [(None, None)]
+        out.append((earliest, latest, parse_number(minutes, minimum=0)))
     return out
 
 

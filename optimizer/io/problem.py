@@ -31,6 +31,7 @@ TECHNICIAN_COLUMNS: dict[str, str] = {
     "break_earliest": "Earliest start of the break (lunch).",
     "break_latest": "Latest start of the break.",
     "break_min": "Break length, minutes (break_* go together).",
+    "breaks": "Several breaks instead: 'earliest-latest/minutes; ...', e.g. '11:00-12:30/30; 15:00-15:30/15'.",
     "max_jobs": "Most jobs in the day (whole number).",
     "parts": "Van stock, e.g. 'filter-A:2; valve-B:1'.",
     "date": "Day (YYYY-MM-DD) for HH:MM times in this row.",
@@ -144,11 +145,12 @@ def technician_from_row(row: _Row) -> Technician:
     }
     if row.together("end_lat", "end_lon"):
         data["end_location"] = {"lat": row.get("end_lat", _number()), "lon": row.get("end_lon", _number())}
+    breaks = []
     if row.together("break_earliest", "break_latest", "break_min"):
-        data["breaks"] = [{
-            "earliest_start": row.instant("break_earliest"), "latest_start": row.instant("break_latest"),
-            "duration_min": row.get("break_min", _number(minimum=0)),
-        }]
+        breaks.append((row.instant("break_earliest"), row.instant("break_latest"), row.get("break_min", _number(minimum=0))))
+    breaks += row.get("breaks", lambda v: cells.parse_breaks(v, row.day, row.offset)) or []
+    if breaks:
+        data["breaks"] = [{"earliest_start": a, "latest_start": b, "duration_min": m} for a, b, m in breaks]
     max_jobs = row.get("max_jobs", _number(minimum=0, integer=True))
     if max_jobs is not None:
         data["max_jobs"] = max_jobs
@@ -240,23 +242,21 @@ def _iso(moment) -> Optional[str]:
 
 
 def technician_rows(problem: Problem) -> tuple[list[str], list[list[Any]]]:
-    """The technicians table of a problem (one break per technician is representable; a
-    technician with more breaks is an error)."""
+    """The technicians table of a problem (one break in the break_* columns, several in ``breaks``)."""
     columns = ["id", "shift_start", "shift_end", "lat", "lon", "end_lat", "end_lon", "skills",
-               "break_earliest", "break_latest", "break_min", "max_jobs", "parts"]
+               "break_earliest", "break_latest", "break_min", "breaks", "max_jobs", "parts"]
     rows = []
     for t in problem.technicians:
-        if len(t.breaks) > 1:
-            raise ValueError(f"technician {t.id}: the spreadsheet form holds one break, not {len(t.breaks)}")
         if t.start_location.lat is None:
             raise ValueError(f"technician {t.id}: the spreadsheet form needs lat/lon locations")
-        brk = t.breaks[0] if t.breaks else None
+        brk = t.breaks[0] if len(t.breaks) == 1 else None
+        several = "; ".join(f"{_iso(b.earliest_start)} / {_iso(b.latest_start)}/{b.duration_min:g}" for b in t.breaks) if len(t.breaks) > 1 else None
         end = t.end_location
         rows.append([
             t.id, _iso(t.shift.start), _iso(t.shift.end), t.start_location.lat, t.start_location.lon,
             end.lat if end else None, end.lon if end else None, cells.format_levels(t.skills) or None,
             _iso(brk.earliest_start) if brk else None, _iso(brk.latest_start) if brk else None,
-            brk.duration_min if brk else None, t.max_jobs,
+            brk.duration_min if brk else None, several, t.max_jobs,
             "; ".join(f"{k}:{v}" for k, v in t.parts.items()) or None,
         ])
     return columns, rows

@@ -171,3 +171,29 @@ def test_export_one_row_per_stop_then_unassigned(tmp_path, suffix):
     assert rows[2]["reason"] == "no technician has skill gas"
     if suffix == ".xlsx":
         assert load_workbook(path).active.title == "stops"
+
+
+def test_windows_and_breaks_columns_with_negative_offsets(tmp_path):
+    from optimizer.io import cells
+
+    tz_minus5 = cells.parse_offset("-05:00")
+    (w,) = cells.parse_windows("2026-11-24T08:00:00-05:00 / 2026-11-24T12:00:00-05:00", None, None)
+    assert w[0].isoformat() == "2026-11-24T08:00:00-05:00" and w[1].hour == 12
+    (w,) = cells.parse_windows("2026-11-24T08:00:00-05:00 - 2026-11-24T12:00:00-05:00", None, None)
+    assert w[1].isoformat() == "2026-11-24T12:00:00-05:00"
+    from datetime import date
+
+    a, b = cells.parse_breaks("10:00-10:30/15; 2026-11-24T13:00:00-05:00 / 2026-11-24T14:00:00-05:00/30", date(2026, 11, 24), tz_minus5)
+    assert (a[0].isoformat(), a[2]) == ("2026-11-24T10:00:00-05:00", 15) and b[2] == 30
+    with pytest.raises(ValueError, match="is not a break"):
+        cells.parse_breaks("10:00-10:30", None, tz_minus5)
+    techs = write_csv(tmp_path / "techs.csv", [
+        ["id", "date", "utc_offset", "shift_start", "shift_end", "lat", "lon", "breaks"],
+        ["T1", "2026-11-24", "-05:00", "08:00", "17:00", "40.7", "-74.0", "10:00-10:30/15; 12:00-13:00/30"],
+    ])
+    jobs = write_csv(tmp_path / "jobs.csv", [["id", "lat", "lon", "duration_min"], ["J1", "40.71", "-74.01", "20"]])
+    problem = load_problem_from_spreadsheets(techs, jobs)
+    assert [b.duration_min for b in problem.technicians[0].breaks] == [15, 30]
+    # and the writer round-trips several breaks
+    t2, j2 = write_problem_spreadsheets(problem, tmp_path / "t2.xlsx", tmp_path / "j2.xlsx")
+    assert load_problem_from_spreadsheets(t2, j2) == problem
