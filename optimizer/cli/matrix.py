@@ -25,13 +25,19 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     try:
         raw = json.loads(Path(args.locations).read_text())
     except (OSError, json.JSONDecodeError) as exc:
-        raise SystemExit(f"error: cannot read {args.locations}: {exc}")
+        print(f"error: cannot read {args.locations}: {exc}", file=sys.stderr)
+        return 2
+    explicit = None
     try:
         if isinstance(raw, dict) and "jobs" in raw:
             from optimizer.geo.matrix import problem_points
             from optimizer.models import Problem
 
-            points = problem_points(Problem.model_validate(raw)).points
+            problem = Problem.model_validate(raw)
+            points = problem_points(problem).points
+            args.region = args.region or problem.options.region
+            args.source = args.source or problem.options.matrix
+            explicit = problem.options.explicit_matrix
         else:
             if isinstance(raw, dict):
                 raw = raw.get("locations", [])
@@ -42,7 +48,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         return 2
     source = args.source or ("road" if args.region or _has_region() else "haversine")
     try:
-        matrix = build_matrix(points, source, region=args.region)
+        matrix = build_matrix(points, source, region=args.region, explicit=explicit)
     except (OutsideRegionError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -75,6 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("matrix", help="travel-time and distance matrices for a list of locations")
     p.add_argument("locations", help='JSON: [{"lat": .., "lon": ..}, ...], {"locations": [...]} or a problem')
     p.add_argument("--region", help="OSM extract (.osm.pbf/.osm/.osm.gz/.osm.bz2); default: embedded Helsinki")
-    p.add_argument("--source", choices=["road", "haversine"], help="default: road when a region is available")
+    p.add_argument("--source", choices=["road", "haversine"],
+                   help="default: the problem's options.matrix, else road when a region is available")
     p.add_argument("-o", "--output", help="write JSON here instead of stdout")
     p.set_defaults(func=cmd_matrix)

@@ -22,6 +22,9 @@ AVERAGE_SPEED_KMH = 30.0
 
 def great_circle_m(points: Sequence[Location]) -> np.ndarray:
     """Pairwise great-circle distances in metres (vectorised haversine, geopy's Earth radius)."""
+    missing = next((i for i, p in enumerate(points) if p.lat is None or p.lon is None), None)
+    if missing is not None:
+        raise ValueError(f"location {missing} has no lat/lon: the haversine source needs coordinates")
     lat = np.radians([p.lat for p in points], dtype=float)
     lon = np.radians([p.lon for p in points], dtype=float)
     dlat = lat[:, None] - lat[None, :]

@@ -38,6 +38,9 @@ def _tree(region: Region) -> cKDTree:
 
 def snap(region: Region, locations: Sequence[Location]) -> tuple[np.ndarray, np.ndarray]:
     """Nearest node index and snap distance (m) per location; raises OutsideRegionError."""
+    missing = next((i for i, p in enumerate(locations) if p.lat is None or p.lon is None), None)
+    if missing is not None:
+        raise ValueError(f"location {missing} has no lat/lon: the road source needs coordinates")
     lat = np.asarray([p.lat for p in locations], dtype=np.float64)
     lon = np.asarray([p.lon for p in locations], dtype=np.float64)
     west, south, east, north = region.bbox

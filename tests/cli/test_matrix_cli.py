@@ -39,3 +39,14 @@ def test_location_outside_the_region_is_named(tmp_path, capsys):
     path.write_text(json.dumps({"locations": POINTS + [{"lat": 45.46, "lon": 9.19}]}))
     assert main(["matrix", str(path)]) == 2
     assert "location 3 (45.460000, 9.190000) is outside the road region" in capsys.readouterr().err
+
+
+def test_unreadable_input_and_index_only_locations(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    assert main(["matrix", str(bad)]) == 2
+    assert "cannot read" in capsys.readouterr().err
+    indexed = tmp_path / "indexed.json"
+    indexed.write_text(json.dumps([{"lat": 60.17, "lon": 24.94}, {"index": 3}]))
+    assert main(["matrix", str(indexed), "--source", "road"]) == 2
+    assert "location 1 has no lat/lon" in capsys.readouterr().err
