@@ -51,7 +51,8 @@ METRICS: tuple[Metric, ...] = (
 class Cell:
     value: Optional[float]
     delta: Optional[float]
-    """value - base value; None for the base itself or when either side is None."""
+    """value - base value, both rounded to the metric's digits first (so a table reads
+    consistently); None for the base itself or when either side is None."""
     better: Optional[bool]
     """True/False when the delta is an improvement/loss; None when neutral or zero."""
 
@@ -70,7 +71,7 @@ def compare(named_kpis: Sequence[tuple[str, Kpis]]) -> dict[str, dict[str, Cell]
             if i == 0 or v is None or b is None:
                 row[name] = Cell(v, None, None)
                 continue
-            delta = round(v - b, m.digits + 2)
+            delta = round(round(v, m.digits) - round(b, m.digits), m.digits)  # as displayed
             better = None
             if m.higher_is_better is not None and round(delta, m.digits) != 0:
                 better = (delta > 0) == m.higher_is_better
