@@ -16,6 +16,7 @@ Steps (each a function, graph in / graph out where possible, osmnx style):
 :func:`load_region` chains them, caches the arrays on disk (``$DISPATCH_CACHE_DIR`` or
 ``~/.cache/fieldservice-dispatch``) keyed by the source file's SHA-256 and the speed profile,
 and memoises per process. A changed source file has another hash, hence a new cache entry.
+The contraction hierarchy for fast matrices is cached beside it by :mod:`optimizer.geo.road`.
 """
 
 from __future__ import annotations
