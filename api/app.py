@@ -17,6 +17,7 @@ from api.deps import require_api_key
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.pool import WorkerPool
+from api.routers import planning  # noqa: E402  (scenarios and reports)
 from api.routers import matrix, optimize, recommend
 from api.routers.health import health_router, version_router
 from api.settings import Settings
@@ -80,8 +81,5 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.include_router(optimize.router, prefix="/v1", dependencies=auth)
     app.include_router(recommend.router, prefix="/v1", dependencies=auth)
     app.include_router(matrix.router, prefix="/v1", dependencies=auth)
-    # Scenarios and reports (the planning engineer's router). Include it once
-    # api/routers/planning.py exists (it defines `router = APIRouter()`):
-    # from api.routers import planning
-    # app.include_router(planning.router, prefix="/v1", dependencies=auth)
+    app.include_router(planning.router, prefix="/v1", dependencies=auth)
     return app

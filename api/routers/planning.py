@@ -218,7 +218,7 @@ async def cancel_scenario(request: Request, scenario_id: str = SCENARIO_ID, stor
 
 @router.get(
     "/scenarios/{scenario_id}/report",
-    response_class=HTMLResponse,
+    response_model=None,
     summary="The scenario's offline HTML report (comparison charts, every run's map and Gantt)",
     responses={**AUTH_ERRORS, **NOT_FOUND, **NOT_READY, 200: {"content": {"text/html": {}}, "description": "One self-contained HTML page."}},
 )
@@ -247,7 +247,7 @@ def _render_scenario(name: str, runs: list[dict], problems: list[str], solutions
 
 @router.get(
     "/optimizations/{job_id}/report",
-    response_class=HTMLResponse,
+    response_model=None,
     summary="The offline HTML report (map, Gantt, KPI cards) of a finished optimization",
     responses={**AUTH_ERRORS, **NOT_FOUND, **NOT_READY, 200: {"content": {"text/html": {}}, "description": "One self-contained HTML page."}},
 )

@@ -129,9 +129,13 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     if args.problem is not None:
         problem = load_problem(args.problem)
     else:
-        from optimizer.io import load_problem_from_spreadsheets
+        from optimizer.io import SpreadsheetError, load_problem_from_spreadsheets
 
-        problem = load_problem_from_spreadsheets(args.technicians, args.jobs, None)
+        try:
+            problem = load_problem_from_spreadsheets(args.technicians, args.jobs, None)
+        except SpreadsheetError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     problem = _apply_overrides(problem, args)
     return _solve_and_report(problem, args.output, args.summary)
 
