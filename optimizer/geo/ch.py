@@ -348,15 +348,14 @@ def build_hierarchy(n: int, tails: np.ndarray, heads: np.ndarray, weights: np.nd
 
 
 @njit(cache=True)
-def _upward(src, ptr, adj, w, sptr, sadj, sw, dist, heap, pos, settled):
+def _upward(src, ptr, adj, w, sptr, sadj, sw, dist, heap, pos, popped):
     """Upward Dijkstra from ``src`` over ``ptr/adj/w`` with stall-on-demand through the
-    opposite lists ``sptr/sadj/sw``; writes the settled, unstalled nodes to ``settled`` and
-    returns their count (``dist`` holds their distances; caller resets)."""
+    opposite lists ``sptr/sadj/sw``. Writes every popped node to ``popped`` (stalled ones as
+    ``-v - 1``: their distance is not exact and they are not expanded) and returns the count;
+    ``dist`` holds the distances until the caller calls :func:`_reset`."""
     dist[src] = 0
     size = _push_or_update(heap, pos, dist, src, 0)
-    ns = 0
     nt = 0
-    touched = settled  # settled nodes are a prefix-ordered subset of the touched ones
     while size > 0:
         v, size = _pop(heap, pos, dist, size)
         d = dist[v]
@@ -366,24 +365,18 @@ def _upward(src, ptr, adj, w, sptr, sadj, sw, dist, heap, pos, settled):
             if dist[u] < INF and dist[u] + sw[k] < d:
                 stalled = True
                 break
-        # Record every popped node (distances reset later); flag stalled ones negatively.
         if stalled:
-            touched[nt] = -v - 1
+            popped[nt] = -v - 1
             nt += 1
             continue
-        touched[nt] = v
+        popped[nt] = v
         nt += 1
-        ns += 1
         for k in range(ptr[v], ptr[v + 1]):
             x = adj[k]
             nd = d + w[k]
             if nd < dist[x]:
                 dist[x] = nd
                 size = _push_or_update(heap, pos, dist, x, size)
-    # Nodes still in the heap were touched but never popped: reset them here.
-    for i in range(size):
-        pos[heap[i]] = -1
-        dist[heap[i]] = INF
     return nt
 
 
