@@ -38,6 +38,8 @@ SETTINGS_DOC = [
     ("DISPATCH_MAX_TECHNICIANS", "500", "Technicians per problem; more gets 422."),
     ("DISPATCH_MAX_LOCATIONS", "2000", "Locations per POST /v1/matrix; more gets 422."),
     ("DISPATCH_API_KEYS", "(none)", "Comma-separated API keys. When set, every /v1 route needs a matching X-API-Key header (else 401); /healthz and /docs stay open."),
+    ("DISPATCH_ALLOWED_REGIONS", "(none)", "Comma-separated OSM extract paths a request may name in options.region; any other value gets 422 (a client never makes the server open a path of its choosing)."),
+    ("DISPATCH_REGION", "embedded Helsinki", "The server's road region (OSM extract) used when a request names none."),
 ]
 
 MODELS = [

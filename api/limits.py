@@ -23,6 +23,10 @@ def check_problem(problem: Problem, settings: Settings, prefix: Sequence = ()) -
         raise _limit((*prefix, "jobs"), f"at most {settings.max_jobs} jobs per request (server limit DISPATCH_MAX_JOBS), got {len(problem.jobs)}.")
     if len(problem.technicians) > settings.max_technicians:
         raise _limit((*prefix, "technicians"), f"at most {settings.max_technicians} technicians per request (server limit DISPATCH_MAX_TECHNICIANS), got {len(problem.technicians)}.")
+    region = problem.options.region
+    if region is not None and region not in settings.allowed_regions:
+        allowed = ", ".join(settings.allowed_regions) or "none"
+        raise _limit((*prefix, "options", "region"), f"this server does not open region files named by requests (allowed by DISPATCH_ALLOWED_REGIONS: {allowed}); leave it out to use the server's region.")
     if problem.options.time_limit_s > settings.max_time_limit_s:
         raise _limit((*prefix, "options", "time_limit_s"), f"at most {settings.max_time_limit_s:g} s (server limit DISPATCH_MAX_TIME_LIMIT_S), got {problem.options.time_limit_s:g}.")
 

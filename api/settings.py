@@ -39,6 +39,11 @@ class Settings:
     """Locations per POST /v1/matrix request; more gets 422."""
     api_keys: tuple[str, ...] = field(default=(), metadata={"env": "DISPATCH_API_KEYS"})
     """Comma-separated API keys; when non-empty every /v1 route needs ``X-API-Key``."""
+    allowed_regions: tuple[str, ...] = field(default=(), metadata={"env": "DISPATCH_ALLOWED_REGIONS"})
+    """Comma-separated OSM extract paths a request may name in ``options.region``. Empty (the
+    default): requests may not choose a region file; the server's default region (the
+    ``DISPATCH_REGION`` extract, else the embedded Helsinki one) is used. A client never makes
+    the server open a path of its choosing."""
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None, **overrides) -> "Settings":
@@ -68,7 +73,7 @@ def _parse(name: str, env_name: str, raw: str):
     try:
         if name == "db_path":
             return Path(raw)
-        if name == "api_keys":
+        if name in ("api_keys", "allowed_regions"):
             return tuple(k.strip() for k in raw.split(",") if k.strip())
         if name.endswith("_s"):
             return float(raw)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
 from tests.api.conftest import small_problem
 from tests.api.server import ApiServer
@@ -89,3 +90,17 @@ def test_api_keys(tmp_path):
             assert ok.status_code == 200 and ok.json()["durations_s"] == [[0]]
     finally:
         srv.stop()
+
+
+def test_region_path_from_a_request_is_refused(tmp_path):
+    """A client must not make the server open a file of its choosing (options.region)."""
+    from api.limits import check_problem
+    from api.errors import ApiError
+    from api.settings import Settings
+    from tests.factories import job, problem, tech
+
+    p = problem([tech("a")], [job("j")], region="/etc/passwd")
+    with pytest.raises(ApiError) as info:
+        check_problem(p, Settings.from_env({}))
+    assert info.value.status == 422 and "options.region" in str(info.value.message)
+    check_problem(p, Settings.from_env({"DISPATCH_ALLOWED_REGIONS": "/etc/passwd"}))  # explicitly allowed
