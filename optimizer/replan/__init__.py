@@ -1,0 +1,22 @@
+"""Real-time re-planning: events, frozen work, stable re-optimisation and the changes list."""
+
+from optimizer.replan.apply import ReplanError, apply_events
+from optimizer.replan.changes import Change, diff_plans
+from optimizer.replan.events import (
+    EVENT_LIST,
+    Event,
+    JobCancelled,
+    JobOverrun,
+    NewJob,
+    ShiftExtended,
+    TechnicianDelayed,
+    TechnicianUnavailable,
+)
+from optimizer.replan.options import ReplanOptions
+from optimizer.replan.replan import ReplanResult, plan_is_current, replan
+
+__all__ = [
+    "Change", "EVENT_LIST", "Event", "JobCancelled", "JobOverrun", "NewJob", "ReplanError", "ReplanOptions",
+    "ReplanResult", "ShiftExtended", "TechnicianDelayed", "TechnicianUnavailable", "apply_events", "diff_plans",
+    "plan_is_current", "replan",
+]

@@ -1,0 +1,130 @@
+"""Apply disruption events to a problem state.
+
+The result is the problem the new plan answers (``AppliedEvents.problem``) plus what the
+events did that the freezing step needs: cancelled jobs, jobs released from their technician,
+per-technician delays, and which events touched which job or technician (the ``cause`` of
+each change). Events are applied in order; each refers to ids of the problem as it stands
+after the events before it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Optional, Sequence
+
+from optimizer.models import Problem, Solution
+from optimizer.models.job import JobStatus
+from optimizer.replan.events import (
+    Event,
+    JobCancelled,
+    JobOverrun,
+    NewJob,
+    ShiftExtended,
+    TechnicianDelayed,
+    TechnicianUnavailable,
+)
+
+
+class ReplanError(ValueError):
+    """Input that cannot be re-planned; the message starts with the offending field path
+    (``events[2].job_id: ...``)."""
+
+
+@dataclass
+class AppliedEvents:
+    problem: Problem
+    cancelled: dict[str, Optional[int]] = field(default_factory=dict)
+    """Cancelled job id -> index of the cancelling event (None: cancelled in an earlier re-plan)."""
+    released: dict[str, int] = field(default_factory=dict)
+    """Job id -> event index, for jobs taken away from an unavailable technician."""
+    delay_s: dict[str, int] = field(default_factory=dict)
+    """Technician id -> seconds of delay before its next arrival or departure."""
+    unavailable_from: dict[str, datetime] = field(default_factory=dict)
+    job_events: dict[str, list[int]] = field(default_factory=dict)
+    tech_events: dict[str, list[int]] = field(default_factory=dict)
+
+
+def _now(problem: Problem) -> Optional[datetime]:
+    return problem.now
+
+
+def apply_events(problem: Problem, previous: Solution, events: Sequence[Event]) -> AppliedEvents:
+    """The problem state after ``events`` (a new Problem; the input is not modified).
+
+    Jobs the previous plan lists as unassigned with code ``cancelled`` stay cancelled."""
+    data = problem.model_copy(deep=True)
+    jobs = {j.id: j for j in data.jobs}
+    techs = {t.id: t for t in data.technicians}
+    out = AppliedEvents(data)
+    for entry in previous.unassigned:
+        if entry.code == "cancelled" and entry.job_id in jobs:
+            out.cancelled[entry.job_id] = None
+    for i, event in enumerate(events):
+        where = f"events[{i}]"
+        if isinstance(event, NewJob):
+            if event.job.id in jobs:
+                raise ReplanError(f"{where}.job.id: job {event.job.id!r} already exists")
+            job = event.job.model_copy(update={"status": JobStatus.pending, "technician_id": None, "expected_end": None})
+            for name in ("pinned_technician",):
+                tid = getattr(job, name)
+                if tid is not None and tid not in techs:
+                    raise ReplanError(f"{where}.job.{name}: unknown technician {tid!r}")
+            for name in ("preferred_technicians", "excluded_technicians"):
+                for tid in getattr(job, name):
+                    if tid not in techs:
+                        raise ReplanError(f"{where}.job.{name}: unknown technician {tid!r}")
+            data.jobs.append(job)
+            jobs[job.id] = job
+            out.job_events.setdefault(job.id, []).append(i)
+            continue
+        if isinstance(event, (JobCancelled, JobOverrun)):
+            job = jobs.get(event.job_id)
+            if job is None:
+                raise ReplanError(f"{where}.job_id: unknown job {event.job_id!r}")
+            out.job_events.setdefault(job.id, []).append(i)
+            if isinstance(event, JobCancelled):
+                if job.status == JobStatus.completed:
+                    raise ReplanError(f"{where}.job_id: job {job.id!r} is already completed")
+                out.cancelled[job.id] = i
+            else:
+                job.duration_min = min(24 * 60, job.duration_min + event.minutes)
+                if job.status == JobStatus.in_progress and job.expected_end is not None:
+                    job.expected_end = job.expected_end + timedelta(minutes=event.minutes)
+                if job.technician_id is not None:
+                    out.tech_events.setdefault(job.technician_id, []).append(i)
+            continue
+        tech = techs.get(event.technician_id)
+        if tech is None:
+            raise ReplanError(f"{where}.technician_id: unknown technician {event.technician_id!r}")
+        out.tech_events.setdefault(tech.id, []).append(i)
+        if isinstance(event, TechnicianDelayed):
+            out.delay_s[tech.id] = out.delay_s.get(tech.id, 0) + int(round(event.minutes * 60))
+        elif isinstance(event, ShiftExtended):
+            if event.new_end < tech.shift.start:
+                raise ReplanError(f"{where}.new_end: before the shift start {tech.shift.start.isoformat()}")
+            tech.shift.end = event.new_end
+        elif isinstance(event, TechnicianUnavailable):
+            instant = event.unavailable_from or data.now
+            if instant is None:
+                raise ReplanError(f"{where}.unavailable_from: required when the problem has no 'now'")
+            instant = max(tech.shift.start, min(tech.shift.end, instant))
+            tech.shift.end = instant
+            out.unavailable_from[tech.id] = instant
+            # Breaks that can no longer start inside the shortened shift are dropped.
+            tech.breaks = [b for b in tech.breaks if b.earliest_start <= instant]
+            for job in data.jobs:
+                if job.technician_id == tech.id and job.status in (JobStatus.in_progress, JobStatus.dispatched):
+                    end = job.expected_end if job.status == JobStatus.in_progress else None
+                    if end is None or end > instant:
+                        out.released[job.id] = i
+                        out.job_events.setdefault(job.id, []).append(i)
+                        job.status = JobStatus.pending
+                        job.technician_id = None
+                        job.expected_end = None
+    return out
+
+
+def validated(problem: Problem) -> Problem:
+    """Re-run the Problem's cross-field checks on a mutated copy."""
+    return Problem.model_validate(problem.model_dump())

@@ -1,0 +1,92 @@
+"""The ``changes[]`` list: what a re-plan changed for the dispatcher, and which event caused it.
+
+Kinds: ``reassigned`` (another technician), ``time_shifted`` (same technician, start moved by
+more than the threshold), ``unassigned`` (was routed, or is a new job, and is not served now),
+``assigned`` (was not routed before: a new job, or a job served again). Completed jobs leaving
+the plan are not changes. ``cause`` is the index of the event that explains the change: an event
+about the job itself, else one about its old or new technician (an overrun counts for the
+technician of the overrunning job), else the only event when there is exactly one; otherwise
+null (a side effect of re-optimisation).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Optional, Sequence
+
+from pydantic import Field
+
+from optimizer.models import Problem, Solution
+from optimizer.models.common import AwareDatetime, StrictModel
+from optimizer.models.job import JobStatus
+from optimizer.replan.apply import AppliedEvents
+from optimizer.replan.events import Event, JobOverrun
+
+
+class Change(StrictModel):
+    job_id: str
+    kind: Literal["reassigned", "time_shifted", "unassigned", "assigned"]
+    from_technician: Optional[str] = None
+    to_technician: Optional[str] = None
+    old_start: Optional[AwareDatetime] = None
+    new_start: Optional[AwareDatetime] = None
+    shift_min: Optional[float] = Field(None, description="new_start - old_start, minutes (same technician or reassigned).")
+    reason: Optional[str] = Field(None, description="For unassigned: why (the Solution's reason).")
+    cause: Optional[int] = Field(None, description="Index of the event that caused the change (null: re-optimisation).")
+    cause_type: Optional[str] = Field(None, description="Type of that event.")
+
+
+def _placement(solution: Solution) -> dict[str, tuple[str, object]]:
+    return {s.job_id: (r.technician_id, s.start) for r in solution.routes for s in r.stops}
+
+
+def diff_plans(
+    problem: Problem,
+    previous: Solution,
+    new: Solution,
+    applied: AppliedEvents,
+    events: Sequence[Event],
+    threshold_min: float,
+) -> list[Change]:
+    """Changes from ``previous`` to ``new`` over the jobs of ``problem`` (input order)."""
+    old_at, new_at = _placement(previous), _placement(new)
+    reasons = {u.job_id: u.reason for u in new.unassigned}
+    tech_events = {k: list(v) for k, v in applied.tech_events.items()}
+    for i, event in enumerate(events):
+        if isinstance(event, JobOverrun) and event.job_id in old_at:
+            tech_events.setdefault(old_at[event.job_id][0], []).append(i)
+    new_jobs = {jid for jid, idx in applied.job_events.items() if any(events[i].type == "new_job" for i in idx)}
+
+    def cause(job_id: str, techs: Sequence[Optional[str]]) -> Optional[int]:
+        if applied.job_events.get(job_id):
+            return applied.job_events[job_id][-1]
+        for tid in techs:
+            if tid is not None and tech_events.get(tid):
+                return min(tech_events[tid])
+        return 0 if len(events) == 1 else None
+
+    out: list[Change] = []
+    for job in problem.jobs:
+        if job.status == JobStatus.completed:
+            continue
+        before, after = old_at.get(job.id), new_at.get(job.id)
+        change: Optional[Change] = None
+        if before and after:
+            shift = (after[1] - before[1]).total_seconds() / 60.0
+            if before[0] != after[0]:
+                change = Change(job_id=job.id, kind="reassigned", from_technician=before[0], to_technician=after[0],
+                                old_start=before[1], new_start=after[1], shift_min=round(shift, 1))
+            elif abs(shift) > threshold_min:
+                change = Change(job_id=job.id, kind="time_shifted", from_technician=before[0], to_technician=after[0],
+                                old_start=before[1], new_start=after[1], shift_min=round(shift, 1))
+        elif before:
+            change = Change(job_id=job.id, kind="unassigned", from_technician=before[0], old_start=before[1], reason=reasons.get(job.id))
+        elif after:
+            change = Change(job_id=job.id, kind="assigned", to_technician=after[0], new_start=after[1])
+        elif job.id in new_jobs:
+            change = Change(job_id=job.id, kind="unassigned", reason=reasons.get(job.id))
+        if change is not None:
+            idx = cause(job.id, (change.from_technician, change.to_technician))
+            change.cause = idx
+            change.cause_type = events[idx].type if idx is not None else None
+            out.append(change)
+    return out
