@@ -59,8 +59,8 @@ class Location(StrictModel):
 class TimeWindow(StrictModel):
     """A closed interval ``[start, end]`` of instants; ``end`` must not precede ``start``."""
 
-    start: AwareDatetime
-    end: AwareDatetime
+    start: AwareDatetime = Field(..., description="First instant of the window, ISO-8601 with UTC offset.")
+    end: AwareDatetime = Field(..., description="Last instant of the window (inclusive), ISO-8601 with UTC offset; not before start.")
 
     @model_validator(mode="after")
     def _ordered(self) -> "TimeWindow":

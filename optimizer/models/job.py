@@ -28,19 +28,25 @@ class Job(StrictModel):
     per minute, weighted by ``priority``.
     """
 
-    id: str = Field(..., min_length=1)
-    location: Location
+    id: str = Field(..., min_length=1, description="Unique job id.")
+    location: Location = Field(..., description="Where the work is done.")
     duration_min: float = Field(..., ge=0, le=24 * 60, description="Service duration, minutes.")
     skills: dict[str, int] = Field(default_factory=dict, description="Required skill -> minimum level.")
-    time_windows: list[TimeWindow] = Field(default_factory=list)
+    time_windows: list[TimeWindow] = Field(
+        default_factory=list,
+        description="Service must START inside one of these; several allowed. Default none: any time within a shift.",
+    )
     sla_deadline: Optional[AwareDatetime] = Field(None, description="Service should end by this instant (soft).")
-    priority: Priority = Priority.normal
+    priority: Priority = Field(Priority.normal, description="urgent | high | normal | low. Default normal.")
     parts: dict[str, int] = Field(default_factory=dict, description="Part -> units needed.")
     pinned_technician: Optional[str] = Field(None, description="Only this technician may do the job.")
     preferred_technicians: list[str] = Field(default_factory=list, description="Soft preference.")
     excluded_technicians: list[str] = Field(default_factory=list, description="Never these technicians.")
     # Re-planning state.
-    status: JobStatus = JobStatus.pending
+    status: JobStatus = Field(
+        JobStatus.pending,
+        description="pending | dispatched | in_progress | completed (re-planning). Completed jobs are never planned. Default pending.",
+    )
     technician_id: Optional[str] = Field(None, description="For dispatched/in_progress jobs: who has it.")
     expected_end: Optional[AwareDatetime] = Field(None, description="For in_progress jobs: expected end.")
 

@@ -116,9 +116,9 @@ class Options(StrictModel):
         "else haversine.",
     )
     region: Optional[str] = Field(None, description="Path of an OSM extract for the road source (default: embedded Helsinki).")
-    explicit_matrix: Optional[ExplicitMatrix] = None
+    explicit_matrix: Optional[ExplicitMatrix] = Field(None, description="Matrices for the explicit source, indexed by Location.index.")
     engine: str = Field("ortools", description="Solver engine name. Default ortools.")
-    weights: Weights = Field(default_factory=Weights)
+    weights: Weights = Field(default_factory=Weights, description="Objective weights (see Weights); defaults as documented there.")
     speed_factor: float = Field(
         1.0, gt=0, le=10, description="Multiply every travel time by this (traffic what-ifs). Default 1."
     )

@@ -25,8 +25,8 @@ class Problem(StrictModel):
     """A dispatch problem: who does which job, in what order, and when."""
 
     technicians: list[Technician] = Field(..., description="At least one technician.")
-    jobs: list[Job] = Field(default_factory=list)
-    options: Options = Field(default_factory=Options)
+    jobs: list[Job] = Field(default_factory=list, description="Work orders to plan. Default none.")
+    options: Options = Field(default_factory=Options, description="How to solve (see Options).")
     now: Optional[AwareDatetime] = Field(
         None, description="Planning instant (re-planning): nothing new starts before it."
     )

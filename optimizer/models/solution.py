@@ -14,96 +14,96 @@ class Stop(StrictModel):
     """One visit. ``travel_time_s``/``distance_m`` are from the previous point of the route
     (the start location for the first stop). ``arrival <= start``; ``end = start + duration``."""
 
-    job_id: str
-    arrival: AwareDatetime
-    start: AwareDatetime
-    end: AwareDatetime
-    travel_time_s: int = Field(..., ge=0)
-    distance_m: int = Field(..., ge=0)
+    job_id: str = Field(..., description="The job served at this stop.")
+    arrival: AwareDatetime = Field(..., description="Arrival at the job's location (driving pauses for breaks taken on the way).")
+    start: AwareDatetime = Field(..., description="Service start: inside one of the job's time windows, not before arrival.")
+    end: AwareDatetime = Field(..., description="Service end = start + duration.")
+    travel_time_s: int = Field(..., ge=0, description="Driving time from the previous point (start location for the first stop), s.")
+    distance_m: int = Field(..., ge=0, description="Driving distance from the previous point, m.")
     waiting_time_s: int = Field(0, ge=0, description="Idle time at the site before service starts (breaks excluded).")
     sla_met: Optional[bool] = Field(None, description="Service ended by sla_deadline (null when the job has none).")
     lateness_s: int = Field(0, ge=0, description="Seconds after sla_deadline that the service ended.")
 
 
 class BreakSlot(StrictModel):
-    start: AwareDatetime
-    end: AwareDatetime
+    start: AwareDatetime = Field(..., description="Break start.")
+    end: AwareDatetime = Field(..., description="Break end = start + duration.")
 
 
 class Route(StrictModel):
     """A technician's day. ``start`` = departure from the start location, ``end`` = arrival at the
     end location; both null for a technician with no stops."""
 
-    technician_id: str
-    start: Optional[AwareDatetime] = None
-    end: Optional[AwareDatetime] = None
-    stops: list[Stop] = Field(default_factory=list)
-    breaks: list[BreakSlot] = Field(default_factory=list)
+    technician_id: str = Field(..., description="Whose day this is.")
+    start: Optional[AwareDatetime] = Field(None, description="Departure from the start location (null: no stops).")
+    end: Optional[AwareDatetime] = Field(None, description="Arrival at the end location (null: no stops).")
+    stops: list[Stop] = Field(default_factory=list, description="Visits in order.")
+    breaks: list[BreakSlot] = Field(default_factory=list, description="Breaks taken (every break of the technician when the route has stops).")
     travel_time_s: int = Field(0, ge=0, description="Total driving time including the drive to the end location.")
-    distance_m: int = Field(0, ge=0)
+    distance_m: int = Field(0, ge=0, description="Total driving distance including the drive to the end location, m.")
     work_time_s: int = Field(0, ge=0, description="Service plus travel time (excludes waiting and breaks).")
     return_travel_time_s: int = Field(0, ge=0, description="Drive from the last stop to the end location.")
-    return_distance_m: int = Field(0, ge=0)
+    return_distance_m: int = Field(0, ge=0, description="Drive from the last stop to the end location, m.")
 
 
 class Unassigned(StrictModel):
-    job_id: str
+    job_id: str = Field(..., description="The job not served.")
     reason: str = Field(..., description="A sentence a dispatcher understands.")
     code: str = Field("unserved", description="Machine-readable reason: skill, time_window, parts, pinned, capacity, ...")
 
 
 class RankedTechnician(StrictModel):
-    technician_id: str
-    rank: int = Field(..., ge=1)
-    arrival: AwareDatetime
-    start: Optional[AwareDatetime] = None
-    extra_travel_time_s: int
-    sla_met: Optional[bool] = None
+    technician_id: str = Field(..., description="A technician who could do the job.")
+    rank: int = Field(..., ge=1, description="1 = the assigned technician, then alternatives by insertion cost.")
+    arrival: AwareDatetime = Field(..., description="Arrival at the job (in the plan, or with the job inserted into this technician's route).")
+    start: Optional[AwareDatetime] = Field(None, description="Service start.")
+    extra_travel_time_s: int = Field(..., description="Driving time the job adds to this technician's route, s.")
+    sla_met: Optional[bool] = Field(None, description="Ends by its sla_deadline (null: no deadline).")
     assigned: bool = Field(False, description="True for the technician the plan assigns.")
 
 
 class JobCandidates(StrictModel):
-    job_id: str
-    ranked: list[RankedTechnician] = Field(default_factory=list)
+    job_id: str = Field(..., description="The job.")
+    ranked: list[RankedTechnician] = Field(default_factory=list, description="Up to options.candidates_per_job technicians, best first; empty for unserved jobs.")
 
 
 class Kpis(StrictModel):
-    jobs_total: int
-    jobs_assigned: int
-    jobs_unassigned: int
+    jobs_total: int = Field(..., description="Jobs to plan (status completed excluded).")
+    jobs_assigned: int = Field(..., description="Jobs in routes.")
+    jobs_unassigned: int = Field(..., description="jobs_total - jobs_assigned.")
     sla_jobs: int = Field(..., description="Assigned jobs that have an sla_deadline.")
     sla_met_pct: Optional[float] = Field(..., description="Share of sla_jobs that end by their deadline, %; null when there are none.")
     sla_breaches: dict[str, int] = Field(..., description="Assigned jobs ending after their deadline, by priority.")
-    sla_met_pct_by_priority: dict[str, Optional[float]] = Field(default_factory=dict)
-    unassigned_by_priority: dict[str, int] = Field(default_factory=dict)
-    travel_time_s: int
-    distance_m: int
-    service_time_s: int
+    sla_met_pct_by_priority: dict[str, Optional[float]] = Field(default_factory=dict, description="sla_met_pct per priority, % (null: no deadline jobs of that priority).")
+    unassigned_by_priority: dict[str, int] = Field(default_factory=dict, description="Unserved jobs per priority.")
+    travel_time_s: int = Field(..., description="Total driving time, s.")
+    distance_m: int = Field(..., description="Total driving distance, m.")
+    service_time_s: int = Field(..., description="Total service time, s.")
     utilization_pct: float = Field(..., description="(service + travel) / total shift time of all technicians, %.")
     workload_stddev_min: float = Field(..., description="Standard deviation of per-technician work time (service + travel) over all technicians, minutes.")
-    workload_max_min: float = 0.0
-    workload_min_min: float = 0.0
-    technicians_used: int
-    technicians_total: int
+    workload_max_min: float = Field(0.0, description="Longest per-technician work time (service + travel), min.")
+    workload_min_min: float = Field(0.0, description="Shortest per-technician work time, min (idle technicians count 0).")
+    technicians_used: int = Field(..., description="Technicians with at least one stop.")
+    technicians_total: int = Field(..., description="Technicians in the problem.")
     overtime_s: int = Field(0, description="Time routes end after their shift end (0 for valid plans).")
 
 
 class SolverInfo(StrictModel):
-    engine: str
-    wall_time_s: float
-    objective: Optional[float] = None
-    status: str
-    matrix_source: Optional[str] = None
-    matrix_time_s: Optional[float] = None
+    engine: str = Field(..., description="Engine that produced the routes (options.engine).")
+    wall_time_s: float = Field(..., description="Whole solve, matrix included, s.")
+    objective: Optional[float] = Field(None, description="Objective of the returned plan in seconds-of-driving units (see Weights), recomputed by the library for every engine.")
+    status: str = Field(..., description="Engine status, e.g. success, time_limit, warm_start_only.")
+    matrix_source: Optional[str] = Field(None, description="road | haversine | explicit.")
+    matrix_time_s: Optional[float] = Field(None, description="Time to build the travel matrix, s.")
 
 
 class Solution(StrictModel):
-    routes: list[Route] = Field(default_factory=list)
-    unassigned: list[Unassigned] = Field(default_factory=list)
-    candidates: list[JobCandidates] = Field(default_factory=list)
-    kpis: Optional[Kpis] = None
-    solver: Optional[SolverInfo] = None
-    warnings: list[str] = Field(default_factory=list)
+    routes: list[Route] = Field(default_factory=list, description="One route per technician (empty stops for idle ones).")
+    unassigned: list[Unassigned] = Field(default_factory=list, description="Every job not routed, each with a reason.")
+    candidates: list[JobCandidates] = Field(default_factory=list, description="Ranked technicians per job.")
+    kpis: Optional[Kpis] = Field(None, description="Key figures computed from this solution.")
+    solver: Optional[SolverInfo] = Field(None, description="How the solution was produced.")
+    warnings: list[str] = Field(default_factory=list, description="Non-fatal notes (far snaps, caps applied, re-inserted jobs).")
 
     def route_of(self, technician_id: str) -> Optional[Route]:
         for route in self.routes:

@@ -60,8 +60,8 @@ class Break(StrictModel):
     the route's departure or after its return, when the technician is off the road anyway.
     """
 
-    earliest_start: AwareDatetime
-    latest_start: AwareDatetime
+    earliest_start: AwareDatetime = Field(..., description="The break may start at this instant at the earliest.")
+    latest_start: AwareDatetime = Field(..., description="The break must start by this instant.")
     duration_min: float = Field(..., gt=0, le=24 * 60, description="Break length, minutes.")
 
     @model_validator(mode="after")
@@ -74,15 +74,15 @@ class Break(StrictModel):
 class Technician(StrictModel):
     """A field technician: the 'vehicle' of the routing problem."""
 
-    id: str = Field(..., min_length=1)
+    id: str = Field(..., min_length=1, description="Unique technician id.")
     skills: dict[str, int] = Field(
         default_factory=dict,
         description="Skill -> level (>= 1). A plain list of names means level 1 for each.",
     )
     shift: TimeWindow = Field(..., description="Working hours: leave start location >= start, back at end location <= end.")
-    start_location: Location
+    start_location: Location = Field(..., description="Where the day starts (home or depot).")
     end_location: Optional[Location] = Field(None, description="Default: the start location.")
-    breaks: list[Break] = Field(default_factory=list)
+    breaks: list[Break] = Field(default_factory=list, description="Breaks to take when working (see Break). Default none.")
     max_jobs: Optional[int] = Field(None, ge=0, description="Maximum number of jobs in the route.")
     parts: dict[str, int] = Field(
         default_factory=dict, description="Van stock: part -> units carried (consumed by jobs)."
