@@ -20,3 +20,7 @@ __all__ = [
     "ReplanResult", "ShiftExtended", "TechnicianDelayed", "TechnicianUnavailable", "apply_events", "diff_plans",
     "plan_is_current", "replan",
 ]
+
+from optimizer.replan.request import ReplanRequest, ReplanResponse, run_replan  # noqa: E402
+
+__all__ += ["ReplanRequest", "ReplanResponse", "run_replan"]

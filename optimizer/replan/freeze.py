@@ -23,6 +23,7 @@ All arithmetic is in integer seconds from the planning origin (see ``Timebase``)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Optional
 
 import numpy as np
@@ -63,6 +64,16 @@ class FixedHead:
     """Prefix jobs that could no longer be kept (back to the pool)."""
     effective_duration_s: dict[str, int] = field(default_factory=dict)
     """In-progress jobs whose actual duration differs from ``duration_min`` (start to expected end)."""
+    postponed: list[tuple[Break, Break]] = field(default_factory=list)
+    """Breaks whose window closed while fixed work ran over: (as given, with ``latest_start``
+    moved to the first instant the technician is free)."""
+
+    def postpone(self, index: int, latest: datetime) -> Break:
+        old = self.remaining_breaks[index]
+        new = old.model_copy(update={"latest_start": latest})
+        self.remaining_breaks[index] = new
+        self.postponed.append((old, new))
+        return new
 
     @property
     def end_location(self) -> Location:
@@ -235,7 +246,6 @@ class HeadBuilder:
             if prev is not None:
                 target = max(target, prev)
             duration = minutes_to_s(job.duration_min)
-            ok = True
             while head.remaining_breaks and tb.to_s(head.remaining_breaks[0].latest_start) < target + duration:
                 brk = head.remaining_breaks[0]
                 b_len = minutes_to_s(brk.duration_min)
@@ -243,18 +253,20 @@ class HeadBuilder:
                 if b_start > tb.to_s(brk.latest_start):
                     b_start = max(clock, tb.to_s_ceil(brk.earliest_start))  # before leaving / en route
                     if b_start > tb.to_s(brk.latest_start):
-                        ok = False
-                        break
+                        head.postpone(0, tb.to_datetime(b_start))  # fixed work ran over its window
                     arrival += b_len
                 head.breaks.append((b_start, b_start + b_len))
                 head.remaining_breaks.pop(0)
                 target = max(target, arrival, b_start + b_len)
-            start = _window_start(job, tb, target) if ok else None
+            start = _window_start(job, tb, target)
             if start is None:
                 head.released.append(job.id)
                 return head
             head.stops.append(FixedStop(job, arrival, start, start + duration, travel, int(self.distances[point, here])))
             clock, point, pending_delay = start + duration, here, 0
+        for k, brk in enumerate(head.remaining_breaks):
+            if tb.to_s(brk.latest_start) < clock:
+                head.postpone(k, tb.to_datetime(max(clock, tb.to_s_ceil(brk.earliest_start))))
         return head
 
     def _departure(self, tech: Technician, route: Optional[Route], first: Job, ready_floor: int) -> tuple[int, int, Location]:

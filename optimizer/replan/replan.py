@@ -124,6 +124,9 @@ def replan(
         matrix_time_s=info.matrix_time_s if info else None,
     )
     solution.warnings = list(suffix.warnings)
+    for h in heads.values():
+        for old, new in h.postponed:
+            solution.warnings.append(f"{h.tech_id}: break window closed during fixed work; break postponed to start by {new.latest_start.isoformat()}")
     released = [jid for h in heads.values() for jid in h.released]
     if released:
         solution.warnings.append(f"fixed work released back to the pool (no longer feasible as planned): {', '.join(released)}")
@@ -182,6 +185,8 @@ def _answered_problem(state: Problem, heads: dict[str, FixedHead]) -> Problem:
         head = heads[tech.id]
         if head.start_location.key() != tech.route_start_location.key():
             tech.current_location = head.start_location
+        for old, new in head.postponed:
+            tech.breaks = [new if b == old else b for b in tech.breaks]
     for job in out.jobs:
         for head in heads.values():
             if job.id in head.effective_duration_s:

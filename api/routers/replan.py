@@ -1,0 +1,79 @@
+"""POST /v1/replan: previous plan + events in, new plan + changes out."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from api import worker
+from api.deps import get_pool, get_settings
+from api.errors import ApiError, ErrorDetail
+from api.limits import check_problem
+from api.pool import QueueFull, Task, TaskOutcome, WorkerPool
+from api.routers.common import AUTH_ERRORS, BODY_ERRORS, QUEUE_ERRORS, SERVER_ERRORS, new_key, outcome_error, queue_full
+from api.settings import Settings
+from optimizer.replan.request import ReplanRequest, ReplanResponse, run_replan
+
+router = APIRouter(tags=["replan"])
+
+
+def _refused(message: str) -> ApiError:
+    """A ReplanError message starts with the field path (``events[2].job_id: ...``)."""
+    field = message.split(":", 1)[0] if ":" in message else ""
+    path = "$." + field if field.startswith("events[") else "$"
+    return ApiError(422, "validation_error", message, [ErrorDetail(path=path, message=f"{path}: {message}", type="invalid_reference")])
+
+
+@router.post(
+    "/replan",
+    response_model=ReplanResponse,
+    summary="Re-plan after events, keeping in-progress, dispatched and frozen work",
+    responses={**AUTH_ERRORS, **BODY_ERRORS, **QUEUE_ERRORS, **SERVER_ERRORS},
+)
+async def replan(body: ReplanRequest, request: Request, settings: Settings = Depends(get_settings), pool: WorkerPool = Depends(get_pool)) -> Response:
+    """Apply `events` (new_job, job_cancelled, technician_unavailable, job_overrun,
+    technician_delayed, shift_extended) to `problem`, keep each technician's in-progress job,
+    dispatched job and stops starting before `problem.freeze_until`, and re-optimise the rest,
+    seeded with `previous` and penalising moves between technicians by `options.stability`.
+    Answers the new `solution`, the `changes` against `previous` (reassigned, time_shifted,
+    unassigned, assigned; each with the index of the event that caused it) and `problem`, the
+    state after the events that the solution answers. `options.time_limit_s` (default 1 s) is
+    capped at `DISPATCH_SYNC_TIME_LIMIT_S`."""
+    check_problem(body.problem, settings, prefix=("problem",))
+    limit = body.options.time_limit_s or body.problem.options.time_limit_s
+    if limit > settings.sync_time_limit_s:
+        body = body.model_copy(update={"options": body.options.model_copy(update={"time_limit_s": settings.sync_time_limit_s})})
+        limit = settings.sync_time_limit_s
+    payload = body.model_dump_json()
+    if "replan" in worker.TASKS:
+        task = Task("replan", limit, payload, key=new_key("replan"))
+        try:
+            future = pool.submit(task)
+        except QueueFull as exc:
+            raise queue_full(exc)
+        try:
+            outcome: TaskOutcome = await asyncio.shield(future)
+        except asyncio.CancelledError:
+            await pool.cancel(task.key)
+            raise
+        if outcome.status == "invalid":
+            raise _refused(outcome.text or "")
+        if outcome.status != "ok":
+            raise outcome_error(outcome)
+        return Response(outcome.text, media_type="application/json")
+    # Until the worker registers the "replan" task: run on a server thread, bounded like
+    # /v1/recommendations.
+    state = request.app.state
+    inflight = getattr(state, "replan_inflight", 0)
+    if inflight >= settings.max_queue:
+        raise ApiError(429, "queue_full", f"too many re-plans in progress (server limit DISPATCH_MAX_QUEUE={settings.max_queue})", headers={"Retry-After": "1"})
+    state.replan_inflight = inflight + 1
+    try:
+        text = await asyncio.to_thread(run_replan, payload)
+    except ValueError as exc:
+        raise _refused(str(exc))
+    finally:
+        state.replan_inflight -= 1
+    return Response(text, media_type="application/json")

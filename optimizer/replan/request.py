@@ -1,0 +1,43 @@
+"""One re-plan request and its answer as JSON documents (shared by the CLI and the HTTP API),
+and ``run_replan``: JSON in, JSON out, for a solver worker process."""
+
+from __future__ import annotations
+
+import json
+
+from pydantic import Field
+
+from optimizer.models import Problem, Solution
+from optimizer.models.common import StrictModel
+from optimizer.replan.changes import Change
+from optimizer.replan.events import Event
+from optimizer.replan.options import ReplanOptions
+
+
+class ReplanRequest(StrictModel):
+    problem: Problem = Field(..., description="The current state: now, freeze_until, job status, technician positions.")
+    previous: Solution = Field(..., description="The plan being executed.")
+    events: list[Event] = Field(default_factory=list, description="What happened since, applied in order.")
+    options: ReplanOptions = Field(default_factory=ReplanOptions)
+
+
+class ReplanResponse(StrictModel):
+    solution: Solution = Field(..., description="The new plan (fixed heads + re-planned rest).")
+    changes: list[Change] = Field(default_factory=list, description="What changed against the previous plan, with causes.")
+    problem: Problem = Field(..., description="The state after the events, as the new plan answers it (validate against this; "
+                             "use it with the solution as the next re-plan's input).")
+    fixed: dict[str, list[str]] = Field(default_factory=dict, description="Technician id -> job ids kept fixed at the head of its route.")
+
+
+def answer(request: ReplanRequest) -> ReplanResponse:
+    from optimizer.replan.replan import replan
+
+    result = replan(request.problem, request.previous, request.events, request.options)
+    return ReplanResponse(solution=result.solution, changes=result.changes, problem=result.problem, fixed=result.fixed or {})
+
+
+def run_replan(payload: str) -> str:
+    """``ReplanRequest`` JSON -> ``ReplanResponse`` JSON (raises ReplanError, a ValueError, on
+    events naming unknown ids: a worker answers that as invalid input)."""
+    request = ReplanRequest.model_validate(json.loads(payload))
+    return answer(request).model_dump_json()
