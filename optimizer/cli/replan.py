@@ -40,12 +40,14 @@ def summarise(changes) -> str:
         return "no changes"
     lines = [f"{len(changes)} change(s):"]
     for c in changes:
-        what = {
-            "reassigned": f"{c.from_technician} -> {c.to_technician}",
-            "time_shifted": f"{c.to_technician} start {c.shift_min:+.0f} min",
-            "unassigned": f"unassigned ({c.reason})",
-            "assigned": f"-> {c.to_technician} at {c.new_start:%H:%M}" if c.new_start else "assigned",
-        }[c.kind]
+        if c.kind == "reassigned":
+            what = f"{c.from_technician} -> {c.to_technician}"
+        elif c.kind == "time_shifted":
+            what = f"{c.to_technician} start {c.shift_min:+.0f} min"
+        elif c.kind == "unassigned":
+            what = f"({c.reason})"
+        else:
+            what = f"-> {c.to_technician} at {c.new_start:%H:%M}"
         cause = f"  [event #{c.cause} {c.cause_type}]" if c.cause is not None else ""
         lines.append(f"  {c.job_id:<10} {c.kind:<13} {what}{cause}")
     return "\n".join(lines)

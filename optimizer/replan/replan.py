@@ -109,6 +109,10 @@ def replan(
     derived = _derived_problem(state, heads, applied, previous, options, matrix, points)
     if derived is None:  # nobody can work any more: every open job is unassigned
         suffix = Solution(unassigned=[Unassigned(job_id=j.id, reason="no technician is available for the rest of the day", code="capacity") for j in _open_jobs(state, heads, applied)])
+    elif not events:
+        # Nothing happened: bring the plan up to date (fixed heads, completed work out, stops
+        # that can no longer be kept repaired) without searching, so nothing else moves.
+        suffix = _repaired_solution(derived, previous, matrix, points)
     else:
         initial = _repaired_seed(derived, previous, matrix, points) if options.seed_previous else None
         suffix = solve(derived, matrix, points, initial_routes=initial)
@@ -134,10 +138,27 @@ def replan(
     return ReplanResult(answered, solution, changes, derived, {t: h.job_ids for t, h in heads.items() if h.stops})
 
 
+def _repaired_solution(derived: Problem, previous: Solution, matrix: TravelMatrix, points: PointIndex) -> Solution:
+    """The previous plan's remaining routes after the pipeline's repair, as a Solution (no search)."""
+    from optimizer.solve import _cost, assemble
+    from optimizer.solvers.costs import COST_SCALE
+
+    cp, costs, rejections, plan = _repair(derived, previous, matrix, points)
+    solution = assemble(cp, plan, 0)
+    solution.solver = SolverInfo(engine="repair", wall_time_s=0.0, objective=_cost(cp, costs, plan, rejections) / COST_SCALE,
+                                 status="no events: previous plan kept", matrix_source=matrix.source)
+    return solution
+
+
 def _repaired_seed(derived: Problem, previous: Solution, matrix: TravelMatrix, points: PointIndex) -> dict[str, list[str]]:
     """The previous plan's remaining routes, re-timed and repaired by the pipeline's own repair
     step (infeasible stops out, left-out and new jobs inserted at their cheapest feasible
     place): a seed the engine accepts, and the plan the answer is never worse than."""
+    plan = _repair(derived, previous, matrix, points)[3]
+    return {state.tech.id: [j.id for j in state.jobs] for state in plan.routes}
+
+
+def _repair(derived: Problem, previous: Solution, matrix: TravelMatrix, points: PointIndex):
     from optimizer.solve import prepare
     from optimizer.solvers.costs import build_cost_model
     from optimizer.solvers.plan import build_plan
@@ -151,8 +172,7 @@ def _repaired_seed(derived: Problem, previous: Solution, matrix: TravelMatrix, p
     for tech in cp.techs:
         route = previous.route_of(tech.id)
         sequences.append([index[s.job_id] for s in route.stops if s.job_id in index] if route is not None else [])
-    plan = build_plan(cp, costs, sequences, rejections)
-    return {state.tech.id: [j.id for j in state.jobs] for state in plan.routes}
+    return cp, costs, rejections, build_plan(cp, costs, sequences, rejections)
 
 
 def _open_jobs(state: Problem, heads: dict[str, FixedHead], applied: AppliedEvents):
