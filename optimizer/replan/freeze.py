@@ -11,9 +11,11 @@ recomputed from the state, keeping each stop's previous start whenever that is s
 - a dispatched job is reached from the point before it in the previous route, leaving when the
   previous route left (or from ``current_location`` at ``now`` when the state gives one), plus
   any ``technician_delayed`` minutes;
-- no other stop starts before ``now`` or before its previous start; breaks whose window would
-  close before a stop ends are taken on site before it; breaks of the previous plan that started
-  before ``now`` count as taken.
+- no other stop starts before ``now`` or before its previous start; a break that fits in the
+  wait before a stop is taken there, and one whose window would close before a stop ends is
+  taken on site before it (or before leaving); breaks of the previous plan that started before
+  ``now`` count as taken; a break whose window closed during fixed work (an overrun) is
+  postponed to the first free instant (the answered problem says so, with a warning).
 
 A stop that can no longer be timed (time window missed) is released to the pool, as are the
 last stops of a prefix that would bring the technician home after the end of its shift.
@@ -246,6 +248,15 @@ class HeadBuilder:
             if prev is not None:
                 target = max(target, prev)
             duration = minutes_to_s(job.duration_min)
+            target = _window_start(job, tb, target) or target
+            # A break that fits in the wait before the service costs nothing: take it there.
+            while head.remaining_breaks:
+                brk = head.remaining_breaks[0]
+                b_start = max(arrival, tb.to_s_ceil(brk.earliest_start))
+                if b_start > tb.to_s(brk.latest_start) or b_start + minutes_to_s(brk.duration_min) > target:
+                    break
+                head.breaks.append((b_start, b_start + minutes_to_s(brk.duration_min)))
+                head.remaining_breaks.pop(0)
             while head.remaining_breaks and tb.to_s(head.remaining_breaks[0].latest_start) < target + duration:
                 brk = head.remaining_breaks[0]
                 b_len = minutes_to_s(brk.duration_min)
