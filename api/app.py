@@ -17,7 +17,7 @@ from api.deps import require_api_key
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.pool import WorkerPool
-from api.routers import planning  # noqa: E402  (scenarios and reports)
+from api.routers import planning, replan  # scenarios and reports; re-planning
 from api.routers import matrix, optimize, recommend
 from api.routers.health import health_router, version_router
 from api.settings import Settings
@@ -82,4 +82,5 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.include_router(recommend.router, prefix="/v1", dependencies=auth)
     app.include_router(matrix.router, prefix="/v1", dependencies=auth)
     app.include_router(planning.router, prefix="/v1", dependencies=auth)
+    app.include_router(replan.router, prefix="/v1", dependencies=auth)
     return app
