@@ -4,9 +4,10 @@ Kinds: ``reassigned`` (another technician), ``time_shifted`` (same technician, s
 more than the threshold), ``unassigned`` (was routed, or is a new job, and is not served now),
 ``assigned`` (was not routed before: a new job, or a job served again). Completed jobs leaving
 the plan are not changes. ``cause`` is the index of the event that explains the change: an event
-about the job itself, else one about its old or new technician (an overrun counts for the
-technician of the overrunning job), else the only event when there is exactly one; otherwise
-null (a side effect of re-optimisation).
+about the job itself, else the first event about its old or new technician (an overrun or a
+cancellation counts for the job's previous technician, a new job for the technician that gets
+it); otherwise null: the search found a better plan (moves worth more than the stability
+weight, or a new order within a route).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from optimizer.models import Problem, Solution
 from optimizer.models.common import AwareDatetime, StrictModel
 from optimizer.models.job import JobStatus
 from optimizer.replan.apply import AppliedEvents
-from optimizer.replan.events import Event, JobOverrun
+from optimizer.replan.events import Event, JobCancelled, JobOverrun, NewJob
 
 
 class Change(StrictModel):
@@ -52,8 +53,12 @@ def diff_plans(
     reasons = {u.job_id: u.reason for u in new.unassigned}
     tech_events = {k: list(v) for k, v in applied.tech_events.items()}
     for i, event in enumerate(events):
-        if isinstance(event, JobOverrun) and event.job_id in old_at:
+        # The technician whose route an event about a job changes: the overrunning or cancelled
+        # job's previous technician, the new job's new technician.
+        if isinstance(event, (JobOverrun, JobCancelled)) and event.job_id in old_at:
             tech_events.setdefault(old_at[event.job_id][0], []).append(i)
+        elif isinstance(event, NewJob) and event.job.id in new_at:
+            tech_events.setdefault(new_at[event.job.id][0], []).append(i)
     new_jobs = {jid for jid, idx in applied.job_events.items() if any(events[i].type == "new_job" for i in idx)}
 
     def cause(job_id: str, techs: Sequence[Optional[str]]) -> Optional[int]:
@@ -62,7 +67,7 @@ def diff_plans(
         for tid in techs:
             if tid is not None and tech_events.get(tid):
                 return min(tech_events[tid])
-        return 0 if len(events) == 1 else None
+        return None
 
     out: list[Change] = []
     for job in problem.jobs:
