@@ -48,7 +48,18 @@ MODELS = [
     "OptimizationCreated", "OptimizationJob",
     "RecommendationRequest", "RecommendationResponse", "JobRecommendation", "RecommendationOption", "ShiftedStop",
     "MatrixRequest", "MatrixResponse", "Health", "Version", "ErrorResponse", "ErrorBody", "ErrorDetail",
+    "Scenario", "ScenarioCreated", "ScenarioState", "ScenarioRun",
+    "ReplanRequest", "ReplanOptions", "ReplanResponse",
 ]
+
+
+def endpoint_index(openapi: dict) -> str:
+    """Every path and method of the running app with its summary (so no endpoint goes unlisted)."""
+    rows = ["| method | path | what it does |", "|---|---|---|"]
+    for path, ops in openapi["paths"].items():
+        for method, op in ops.items():
+            rows.append(f"| {method.upper()} | `{path}` | {op.get('summary', '')} |")
+    return "\n".join(rows)
 
 
 # -- field reference ---------------------------------------------------------------------------
@@ -286,6 +297,14 @@ interactive OpenAPI page is at `/docs`, the schema at `/openapi.json`.
 
 <!-- curl-example -->
 {CURL_EXAMPLE}
+
+## Endpoints
+
+{endpoint_index(openapi)}
+
+Scenarios and reports are described with examples in `docs/spreadsheets.md` and the
+`dispatch whatif` help; re-planning (events, frozen work, `changes[]`) in `docs/replan.md`. Their
+request and response fields are in the field reference below.
 
 ## Conventions
 
