@@ -64,6 +64,8 @@ def endpoint_index(openapi: dict) -> str:
 
 # -- field reference ---------------------------------------------------------------------------
 def _type(prop: dict) -> str:
+    if not isinstance(prop, dict):  # additionalProperties: true
+        return "any"
     if "$ref" in prop:
         name = prop["$ref"].rsplit("/", 1)[-1]
         return f"[{name}](#{name.lower()})"
