@@ -221,13 +221,13 @@ def day_problem(seed: int, n_techs: int, n_jobs: int) -> dict:
 
 def simulate(seed: int = 1, n_techs: int = 50, n_jobs: int = 400, step_min: int = 30, first_h: float = 8.5, last_h: float = 16.0,
              freeze_min: float = 20.0, initial_time_limit_s: float = 10.0, replan_time_limit_s: float = 1.0,
-             check: bool = True, tracks: tuple[str, ...] = ("stable", "scratch"), log=None) -> list[Track]:
+             check: bool = True, tracks: tuple[str, ...] = ("stable", "scratch"), log=None, stability: float = 1200.0) -> list[Track]:
     data = day_problem(seed, n_techs, n_jobs)
     data["options"].update({"matrix": "haversine", "time_limit_s": initial_time_limit_s, "candidates_per_job": 0})
     problem = Problem.model_validate(data)
     plan = solve(problem)
     opts = {
-        "stable": ReplanOptions(time_limit_s=replan_time_limit_s),
+        "stable": ReplanOptions(time_limit_s=replan_time_limit_s, stability=stability),
         "scratch": ReplanOptions(time_limit_s=replan_time_limit_s, stability=0, seed_previous=False),
     }
     out = []
@@ -275,11 +275,14 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--step-min", type=int, default=30)
     parser.add_argument("--time-limit", type=float, default=1.0, help="re-plan search time, s")
     parser.add_argument("--initial-time-limit", type=float, default=10.0)
+    parser.add_argument("--stability", type=float, default=1200.0, help="stability weight of the stable track")
+    parser.add_argument("--tracks", default="stable,scratch")
     parser.add_argument("--no-check", action="store_true")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     tracks = simulate(args.seed, args.techs, args.jobs, args.step_min, initial_time_limit_s=args.initial_time_limit,
-                      replan_time_limit_s=args.time_limit, check=not args.no_check, log=print if args.verbose else None)
+                      replan_time_limit_s=args.time_limit, check=not args.no_check, log=print if args.verbose else None,
+                      stability=args.stability, tracks=tuple(args.tracks.split(",")))
     print(report(tracks))
     for t in tracks:
         for v in t.violations[:20]:
