@@ -57,7 +57,14 @@ def run_matrix(payload: str) -> str:
     )
 
 
-TASKS = {"solve": run_solve, "matrix": run_matrix}
+def run_replan(payload: str) -> str:
+    """A re-plan request (see :mod:`optimizer.replan.request`) -> ReplanResponse JSON."""
+    from optimizer.replan.request import run_replan as _run
+
+    return _run(payload)
+
+
+TASKS = {"solve": run_solve, "matrix": run_matrix, "replan": run_replan}
 
 
 def handle(kind: str, payload: str) -> tuple[str, str]:

@@ -44,7 +44,7 @@ RULES: dict[str, str] = {
     "pinned": "a job pinned to one technician is routed to another",
     "excluded": "a job is routed to a technician it excludes",
     "time_window": "service starts outside every time window of the job",
-    "shift_start": "departure before the shift start, available_from or problem.now",
+    "shift_start": "departure before the shift start, available_from or problem.now (only the shift start when the route begins with work already under way)",
     "shift_end": "return to the end location after the shift end",
     "break_missing": "a break of a technician with stops is not taken",
     "break_extra": "a reported break matches no break of the technician (or the route has no stops)",
@@ -244,10 +244,15 @@ class _RouteCheck:
     def check_shift(self) -> None:
         tech, route, tid = self.tech, self.route, self.tech.id
         earliest, what = tech.shift.start, "the shift start"
-        if tech.available_from is not None and tech.available_from > earliest:
-            earliest, what = tech.available_from, "available_from"
-        if self.problem.now is not None and self.problem.now > earliest:
-            earliest, what = self.problem.now, "the planning instant (now)"
+        # A route that begins with work already under way (its first job in progress or
+        # dispatched to this technician) started before `now`: only the shift start binds it.
+        first = self.jobs.get(self.stops[0].job_id) if self.stops else None
+        underway = first is not None and first.status in (JobStatus.in_progress, JobStatus.dispatched)
+        if not underway:
+            if tech.available_from is not None and tech.available_from > earliest:
+                earliest, what = tech.available_from, "available_from"
+            if self.problem.now is not None and self.problem.now > earliest:
+                earliest, what = self.problem.now, "the planning instant (now)"
         if _s(route.start, earliest) < -TOLERANCE_S:
             self.add("shift_start", f"{tid} leaves at {_iso(route.start)}, before {what} {_iso(earliest)}")
         if _s(route.end, tech.shift.end) > TOLERANCE_S:

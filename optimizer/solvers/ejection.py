@@ -7,11 +7,12 @@ That takes two simultaneous moves, which OR-Tools' operators did not find on tin
 
 1. eject a job ``e`` from a route of a qualified technician so that ``u`` fits there, and
    re-insert ``e`` elsewhere as is (gain: ``u`` served, nobody dropped); else
-2. re-insert ``e`` elsewhere by ejecting a less important job ``f`` (gain: drop(u) - drop(f)); or
-3. drop ``e`` if it is less important than ``u`` (gain: drop(u) - drop(e)).
+2. re-insert ``e`` elsewhere by ejecting a job ``f`` no more important than ``u``; or
+3. drop ``e`` if it is no more important than ``u``.
 
-The move with the largest gain is applied. Every applied move strictly lowers the total drop
-penalty, so the procedure terminates; it also stops at ``deadline`` (a ``time.perf_counter()``
+Moves are valued on the full objective (drop penalties, travel, lateness, balance) of the routes
+they touch; the one with the largest decrease is applied. Every applied move strictly lowers the
+objective, so the procedure terminates; it also stops at ``deadline`` (a ``time.perf_counter()``
 value).
 """
 
@@ -24,6 +25,7 @@ from typing import Optional
 from optimizer.solvers.compiled import CJob, CompiledProblem, CTech
 from optimizer.solvers.costs import CostModel
 from optimizer.solvers.insertion import InsertionIndex, RouteState, has_room, parts_used
+from optimizer.solvers.objective import plan_cost
 from optimizer.solvers.schedule import Infeasible, schedule_route
 
 
@@ -48,9 +50,29 @@ def insert_anywhere(cp: CompiledProblem, tech: CTech, jobs: list[CJob], job: CJo
     return None
 
 
+def _gain(cp: CompiledProblem, costs: CostModel, routes: list[RouteState], u: CJob, changed: dict[int, list[CJob]], dropped: Optional[CJob]) -> int:
+    """Objective decrease of serving ``u`` with the routes in ``changed`` (and ``dropped`` left out)."""
+    before = plan_cost(cp, costs, [routes[r].schedule for r in changed], [u])
+    after_scheds = []
+    for r, jobs in changed.items():
+        sched = schedule_route(routes[r].tech, jobs, cp.durations)
+        if isinstance(sched, Infeasible):
+            return 0
+        after_scheds.append(sched)
+    return before - plan_cost(cp, costs, after_scheds, [dropped] if dropped is not None else [])
+
+
 def _find_move(cp: CompiledProblem, costs: CostModel, routes: list[RouteState], u: CJob, deadline: float) -> Optional[_Move]:
+    """The move of largest objective decrease (full cost: drops, travel, lateness, balance)."""
     drop = costs.drop_penalty
     best: Optional[_Move] = None
+
+    def consider(changed: dict[int, list[CJob]], dropped: Optional[CJob]) -> None:
+        nonlocal best
+        gain = _gain(cp, costs, routes, u, changed, dropped)
+        if gain > 0 and (best is None or gain > best.gain):
+            best = _Move(gain, changed, dropped)
+
     for r, state in enumerate(routes):
         if state.tech.index not in u.allowed:
             continue
@@ -62,25 +84,21 @@ def _find_move(cp: CompiledProblem, costs: CostModel, routes: list[RouteState], 
             if new_r is None:
                 continue
             for s, other in enumerate(routes):
-                if s == r:
-                    continue
-                new_s = insert_anywhere(cp, other.tech, other.jobs, e)
-                if new_s is not None:
-                    return _Move(drop[u.priority], {r: new_r, s: new_s}, None)
-            if drop[e.priority] < drop[u.priority]:
-                gain = drop[u.priority] - drop[e.priority]
-                if best is None or gain > best.gain:
-                    best = _Move(gain, {r: new_r}, e)
+                if s != r:
+                    new_s = insert_anywhere(cp, other.tech, other.jobs, e)
+                    if new_s is not None:
+                        consider({r: new_r, s: new_s}, None)
+            if drop[e.priority] <= drop[u.priority]:
+                consider({r: new_r}, e)
             for s, other in enumerate(routes):
                 if s == r or other.tech.index not in e.allowed:
                     continue
                 for f in other.jobs:
-                    gain = drop[u.priority] - drop[f.priority]
-                    if gain <= 0 or (best is not None and gain <= best.gain):
+                    if drop[f.priority] > drop[u.priority]:
                         continue
                     new_s = insert_anywhere(cp, other.tech, [j for j in other.jobs if j is not f], e)
                     if new_s is not None:
-                        best = _Move(gain, {r: new_r, s: new_s}, f)
+                        consider({r: new_r, s: new_s}, f)
     return best
 
 

@@ -176,7 +176,10 @@ class OrToolsEngine:
         if warm:
             node_of_job = {job.index: k for k, job in enumerate(jobs)}
             if initial is not None:
-                start_routes = [[i for i in seq if i in node_of_job] for seq in initial]
+                # Only jobs this technician may serve (OR-Tools rejects the whole seed otherwise).
+                start_routes = [
+                    [i for i in seq if i in node_of_job and v in cp.jobs[i].allowed] for v, seq in enumerate(initial)
+                ]
             else:
                 start_routes = [[j.index for j in state.jobs] for state in _greedy_plan(cp, costs).routes]
             initial_routes = [[node_of_job[i] for i in seq] for seq in start_routes]

@@ -15,7 +15,7 @@ from optimizer.solvers.costs import CostModel
 from optimizer.solvers.ejection import serve_by_ejection
 from optimizer.solvers.insertion import InsertionIndex, RouteState
 from optimizer.solvers.precheck import Rejection
-from optimizer.solvers.schedule import Infeasible
+from optimizer.solvers.schedule import Infeasible, Schedule
 
 PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
@@ -36,6 +36,9 @@ def _timed_route(cp: CompiledProblem, tech, jobs: list[CJob]) -> tuple[RouteStat
         state = RouteState.build(tech, jobs, cp.durations)
         if not isinstance(state, Infeasible):
             return state, evicted
+        if not jobs:
+            # Not even the drive home fits the shift (e.g. a shift cut short by `now`): idle.
+            return RouteState(tech, [], Schedule(tech, [], [], tech.ready_s, 0, tech.ready_s)), evicted
         victim = state.job if state.job is not None and state.job in jobs else jobs[-1]
         jobs.remove(victim)
         evicted.append(victim)
