@@ -105,20 +105,8 @@ def fixed_violations(before: Problem, prev: Solution, result: ReplanResult) -> l
 
 
 def replan_violations(result: ReplanResult, matrix=None, points=None) -> list[Violation]:
-    """Validator violations, except the one rule the validator does not yet know about: a route
-    whose first stop is in progress (or dispatched) legitimately departed before ``now``. The
-    departure is still checked against the shift start."""
-    problem, solution = result.problem, result.solution
-    jobs = {j.id: j for j in problem.jobs}
-    out = []
-    for v in validate(problem, solution, matrix, points):
-        if v.rule == "shift_start" and v.technician_id is not None and "the shift start" not in v.message:
-            route = solution.route_of(v.technician_id)
-            first = jobs.get(route.stops[0].job_id) if route and route.stops else None
-            if first is not None and first.status in (JobStatus.in_progress, JobStatus.dispatched) and first.technician_id == v.technician_id:
-                continue
-        out.append(v)
-    return out
+    """Every rule the independent validator finds broken in a re-plan's answer."""
+    return validate(result.problem, result.solution, matrix, points)
 
 
 @dataclass
