@@ -1,0 +1,85 @@
+"""VROOM's starting plan: it respects every hard rule our scheduler knows (so no job is pushed out
+when the plan is timed), only uses allowed technicians, asks for on-time starts, and the engine
+seeded by it still returns valid, complete answers."""
+
+from __future__ import annotations
+
+from unittest.mock import patch
+
+from hypothesis import HealthCheck, given, settings
+
+from optimizer.solve import prepare, solve
+from optimizer.solvers.costs import build_cost_model
+from optimizer.solvers.insertion import RouteState
+from optimizer.solvers.ortools_engine import OrToolsEngine
+from optimizer.solvers.precheck import precheck
+from optimizer.solvers.schedule import Infeasible
+from optimizer.solvers.vroom_seed import _break_windows, exploration_level, vroom_routes
+from optimizer.validate import validate
+from tests.factories import at, job, point, problem, tech, window
+from tests.solvers.test_properties import random_problems
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_problems())
+def test_vroom_plan_is_feasible_for_our_scheduler(p):
+    cp = prepare(p)
+    precheck(cp)
+    routes = vroom_routes(cp, build_cost_model(cp), 1.0)
+    usable = {t.index for t in cp.techs if _break_windows(t) is not None and t.ready_s <= t.shift_end_s}
+    if not any(j.allowed & usable for j in cp.jobs):
+        assert routes is None
+        return
+    assert routes is not None and len(routes) == len(cp.techs)
+    seen = [i for seq in routes for i in seq]
+    assert len(seen) == len(set(seen)), "a job in two routes"
+    for tech_, seq in zip(cp.techs, routes):
+        jobs = [cp.jobs[i] for i in seq]
+        assert all(tech_.index in j.allowed for j in jobs), "job given to a technician it is not allowed"
+        state = RouteState.build(tech_, jobs, cp.durations)
+        assert not isinstance(state, Infeasible), f"{tech_.id}: {state}"
+
+
+def test_vroom_plan_meets_deadlines_when_it_can():
+    # One technician, two jobs at the same place; the one with a deadline must go first.
+    p = problem(
+        [tech("t1", start=8, end=16)],
+        [
+            job("late-ok", loc=point(2, 0), duration_min=60),
+            job("due", loc=point(2, 0), duration_min=60, sla_deadline=at(9.5), priority="urgent"),
+        ],
+    )
+    cp = prepare(p)
+    precheck(cp)
+    routes = vroom_routes(cp, build_cost_model(cp), 1.0)
+    ids = [cp.jobs[i].id for i in routes[0]]
+    assert ids == ["due", "late-ok"]
+
+
+def test_job_that_cannot_be_on_time_is_still_planned():
+    p = problem(
+        [tech("t1", start=8, end=16)],
+        [job("hopeless", loc=point(3, 0), duration_min=60, sla_deadline=at(8.5), time_windows=[window(10, 12)])],
+    )
+    cp = prepare(p)
+    precheck(cp)
+    routes = vroom_routes(cp, build_cost_model(cp), 1.0)
+    assert [cp.jobs[i].id for i in routes[0]] == ["hopeless"]
+
+
+def test_exploration_level_shrinks_with_size_and_grows_with_time():
+    assert exploration_level(100, 10) == 5
+    assert exploration_level(1500, 20) == 0
+    assert exploration_level(400, 2) <= exploration_level(400, 20)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_problems())
+def test_engine_seeded_by_vroom_gives_valid_complete_answers(p):
+    with patch.object(OrToolsEngine, "VROOM_MIN_JOBS", 0):
+        solution = solve(p)
+    violations = validate(p, solution)
+    assert violations == [], "\n".join(f"{v.rule}: {v.message}" for v in violations)
+    routed = [s.job_id for r in solution.routes for s in r.stops]
+    unassigned = [u.job_id for u in solution.unassigned]
+    assert sorted(routed + unassigned) == sorted(j.id for j in p.jobs)
