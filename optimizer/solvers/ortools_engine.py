@@ -44,7 +44,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from optimizer.solvers.base import EngineResult, register_engine
 from optimizer.solvers.compiled import CompiledProblem
 from optimizer.solvers.costs import build_cost_model
-from optimizer.solvers.vroom_seed import vroom_available, vroom_routes
+from optimizer.solvers.vroom_seed import vroom_routes
 
 _STATUS = {  # RoutingModel.status() codes
     0: "not_solved",
@@ -98,14 +98,14 @@ class OrToolsEngine:
         costs = build_cost_model(cp)
         n_jobs, n_veh = len(jobs), len(cp.techs)
         notes: list[str] = []
-        seed_routes = None
+        seeded_by_caller = initial is not None
         use_vroom = self.vroom_seed
         if use_vroom is None:
             use_vroom = self.first_solution is None and n_jobs >= self.VROOM_MIN_JOBS
-        if initial is None and use_vroom and vroom_available():
+        if not seeded_by_caller and use_vroom:
             seed_t0 = time.perf_counter()
-            seed_routes = vroom_routes(cp, costs, self.VROOM_SHARE * time_limit_s)
-            if seed_routes is not None:
+            initial = vroom_routes(cp, costs, self.VROOM_SHARE * time_limit_s)  # None without pyvroom
+            if initial is not None:
                 notes.append(f"started from VROOM's plan ({time.perf_counter() - seed_t0:.2f} s)")
         n_nodes = n_jobs + 2 * n_veh
         starts = [n_jobs + 2 * v for v in range(n_veh)]
@@ -220,8 +220,6 @@ class OrToolsEngine:
         params.time_limit.FromMilliseconds(int(remaining * 1000))
 
         assignment = None
-        if initial is None and seed_routes is not None:
-            initial = seed_routes
         warm = initial is not None or (self.warm_start if self.warm_start is not None else large)
         if warm:
             node_of_job = {job.index: k for k, job in enumerate(jobs)}
@@ -239,7 +237,7 @@ class OrToolsEngine:
                 remaining = max(0.1, time_limit_s - (time.perf_counter() - t0))
                 params.time_limit.FromMilliseconds(int(remaining * 1000))
                 assignment = routing.SolveFromAssignmentWithParameters(initial, params)
-            if assignment is None and (large or (initial is not None and initial is not seed_routes)):
+            if assignment is None and (large or seeded_by_caller):
                 # OR-Tools could not complete the warm start (seen on large instances with
                 # breaks: it fails to place the breaks), and its own construction heuristics do
                 # not finish at this size: return the starting routes rather than nothing.

@@ -34,14 +34,6 @@ from optimizer.solvers.costs import COST_SCALE, CostModel
 _UINT32_MAX = 2**32 - 1
 
 
-def vroom_available() -> bool:
-    try:
-        import vroom  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 LEVEL_COST_S_PER_JOB2 = {5: 1.5e-4, 3: 4.6e-5, 1: 1.2e-5}
 """Seconds per squared job count that a full VROOM run at each exploration level took on this
 machine (single thread; field-service M, 40 x 400 on Milan roads: level 5 23 s, level 3 7.3 s,

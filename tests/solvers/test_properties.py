@@ -70,16 +70,23 @@ def random_problems(draw):
     return problem(techs, jobs, time_limit_s=1.0, candidates_per_job=2)
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(random_problems())
-def test_every_answer_is_valid_and_complete(p):
-    solution = solve(p)
+def assert_valid_and_complete(p, solution) -> list[str]:
+    """The validator finds nothing, every job is routed or unassigned exactly once, and every
+    unassigned job has a reason. Returns the routed job ids."""
     violations = validate(p, solution)
     assert violations == [], "\n".join(f"{v.rule}: {v.message}" for v in violations)
     routed = [s.job_id for r in solution.routes for s in r.stops]
     unassigned = [u.job_id for u in solution.unassigned]
     assert sorted(routed + unassigned) == sorted(j.id for j in p.jobs)
     assert all(u.reason.strip() for u in solution.unassigned)
+    return routed
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_problems())
+def test_every_answer_is_valid_and_complete(p):
+    solution = solve(p)
+    routed = assert_valid_and_complete(p, solution)
     assert solution.solver.wall_time_s <= p.options.time_limit_s + 0.5
     for cands in solution.candidates:
         if cands.job_id in routed:

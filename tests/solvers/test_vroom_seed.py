@@ -15,9 +15,8 @@ from optimizer.solvers.ortools_engine import OrToolsEngine
 from optimizer.solvers.precheck import precheck
 from optimizer.solvers.schedule import Infeasible
 from optimizer.solvers.vroom_seed import _break_windows, exploration_level, vroom_routes
-from optimizer.validate import validate
 from tests.factories import at, job, point, problem, tech, window
-from tests.solvers.test_properties import random_problems
+from tests.solvers.test_properties import assert_valid_and_complete, random_problems
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -78,8 +77,4 @@ def test_exploration_level_shrinks_with_size_and_grows_with_time():
 def test_engine_seeded_by_vroom_gives_valid_complete_answers(p):
     with patch.object(OrToolsEngine, "VROOM_MIN_JOBS", 0):
         solution = solve(p)
-    violations = validate(p, solution)
-    assert violations == [], "\n".join(f"{v.rule}: {v.message}" for v in violations)
-    routed = [s.job_id for r in solution.routes for s in r.stops]
-    unassigned = [u.job_id for u in solution.unassigned]
-    assert sorted(routed + unassigned) == sorted(j.id for j in p.jobs)
+    assert_valid_and_complete(p, solution)
