@@ -2,6 +2,20 @@
 
 ``solve`` is the library entry point behind the CLI and the HTTP API. It never raises for
 infeasible input: jobs that cannot be served come back in ``Solution.unassigned`` with a reason.
+
+The steps are public, so that other flows (re-planning, recommendations) compose them instead of
+re-implementing them; the cost model is built once and handed to every step::
+
+    cp = prepare(problem)                        # matrix + integer view
+    rejections = precheck(cp)                    # jobs nobody can serve, with reasons
+    costs = build_cost_model(cp)                 # the objective's coefficients
+    plan = repair(cp, costs, sequences, rejections)   # time, repair, explain
+    value = objective(cp, costs, plan, rejections)    # cost units (COST_SCALE per weight unit)
+    solution = assemble(cp, costs, plan, candidates_per_job)
+
+Between ``build_cost_model`` and ``repair``, ``solve`` runs the engine named by
+``options.engine`` (settings ``options.engine_params``, table in
+:mod:`optimizer.solvers.engines`) within a :class:`~optimizer.solvers.budget.Budget`.
 """
 
 from __future__ import annotations
@@ -12,15 +26,16 @@ from typing import Optional
 from optimizer.geo.matrix import PointIndex, TravelMatrix, build_problem_matrix
 from optimizer.models import Problem, Solution, SolverInfo, Unassigned
 from optimizer.models.job import JobStatus
-from optimizer.solvers import ortools_engine  # noqa: F401  (registers the engine)
-from optimizer.solvers.base import get_engine
+from optimizer.solvers.budget import Budget
 from optimizer.solvers.compiled import CompiledProblem, compile_problem
-from optimizer.solvers.costs import COST_SCALE, build_cost_model
+from optimizer.solvers.costs import COST_SCALE, CostModel, build_cost_model
+from optimizer.solvers.engines import get_engine
 from optimizer.solvers.objective import plan_cost
 from optimizer.solvers.plan import Plan, build_plan
-from optimizer.solvers.precheck import precheck
+from optimizer.solvers.precheck import Rejection, precheck
 from optimizer.solvers.render import rank_candidates, render_route, render_unassigned
 
+__all__ = ["solve", "prepare", "precheck", "build_cost_model", "repair", "objective", "assemble", "Plan", "COST_SCALE"]
 POST_PROCESS_SHARE = 0.05
 """Share of ``time_limit_s`` kept back from the search for repair and rendering."""
 
@@ -51,38 +66,44 @@ def solve(
     """
     t0 = time.perf_counter()
     options = problem.options
+    engine = get_engine(options.engine, options.engine_params)
     cp = prepare(problem, matrix, points)
     matrix_time = cp.matrix.build_time_s
     rejections = precheck(cp)
     costs = build_cost_model(cp)
-    engine = get_engine(options.engine)
     reserve = options.time_limit_s * (POST_PROCESS_SHARE + EJECTION_SHARE)
     if options.candidates_per_job > 1:
         reserve += CANDIDATE_S_PER_JOB * len(cp.jobs)
-    budget = options.time_limit_s - reserve - (time.perf_counter() - t0)
+    search_s = options.time_limit_s - reserve - (time.perf_counter() - t0)
+    budget = Budget.of(max(0.1, search_s), options.max_iterations)
     initial = _initial_sequences(cp, initial_routes) if initial_routes is not None else None
-    result = engine.solve(cp, max(0.1, budget), options.seed, initial)
+    result = engine.solve(cp, costs, budget, options.seed, initial)
     # The ejection step gets what is left of the search budget plus its own small share.
-    deadline = time.perf_counter() + max(0.1, EJECTION_SHARE * options.time_limit_s)
-    plan = build_plan(cp, costs, result.routes, rejections, deadline)
+    deadline = time.monotonic() + max(0.1, EJECTION_SHARE * options.time_limit_s)
+    plan = repair(cp, costs, result.routes, rejections, deadline)
+    value = objective(cp, costs, plan, rejections)
     if initial is not None:
-        seeded = build_plan(cp, costs, initial, rejections, deadline)
-        if _cost(cp, costs, seeded, rejections) < _cost(cp, costs, plan, rejections):
-            plan = seeded
-    solution = assemble(cp, plan, options.candidates_per_job)
-    objective = _cost(cp, costs, plan, rejections)
+        seeded = repair(cp, costs, initial, rejections, deadline)
+        seeded_value = objective(cp, costs, seeded, rejections)
+        if seeded_value < value:
+            plan, value = seeded, seeded_value
+    solution = assemble(cp, costs, plan, options.candidates_per_job)
     from optimizer.kpis import compute_kpis
 
     solution.kpis = compute_kpis(problem, solution)
     solution.solver = SolverInfo(
         engine=engine.name,
         wall_time_s=round(time.perf_counter() - t0, 3),
-        objective=objective / COST_SCALE,
+        objective=value / COST_SCALE,
         status=result.status,
         matrix_source=cp.matrix.source,
         matrix_time_s=round(matrix_time, 3),
+        iterations=result.iterations,
+        search_time_s=round(max(0.0, result.wall_time_s - result.compile_time_s), 3),
+        compile_time_s=round(result.compile_time_s, 3),
     )
     solution.warnings.extend(cp.matrix.warnings)
+    solution.warnings.extend(f"{engine.name}: {note}" for note in result.notes)
     if plan.evicted_jobs:
         solution.warnings.append(f"{plan.evicted_jobs} job(s) re-inserted after the engine's routes were re-timed")
     return solution
@@ -93,15 +114,36 @@ def _initial_sequences(cp: CompiledProblem, routes: dict[str, list[str]]) -> lis
     return [[jobs[jid] for jid in routes.get(t.id, []) if jid in jobs] for t in cp.techs]
 
 
-def _cost(cp: CompiledProblem, costs, plan: Plan, rejections) -> int:
-    """Objective of a plan; jobs rejected by the pre-check are a constant, not counted."""
+def repair(
+    cp: CompiledProblem,
+    costs: CostModel,
+    sequences: list[list[int]],
+    rejections: list[Rejection],
+    deadline: Optional[float] = None,
+) -> Plan:
+    """The checked plan of job sequences (``sequences[k]``: job indices of technician ``k``).
+
+    Every route is timed by the scheduler (a route it cannot time loses the offending jobs),
+    jobs still unserved are inserted at their cheapest feasible place, most important first, and
+    every job left out gets a reason. Until ``deadline`` (a ``time.monotonic()`` value, as
+    ``Budget.deadline``; None = skip this step) jobs still unserved may displace less important
+    ones (ejection chains). Deterministic when it finishes before the deadline."""
+    perf_deadline = None if deadline is None else time.perf_counter() + (deadline - time.monotonic())
+    return build_plan(cp, costs, sequences, rejections, perf_deadline)
+
+
+def objective(cp: CompiledProblem, costs: CostModel, plan: Plan, rejections: list[Rejection]) -> int:
+    """Objective of ``plan`` in integer cost units (``COST_SCALE`` per weight unit, so divide by
+    ``COST_SCALE`` for seconds-of-driving units). Jobs rejected by the pre-check cost the same in
+    every plan and are not counted."""
     dropped_ids = {r.job_id for r in plan.unassigned} - {r.job_id for r in rejections}
     return plan_cost(cp, costs, [r.schedule for r in plan.routes], [j for j in cp.jobs if j.id in dropped_ids])
 
 
-def assemble(cp: CompiledProblem, plan: Plan, candidates_per_job: int) -> Solution:
-    """The public Solution of a plan (routes for every technician, unassigned, candidates)."""
-    costs = build_cost_model(cp)
+def assemble(cp: CompiledProblem, costs: CostModel, plan: Plan, candidates_per_job: int) -> Solution:
+    """The public Solution of a plan: routes for every technician, unassigned jobs with reasons
+    (completed jobs included), and up to ``candidates_per_job`` ranked technicians per job. KPIs,
+    solver info and warnings are left to the caller."""
     completed = [
         Unassigned(job_id=j.id, reason="already completed; not planned again", code="completed")
         for j in cp.problem.jobs

@@ -29,8 +29,7 @@ async def healthz(request: Request) -> Health:
 
 @version_router.get("/version", response_model=Version, summary="Server and engine versions", responses=AUTH_ERRORS)
 async def version() -> Version:
-    import optimizer.solve  # noqa: F401  (registers the engines)
-    from optimizer.solvers.base import engine_names
+    from optimizer.solvers.engines import engine_names
 
     return Version(
         name="fieldservice-dispatch",

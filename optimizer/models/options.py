@@ -14,9 +14,9 @@ Default ordering of goals (lexicographic in effect, by the size of the defaults)
 
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Any, Literal, Optional
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from optimizer.models.common import StrictModel
 
@@ -117,11 +117,41 @@ class Options(StrictModel):
     )
     region: Optional[str] = Field(None, description="Path of an OSM extract for the road source (default: embedded Helsinki).")
     explicit_matrix: Optional[ExplicitMatrix] = Field(None, description="Matrices for the explicit source, indexed by Location.index.")
-    engine: str = Field("ortools", description="Solver engine name. Default ortools.")
+    engine: str = Field("ortools", description="Solver engine name (see GET /v1/version for those available). Default ortools.")
+    engine_params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Settings of the chosen engine, by name; each engine accepts its own and rejects "
+        "unknown ones (ortools: first_solution, metaheuristic, warm_start, model_breaks, vroom_seed, "
+        "break_reserve; see docs/api.md). Default: none, the engine's defaults.",
+    )
+    max_iterations: Optional[int] = Field(
+        None,
+        ge=1,
+        description="Stop the search after this many iterations, for deterministic runs (what an "
+        "iteration is depends on the engine; ortools: one accepted solution). time_limit_s still "
+        "applies. Default: no iteration limit.",
+    )
     weights: Weights = Field(default_factory=Weights, description="Objective weights (see Weights); defaults as documented there.")
     speed_factor: float = Field(
         1.0, gt=0, le=10, description="Multiply every travel time by this (traffic what-ifs). Default 1."
     )
+
+    @field_validator("engine")
+    @classmethod
+    def _engine_known(cls, value: str) -> str:
+        from optimizer.solvers.engines import engine_spec  # pydantic only; no engine is imported
+
+        engine_spec(value)
+        return value
+
+    @field_validator("engine_params")
+    @classmethod
+    def _engine_params_valid(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        from optimizer.solvers.engines import engine_settings
+
+        if "engine" in info.data:  # else the engine itself was already reported
+            engine_settings(info.data["engine"], value)
+        return value
 
     @model_validator(mode="after")
     def _explicit_needs_matrix(self) -> "Options":

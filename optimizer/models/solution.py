@@ -92,9 +92,18 @@ class SolverInfo(StrictModel):
     engine: str = Field(..., description="Engine that produced the routes (options.engine).")
     wall_time_s: float = Field(..., description="Whole solve, matrix included, s.")
     objective: Optional[float] = Field(None, description="Objective of the returned plan in seconds-of-driving units (see Weights), recomputed by the library for every engine.")
-    status: str = Field(..., description="Engine status, e.g. success, time_limit, warm_start_only.")
+    status: str = Field(..., description="Engine status, e.g. success, time_limit, iteration_limit, warm_start_only.")
     matrix_source: Optional[str] = Field(None, description="road | haversine | explicit.")
     matrix_time_s: Optional[float] = Field(None, description="Time to build the travel matrix, s.")
+    iterations: Optional[int] = Field(
+        None, description="Search iterations the engine did (engine-specific unit; ortools: accepted solutions). Null when not reported."
+    )
+    search_time_s: Optional[float] = Field(
+        None, description="Time the engine spent building its model and searching, s (its compile time excluded)."
+    )
+    compile_time_s: Optional[float] = Field(
+        None, description="Time the engine spent compiling code before searching (just-in-time compilation), s; 0 when it compiles nothing."
+    )
 
 
 class Solution(StrictModel):

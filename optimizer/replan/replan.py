@@ -140,12 +140,11 @@ def replan(
 
 def _repaired_solution(derived: Problem, previous: Solution, matrix: TravelMatrix, points: PointIndex) -> Solution:
     """The previous plan's remaining routes after the pipeline's repair, as a Solution (no search)."""
-    from optimizer.solve import _cost, assemble
-    from optimizer.solvers.costs import COST_SCALE
+    from optimizer.solve import COST_SCALE, assemble, objective
 
     cp, costs, rejections, plan = _repair(derived, previous, matrix, points)
-    solution = assemble(cp, plan, 0)
-    solution.solver = SolverInfo(engine="repair", wall_time_s=0.0, objective=_cost(cp, costs, plan, rejections) / COST_SCALE,
+    solution = assemble(cp, costs, plan, 0)
+    solution.solver = SolverInfo(engine="repair", wall_time_s=0.0, objective=objective(cp, costs, plan, rejections) / COST_SCALE,
                                  status="no events: previous plan kept", matrix_source=matrix.source)
     return solution
 
@@ -159,10 +158,8 @@ def _repaired_seed(derived: Problem, previous: Solution, matrix: TravelMatrix, p
 
 
 def _repair(derived: Problem, previous: Solution, matrix: TravelMatrix, points: PointIndex):
-    from optimizer.solve import prepare
-    from optimizer.solvers.costs import build_cost_model
-    from optimizer.solvers.plan import build_plan
-    from optimizer.solvers.precheck import precheck
+    """The previous plan's remaining sequences through the pipeline's public steps."""
+    from optimizer.solve import build_cost_model, precheck, prepare, repair
 
     cp = prepare(derived, matrix, points)
     rejections = precheck(cp)
@@ -172,7 +169,7 @@ def _repair(derived: Problem, previous: Solution, matrix: TravelMatrix, points: 
     for tech in cp.techs:
         route = previous.route_of(tech.id)
         sequences.append([index[s.job_id] for s in route.stops if s.job_id in index] if route is not None else [])
-    return cp, costs, rejections, build_plan(cp, costs, sequences, rejections)
+    return cp, costs, rejections, repair(cp, costs, sequences, rejections)
 
 
 def _open_jobs(state: Problem, heads: dict[str, FixedHead], applied: AppliedEvents):

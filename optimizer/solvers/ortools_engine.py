@@ -30,6 +30,14 @@ Formulation (all integers; see :mod:`optimizer.solvers.costs` for coefficients):
   the vehicle; its span cost is the preference penalty.
 * Allowed vehicles per job from the pre-check (skills, pinned, excluded, parts); every job is
   optional with a drop penalty by priority (disjunction) that dominates all other costs.
+
+Budget (:class:`optimizer.solvers.budget.Budget`): the search runs until ``budget.remaining_s()``
+is spent (VROOM's start takes at most ``VROOM_SHARE`` of it). An iteration limit maps to
+OR-Tools' ``solution_limit``: one iteration is one solution the search accepts (the first
+solution, then every accepted local-search move), and ``EngineResult.iterations`` counts them.
+With ``max_iterations`` set the run is deterministic as long as the deadline, which still
+applies, is not reached first (and VROOM's start, when used, finishes inside its share).
+Nothing is compiled: ``compile_time_s`` is 0.
 """
 
 from __future__ import annotations
@@ -41,9 +49,10 @@ from typing import Optional
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from optimizer.solvers.base import EngineResult, register_engine
+from optimizer.solvers.base import EngineResult
+from optimizer.solvers.budget import Budget
 from optimizer.solvers.compiled import CompiledProblem
-from optimizer.solvers.costs import build_cost_model
+from optimizer.solvers.costs import CostModel
 from optimizer.solvers.vroom_seed import vroom_routes
 
 _STATUS = {  # RoutingModel.status() codes
@@ -59,6 +68,8 @@ _STATUS = {  # RoutingModel.status() codes
 
 
 class OrToolsEngine:
+    """Settings as in :class:`optimizer.solvers.engines.OrToolsParams` (``options.engine_params``)."""
+
     name = "ortools"
 
     WARM_START_MIN_JOBS = 800
@@ -90,12 +101,19 @@ class OrToolsEngine:
         self.metaheuristic = metaheuristic
         self.warm_start = warm_start
 
-    def solve(self, cp: CompiledProblem, time_limit_s: float, seed: int = 0, initial: Optional[list[list[int]]] = None) -> EngineResult:
+    def solve(
+        self,
+        cp: CompiledProblem,
+        costs: CostModel,
+        budget: Budget,
+        seed: int = 0,
+        initial: Optional[list[list[int]]] = None,
+    ) -> EngineResult:
+        """``seed`` is not used: OR-Tools' routing search has no seed (see ``Options.seed``)."""
         t0 = time.perf_counter()
         jobs = [j for j in cp.jobs if j.allowed]
         if not jobs:
             return EngineResult([[] for _ in cp.techs], "trivial", 0.0, time.perf_counter() - t0)
-        costs = build_cost_model(cp)
         n_jobs, n_veh = len(jobs), len(cp.techs)
         notes: list[str] = []
         seeded_by_caller = initial is not None
@@ -104,7 +122,7 @@ class OrToolsEngine:
             use_vroom = self.first_solution is None and n_jobs >= self.VROOM_MIN_JOBS
         if not seeded_by_caller and use_vroom:
             seed_t0 = time.perf_counter()
-            initial = vroom_routes(cp, costs, self.VROOM_SHARE * time_limit_s)  # None without pyvroom
+            initial = vroom_routes(cp, costs, self.VROOM_SHARE * budget.remaining_s())  # None without pyvroom
             if initial is not None:
                 notes.append(f"started from VROOM's plan ({time.perf_counter() - seed_t0:.2f} s)")
         n_nodes = n_jobs + 2 * n_veh
@@ -216,8 +234,15 @@ class OrToolsEngine:
             # C1_10_2); with them the run ends on time at the same quality (benchmarks/README.md).
             params.ls_operator_neighbors_ratio = 0.05
             params.ls_operator_min_neighbors = 20
-        remaining = max(0.1, time_limit_s - (time.perf_counter() - t0))
-        params.time_limit.FromMilliseconds(int(remaining * 1000))
+        params.time_limit.FromMilliseconds(int(max(0.1, budget.remaining_s()) * 1000))
+        if budget.max_iterations is not None:
+            params.solution_limit = max(1, budget.max_iterations)
+        accepted = [0]
+
+        def _count() -> None:
+            accepted[0] += 1
+
+        routing.AddAtSolutionCallback(_count)
 
         assignment = None
         warm = initial is not None or (self.warm_start if self.warm_start is not None else large)
@@ -234,20 +259,21 @@ class OrToolsEngine:
             routing.CloseModelWithParameters(params)
             initial = routing.ReadAssignmentFromRoutes(initial_routes, True)
             if initial is not None:
-                remaining = max(0.1, time_limit_s - (time.perf_counter() - t0))
-                params.time_limit.FromMilliseconds(int(remaining * 1000))
+                params.time_limit.FromMilliseconds(int(max(0.1, budget.remaining_s()) * 1000))
                 assignment = routing.SolveFromAssignmentWithParameters(initial, params)
             if assignment is None and (large or seeded_by_caller):
                 # OR-Tools could not complete the warm start (seen on large instances with
                 # breaks: it fails to place the breaks), and its own construction heuristics do
                 # not finish at this size: return the starting routes rather than nothing.
                 notes.append("OR-Tools rejected the warm start; starting routes returned")
-                return EngineResult(start_routes, "warm_start_only", None, time.perf_counter() - t0, notes)
+                return EngineResult(start_routes, "warm_start_only", None, time.perf_counter() - t0, notes, accepted[0])
             if assignment is None:
                 assignment = routing.SolveWithParameters(params)
         else:
             assignment = routing.SolveWithParameters(params)
         status = _STATUS.get(routing.status(), str(routing.status()))
+        if status == "time_limit" and budget.max_iterations is not None and accepted[0] >= budget.max_iterations:
+            status = "iteration_limit"  # OR-Tools reports a reached solution_limit like a time limit
         routes: list[list[int]] = [[] for _ in cp.techs]
         objective = None
         if assignment is not None:
@@ -258,7 +284,7 @@ class OrToolsEngine:
                 while not routing.IsEnd(index):
                     routes[v].append(jobs[manager.IndexToNode(index)].index)
                     index = assignment.Value(routing.NextVar(index))
-        return EngineResult(routes, status, objective, time.perf_counter() - t0, notes)
+        return EngineResult(routes, status, objective, time.perf_counter() - t0, notes, accepted[0])
 
 
 def _greedy_plan(cp: CompiledProblem, costs):
@@ -267,5 +293,3 @@ def _greedy_plan(cp: CompiledProblem, costs):
 
     return build_plan(cp, costs, [[] for _ in cp.techs], [])
 
-
-register_engine("ortools", OrToolsEngine)
