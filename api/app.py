@@ -35,7 +35,7 @@ See docs/api.md for examples.
 
 
 async def _recover_jobs(app: FastAPI) -> None:
-    """Restart safety: running jobs become failed (interrupted); queued jobs are queued again."""
+    """Restart safety: queued jobs (and jobs a crash left running) are queued again."""
     store: JobStore = app.state.store
     queued = await asyncio.to_thread(store.recover)
     for job_id in queued:
@@ -52,14 +52,16 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.store = JobStore(settings.db_path)
-        app.state.pool = WorkerPool(settings.workers, settings.max_queue)
+        app.state.pool = WorkerPool(settings.workers, settings.max_queue, settings.shutdown_grace_s)
         await app.state.pool.start()
         await asyncio.to_thread(__import__, "optimizer.recommend")  # warm import off the loop
         await _recover_jobs(app)
         try:
             yield
         finally:
-            await app.state.pool.stop()
+            counts = await app.state.pool.stop()
+            log.warning("stopped: %(requeued)d queued task(s) kept, %(finished)d running finished, "
+                        "%(interrupted)d running stopped and queued again", counts)
             app.state.store.close()
 
     app = FastAPI(

@@ -8,6 +8,17 @@ cancelled by terminating its worker process, which is then replaced.
 
 Invariants: a task is in exactly one of ``pending`` or a slot's ``task``; every task's future
 gets exactly one outcome (``TaskOutcome``), also on shutdown.
+
+Fairness: the next task to start is the oldest task of the *group* (``Task.group``, e.g. one
+scenario's runs; by default each task is its own group) that started a task least recently, so a
+large scenario is interleaved with other clients' work instead of running first.
+
+Shutdown (:meth:`WorkerPool.stop`): no new task starts; running tasks get ``grace_s`` seconds to
+finish; after that their workers are killed and the tasks end with the outcome ``interrupted``
+(as do queued ones), which persisted jobs map to "queued again" (see
+:func:`api.routers.optimize.job_task`). Workers die with the server even on ``kill -9``: they
+ignore SIGTERM/SIGINT (the server stops them) and ask the kernel for SIGKILL when their parent
+dies (see :mod:`api.worker`).
 """
 
 from __future__ import annotations
@@ -17,6 +28,7 @@ import collections
 import logging
 import math
 import multiprocessing
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -39,7 +51,8 @@ class QueueFull(Exception):
 @dataclass
 class TaskOutcome:
     """``status`` is ``ok`` (``text`` = result JSON), ``invalid`` (input refused by the
-    library: ``text`` = reason), ``error`` (``text`` = reason) or ``cancelled``."""
+    library: ``text`` = reason), ``error`` (``text`` = reason), ``cancelled`` or
+    ``interrupted`` (the server stopped before the task finished; it may run again)."""
 
     status: str
     text: Optional[str] = None
@@ -63,6 +76,9 @@ class Task:
     future: asyncio.Future = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     started_at: Optional[float] = None
     cancel_requested: bool = False
+    interrupted: bool = False
+    group: Optional[str] = None
+    """Fair-share group (e.g. a scenario id); None = the task is a group of its own."""
 
     def progress(self) -> float:
         """0 before start; elapsed share of ``time_limit_s`` while running (at most 0.99)."""
@@ -85,7 +101,7 @@ class _Slot:
     async def start(self) -> None:
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe(duplex=True)
-        process = ctx.Process(target=worker.main, args=(child,), name=f"dispatch-worker-{self.number}", daemon=True)
+        process = ctx.Process(target=worker.main, args=(child, os.getpid()), name=f"dispatch-worker-{self.number}", daemon=True)
         process.start()
         child.close()
         self.process, self.conn, self.ready = process, parent, False
@@ -108,7 +124,9 @@ class _Slot:
             payload = task.payload
             if task.prepare is not None:
                 payload = await task.prepare()
-            if payload is None or task.cancel_requested:
+            if task.interrupted:
+                outcome = TaskOutcome("interrupted")
+            elif payload is None or task.cancel_requested:
                 outcome = TaskOutcome("cancelled")
             else:
                 task.started_at = time.monotonic()
@@ -133,13 +151,15 @@ class _Slot:
             await self.pool._io(process.join, 5)
             if not self.pool.closing:
                 asyncio.get_running_loop().create_task(self.start())
+            if task.interrupted:
+                return TaskOutcome("interrupted")
             if task.cancel_requested:
                 return TaskOutcome("cancelled")
             return TaskOutcome("error", f"the solver worker process died (exit code {process.exitcode})")
 
     def kill(self) -> None:
         if self.process is not None and self.process.is_alive():
-            self.process.terminate()
+            self.process.kill()  # workers ignore SIGTERM
 
     async def stop(self) -> None:
         process, conn = self.process, self.conn
@@ -152,7 +172,7 @@ class _Slot:
             except OSError:
                 pass
         else:
-            process.terminate()
+            process.kill()
         await self.pool._io(process.join, 3)
         if process.is_alive():
             process.kill()
@@ -162,9 +182,12 @@ class _Slot:
 class WorkerPool:
     """See module docstring."""
 
-    def __init__(self, size: int, max_queue: int):
+    def __init__(self, size: int, max_queue: int, grace_s: float = 0.0):
         self.size = size
         self.max_queue = max_queue
+        self.grace_s = grace_s
+        self._served: dict[str, int] = {}  # group -> dispatch counter when it last started a task
+        self._counter = 0
         self.pending: collections.deque[Task] = collections.deque()
         self.slots = [_Slot(self, i) for i in range(size)]
         self.closing = False
@@ -184,17 +207,33 @@ class WorkerPool:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def stop(self) -> None:
+    async def stop(self, grace_s: Optional[float] = None) -> dict:
+        """Graceful stop (see module docstring); returns counts for the log:
+        ``{"requeued": queued tasks, "finished": running tasks that ended within the grace
+        period, "interrupted": running tasks stopped after it}``."""
+        grace_s = self.grace_s if grace_s is None else grace_s
         self.closing = True
+        counts = {"requeued": 0, "finished": 0, "interrupted": 0}
         while self.pending:
             task = self.pending.popleft()
-            task.cancel_requested = True
-            await self._finish(task, TaskOutcome("cancelled"))
+            task.interrupted = True
+            counts["requeued"] += 1
+            await self._finish(task, TaskOutcome("interrupted"))
+        running = [slot.task.future for slot in self.slots if slot.task is not None]
+        if running and grace_s > 0:
+            log.warning("stopping: waiting up to %g s for %d running task(s)", grace_s, len(running))
+            await asyncio.wait(running, timeout=grace_s)
+        counts["finished"] = sum(1 for f in running if f.done())
         for slot in self.slots:
             if slot.task is not None:
-                slot.task.cancel_requested = True
+                slot.task.interrupted = True
+                counts["interrupted"] += 1
+                slot.kill()
+        if running:  # let run() record the outcomes (jobs queued again) before the store closes
+            await asyncio.wait(running, timeout=10)
         await asyncio.gather(*(slot.stop() for slot in self.slots), return_exceptions=True)
         self._executor.shutdown(wait=False, cancel_futures=True)
+        return counts
 
     # -- queue -----------------------------------------------------------------------------
     def retry_after_s(self) -> int:
@@ -205,8 +244,11 @@ class WorkerPool:
         ]
         return max(1, math.ceil(min(remaining, default=1.0)))
 
-    def check_capacity(self) -> None:
-        if len(self.pending) >= self.max_queue:
+    def check_capacity(self, places: int = 1) -> None:
+        """Raise :class:`QueueFull` unless ``places`` more tasks fit in the queue."""
+        if self.closing:
+            raise QueueFull(5, self.max_queue)
+        if len(self.pending) + places > self.max_queue:
             raise QueueFull(self.retry_after_s(), self.max_queue)
 
     def submit(self, task: Task, force: bool = False) -> asyncio.Future:
@@ -219,12 +261,30 @@ class WorkerPool:
         self._dispatch()
         return task.future
 
+    def _next(self) -> Task:
+        """Remove and return the oldest task of the group served least recently."""
+        best, best_rank = None, None
+        for task in self.pending:
+            rank = self._served.get(task.group, -1) if task.group is not None else -1
+            if best_rank is None or rank < best_rank:
+                best, best_rank = task, rank
+                if rank == -1:
+                    break
+        self.pending.remove(best)
+        if best.group is not None:
+            self._counter += 1
+            self._served[best.group] = self._counter
+            if len(self._served) > 10_000:  # forget old groups
+                for g in sorted(self._served, key=self._served.get)[:5000]:
+                    del self._served[g]
+        return best
+
     def _dispatch(self) -> None:
         for slot in self.slots:
             if not self.pending or self.closing:
                 return
             if slot.ready and slot.task is None:
-                task = self.pending.popleft()
+                task = self._next()
                 slot.task = task
                 self._spawn(slot.run(task))
 

@@ -37,6 +37,18 @@ class Settings:
     """Technicians per problem; more gets 422."""
     max_locations: int = field(default=2000, metadata={"env": "DISPATCH_MAX_LOCATIONS"})
     """Locations per POST /v1/matrix request; more gets 422."""
+    shutdown_grace_s: float = field(default=20.0, metadata={"env": "DISPATCH_SHUTDOWN_GRACE_S"})
+    """On SIGTERM, running solves get this many seconds to finish; then they are stopped and
+    queued again (queued jobs stay queued); both run after the restart."""
+    max_variants: int = field(default=10, metadata={"env": "DISPATCH_MAX_VARIANTS"})
+    """Variants per POST /v1/scenarios; more gets 422. Every run takes a queue place."""
+    recommend_workers: int = field(default=2, metadata={"env": "DISPATCH_RECOMMEND_WORKERS"})
+    """Processes computing recommendations (apart from the solver workers and the event loop)."""
+    max_recommendations: int = field(default=8, metadata={"env": "DISPATCH_MAX_RECOMMENDATIONS"})
+    """Recommendation requests running or waiting at once; more get 429."""
+    body_timeout_s: float = field(default=30.0, metadata={"env": "DISPATCH_BODY_TIMEOUT_S"})
+    """A request body must arrive within this many seconds (and never pause longer than it),
+    else 408 and the connection is closed."""
     api_keys: tuple[str, ...] = field(default=(), metadata={"env": "DISPATCH_API_KEYS"})
     """Comma-separated API keys; when non-empty every /v1 route needs ``X-API-Key``."""
     allowed_regions: tuple[str, ...] = field(default=(), metadata={"env": "DISPATCH_ALLOWED_REGIONS"})
@@ -61,10 +73,13 @@ class Settings:
         return settings
 
     def check(self) -> None:
-        for name in ("workers", "max_queue", "max_body_bytes", "max_jobs", "max_technicians", "max_locations"):
+        for name in ("workers", "max_queue", "max_body_bytes", "max_jobs", "max_technicians", "max_locations",
+                     "max_variants", "recommend_workers", "max_recommendations"):
             if getattr(self, name) < 1:
                 raise ValueError(f"setting {name} must be >= 1, got {getattr(self, name)}")
-        for name in ("sync_time_limit_s", "max_time_limit_s"):
+        if self.shutdown_grace_s < 0:
+            raise ValueError(f"setting shutdown_grace_s must be >= 0, got {self.shutdown_grace_s}")
+        for name in ("sync_time_limit_s", "max_time_limit_s", "body_timeout_s"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"setting {name} must be > 0, got {getattr(self, name)}")
 

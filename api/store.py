@@ -3,8 +3,11 @@
 A job row holds the submitted problem (JSON), its status
 (``queued -> running -> succeeded | failed | cancelled``), timestamps (ISO-8601 UTC), the
 Solution JSON when it succeeded and a reason when it failed or was cancelled. Rows survive a
-restart; :meth:`JobStore.recover` turns jobs that were ``running`` when the server died into
-``failed`` (with the reason) and returns the ``queued`` ones so they can be queued again.
+restart. A graceful stop puts running jobs it could not finish back to ``queued``
+(:meth:`JobStore.requeue`); after a crash (``kill -9``, power loss) :meth:`JobStore.recover` does
+the same for jobs still ``running``, at most :data:`MAX_INTERRUPTIONS` times per job (a job
+that keeps taking the server down is then ``failed`` with the reason), and returns the queued
+ids so they run again.
 
 All methods are blocking and thread-safe (one connection guarded by a lock); the HTTP layer calls
 them through ``asyncio.to_thread`` so the event loop never waits on the disk.
@@ -36,8 +39,10 @@ CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, created_at);
 """
 
 TERMINAL = ("succeeded", "failed", "cancelled")
+MAX_INTERRUPTIONS = 3
+"""A job found ``running`` after this many server crashes is failed instead of re-run."""
 INTERRUPTED_REASON = (
-    "interrupted: the server stopped while this job was running; submit it again"
+    f"interrupted: the server stopped while this job was running, {MAX_INTERRUPTIONS} times; submit it again"
 )
 
 
@@ -70,6 +75,9 @@ class JobStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+        if "interruptions" not in columns:  # files written before this column existed
+            self._db.execute("ALTER TABLE jobs ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         with self._lock:
@@ -119,12 +127,25 @@ class JobStore:
             )
         return cur.rowcount == 1
 
+    def requeue(self, job_id: str) -> bool:
+        """running -> queued (the server stopped before the solve finished; it runs again)."""
+        with self._lock:
+            cur = self._db.execute(
+                "UPDATE jobs SET status = 'queued', started_at = NULL WHERE id = ? AND status = 'running'",
+                (job_id,),
+            )
+        return cur.rowcount == 1
+
     def recover(self) -> list[str]:
-        """After a restart: running -> failed (interrupted); return queued ids, oldest first."""
+        """After a restart: jobs still ``running`` (the server crashed) are queued again, or
+        failed after :data:`MAX_INTERRUPTIONS` crashes; return queued ids, oldest first."""
         with self._lock:
             self._db.execute(
-                "UPDATE jobs SET status = 'failed', finished_at = ?, error = ? WHERE status = 'running'",
-                (now_iso(), INTERRUPTED_REASON),
+                "UPDATE jobs SET status = 'failed', finished_at = ?, error = ? WHERE status = 'running' AND interruptions + 1 >= ?",
+                (now_iso(), INTERRUPTED_REASON, MAX_INTERRUPTIONS),
+            )
+            self._db.execute(
+                "UPDATE jobs SET status = 'queued', started_at = NULL, interruptions = interruptions + 1 WHERE status = 'running'"
             )
             rows = self._db.execute(
                 "SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at"

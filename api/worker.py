@@ -16,6 +16,7 @@ import signal
 import sys
 import traceback
 from multiprocessing.connection import Connection
+from typing import Optional
 
 
 def run_solve(payload: str) -> str:
@@ -78,9 +79,33 @@ def handle(kind: str, payload: str) -> tuple[str, str]:
         return "error", f"{type(exc).__name__}: {exc}"
 
 
-def main(conn: Connection) -> None:
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: Optional[int]) -> None:
+    """Make this process die with the server, even when the server is killed with ``kill -9``
+    (which no handler sees): on Linux ask the kernel for SIGKILL when the parent dies
+    (``prctl(PR_SET_PDEATHSIG)``); everywhere, exit if the parent is already gone. SIGTERM and
+    SIGINT are ignored: a ``SIGTERM`` to the whole process group (``systemctl stop``, Ctrl-C)
+    must not kill a solve the server wants to finish in its grace period; the server stops its
+    workers itself (pipe or SIGKILL)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: the pipe EOF still ends us
+            pass
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(0)  # the parent died before prctl took effect
+
+
+def main(conn: Connection, parent_pid: Optional[int] = None) -> None:
     """Worker loop: serve requests until ``None`` or the pipe closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the server, which stops us.
+    die_with_parent(parent_pid)
     import optimizer.solve  # noqa: F401  (warm import: ortools, numpy)
 
     conn.send(("ready", os.getpid()))

@@ -41,8 +41,8 @@ def outcome_error(outcome: TaskOutcome) -> ApiError:
     if outcome.status == "invalid":
         return ApiError(422, "validation_error", f"the solver refused the input: {outcome.text}",
                         [ErrorDetail(path="$", message=f"$: {outcome.text}", type="solver_refused")])
-    if outcome.status == "cancelled":
-        return ApiError(503, "cancelled", "the task was cancelled (server shutting down)")
+    if outcome.status in ("cancelled", "interrupted"):
+        return ApiError(503, "unavailable", "the server is shutting down; retry in a few seconds", headers={"Retry-After": "5"})
     return ApiError(500, "solver_error", f"the solver failed: {outcome.text}")
 
 

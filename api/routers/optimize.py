@@ -68,6 +68,8 @@ def job_task(store: JobStore, job_id: str, time_limit_s: float) -> Task:
     async def on_finish(outcome: TaskOutcome) -> None:
         if outcome.status == "ok":
             await asyncio.to_thread(store.finish, job_id, "succeeded", outcome.text)
+        elif outcome.status == "interrupted":  # server stopping: run again after the restart
+            await asyncio.to_thread(store.requeue, job_id)
         elif outcome.status == "cancelled":
             await asyncio.to_thread(store.finish, job_id, "cancelled", None, "cancelled")
         else:

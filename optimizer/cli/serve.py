@@ -16,7 +16,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.db:
         os.environ["DISPATCH_DB"] = str(args.db)
     print(f"dispatch serve: http://{args.host}:{args.port}  (docs at /docs; {settings.workers} worker(s); db {settings.db_path})", flush=True)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    # On SIGTERM uvicorn stops accepting connections, lets requests in progress finish (at most
+    # the grace period), then the app's shutdown keeps queued jobs queued and lets running solves
+    # finish within the same grace period (or queues them again).
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
+                timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)))
     return 0
 
 

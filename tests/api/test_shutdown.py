@@ -1,0 +1,123 @@
+"""No accepted job is lost when the server stops, and no worker outlives its server.
+
+Through real server processes: ``SIGTERM`` (to the whole process group, as ``systemctl stop``
+or Ctrl-C in a terminal do) keeps queued jobs queued, lets a running solve that fits in the
+grace period finish and puts one that does not back in the queue; after a restart every
+accepted job succeeds with a solution the independent validator accepts. ``kill -9`` of the
+server alone leaves no orphan worker solving on.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import time
+from pathlib import Path
+
+from optimizer.models import Problem, Solution
+from optimizer.validate import validate
+from tests.api.conftest import small_problem, wait_for
+from tests.api.server import ApiServer
+
+
+def _children(pid: int) -> list[int]:
+    """Pids whose parent is ``pid`` (Linux /proc)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid:
+            out.append(int(entry.name))
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _statuses(db: Path) -> dict[str, str]:
+    with sqlite3.connect(db) as conn:
+        return dict(conn.execute("SELECT id, status FROM jobs").fetchall())
+
+
+def test_sigterm_keeps_accepted_jobs_and_they_finish_after_restart(tmp_path):
+    db = tmp_path / "jobs.db"
+    problems = {
+        "short": small_problem(n_jobs=5, time_limit_s=1.5),   # running; finishes within the grace period
+        "long": small_problem(n_jobs=6, time_limit_s=6.0),    # running; outlasts the grace period
+        "queued1": small_problem(n_jobs=4, time_limit_s=1.0),
+        "queued2": small_problem(n_jobs=3, time_limit_s=1.0),
+    }
+    srv = ApiServer(db, how="cli", workers=2, DISPATCH_SHUTDOWN_GRACE_S=3, DISPATCH_MAX_TIME_LIMIT_S=60).start()
+    try:
+        with srv.client() as c:
+            ids = {}
+            for name in ("short", "long", "queued1", "queued2"):
+                r = c.post("/v1/optimizations", json=problems[name])
+                assert r.status_code == 202, r.text
+                ids[name] = r.json()["id"]
+            wait_for(c, ids["short"], statuses=("running",), timeout_s=20)
+            wait_for(c, ids["long"], statuses=("running",), timeout_s=20)
+            assert c.get(f"/v1/optimizations/{ids['queued1']}").json()["status"] == "queued"
+        t0 = time.monotonic()
+        srv.stop(signal.SIGTERM, timeout_s=30)
+        stop_s = time.monotonic() - t0
+    finally:
+        srv.stop(signal.SIGKILL)
+    print(f"\nSIGTERM to exit: {stop_s:.1f} s")
+    assert stop_s < 3 + 8  # grace period + worker stop, not the long solve's 6 s plus more
+
+    after_stop = _statuses(db)
+    assert after_stop[ids["short"]] == "succeeded"  # finished within the grace period
+    assert after_stop[ids["long"]] == "queued"  # stopped after the grace period, queued again
+    assert after_stop[ids["queued1"]] == after_stop[ids["queued2"]] == "queued"
+    assert "cancelled" not in after_stop.values()
+
+    srv = ApiServer(db, how="cli", workers=2, DISPATCH_MAX_TIME_LIMIT_S=60).start()
+    try:
+        with srv.client() as c:
+            for name, job_id in ids.items():
+                body = wait_for(c, job_id, timeout_s=60)
+                assert body["status"] == "succeeded", (name, body)
+                problem = Problem.model_validate(problems[name])
+                solution = Solution.model_validate(body["solution"])
+                assert validate(problem, solution) == [], name
+                assert solution.kpis.jobs_total == len(problem.jobs)
+    finally:
+        srv.stop()
+
+
+def test_workers_die_with_the_server_on_kill_9(tmp_path):
+    db = tmp_path / "jobs.db"
+    srv = ApiServer(db, how="cli", workers=2, DISPATCH_MAX_TIME_LIMIT_S=60).start()
+    server_pid = srv.proc.pid
+    try:
+        with srv.client() as c:
+            job_id = c.post("/v1/optimizations", json=small_problem(n_jobs=6, time_limit_s=30.0)).json()["id"]
+            wait_for(c, job_id, statuses=("running",), timeout_s=20)
+        workers = _children(server_pid)
+        assert len(workers) >= 2, workers
+        os.kill(server_pid, signal.SIGKILL)  # the server only, not its process group
+        srv.proc.wait(10)
+        t0 = time.monotonic()
+        while any(_alive(p) for p in workers) and time.monotonic() - t0 < 10:
+            time.sleep(0.05)
+        orphan_s = time.monotonic() - t0
+        left = [p for p in workers if _alive(p)]
+    finally:
+        srv.stop(signal.SIGKILL)
+    print(f"\nworkers gone {orphan_s:.2f} s after kill -9 of the server")
+    assert not left, f"orphan workers still running: {left}"
+    assert orphan_s < 2.0
+    # The crash left the job running in the file; the next start runs it again.
+    assert _statuses(db)[job_id] == "running"
