@@ -11,7 +11,15 @@ from datetime import datetime
 from enum import Enum
 from typing import Annotated, Optional
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MAX_SAFE_INT = 2**53 - 1
+"""Largest integer a contract field accepts (the largest integer every JSON client can represent
+exactly). Larger values are refused with a field-level error instead of overflowing the solver."""
+
+MAX_TABLE_INT = 10**9
+"""Largest integer value in an id -> integer table (part quantities, skill levels): sums over
+thousands of jobs stay far inside the solver's 64-bit integers."""
 
 
 def _require_offset(value: datetime) -> datetime:
@@ -24,10 +32,32 @@ AwareDatetime = Annotated[datetime, AfterValidator(_require_offset)]
 """A datetime that must carry a UTC offset (naive datetimes are rejected)."""
 
 
+def _short(value: int) -> str:
+    text = str(value)
+    return text if len(text) <= 24 else f"{text[:6]}...({len(text)} digits)"
+
+
 class StrictModel(BaseModel):
     """Base of every contract model: unknown fields are errors, not silent drops."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
+    """``allow_inf_nan=False``: NaN and +-Infinity (which JSON does not have, but Python's json
+    module writes and reads) are refused in every float field with "Input should be a finite
+    number", naming the field."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _bounded_integers(cls, value):
+        """Integers beyond :data:`MAX_SAFE_INT` (or :data:`MAX_TABLE_INT` as values of an
+        id -> integer table such as ``parts``) are refused, never passed on to overflow."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            if abs(value) > MAX_SAFE_INT:
+                raise ValueError(f"must be at most {MAX_SAFE_INT} in absolute value (2^53 - 1), got {_short(value)}")
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, int) and not isinstance(item, bool) and abs(item) > MAX_TABLE_INT:
+                    raise ValueError(f"{key}: must be at most {MAX_TABLE_INT}, got {_short(item)}")
+        return value
 
 
 class Location(StrictModel):

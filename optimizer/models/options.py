@@ -29,32 +29,33 @@ class Weights(StrictModel):
     """Objective weights. A pure-distance objective (standard VRPTW benchmarks) is
     ``travel_time_per_s=0, distance_per_km=1000, workload_balance_per_s=0`` with all SLA weights 0."""
 
-    travel_time_per_s: float = Field(1.0, ge=0, description="Cost per second of driving. Default 1.")
-    distance_per_km: float = Field(0.0, ge=0, description="Cost per kilometre driven. Default 0.")
+    travel_time_per_s: float = Field(1.0, ge=0, le=1e6, description="Cost per second of driving. Default 1; at most 10^6.")
+    distance_per_km: float = Field(0.0, ge=0, le=1e6, description="Cost per kilometre driven. Default 0; at most 10^6.")
     sla_lateness_per_min: dict[str, float] = Field(
         default_factory=lambda: _per_priority(600.0, 300.0, 120.0, 60.0),
         description="Cost per minute a job ends after its sla_deadline, by priority. "
         "Defaults urgent 600, high 300, normal 120, low 60 (one minute late on a normal job "
-        "costs as much as two minutes of driving).",
+        "costs as much as two minutes of driving). Each at most 10^6.",
     )
     unassigned_penalty: dict[str, float] = Field(
         default_factory=lambda: _per_priority(8.0, 4.0, 2.0, 1.0),
         description="Relative cost of leaving a job unserved, by priority, as a multiple of the "
         "drop base (a value computed per problem that exceeds any travel saving plus the job's "
-        "own worst SLA cost). Defaults urgent 8, high 4, normal 2, low 1.",
+        "own worst SLA cost). Defaults urgent 8, high 4, normal 2, low 1. Each at most 1000.",
     )
     workload_balance_per_s: float = Field(
         0.1,
         ge=0,
+        le=1e6,
         description="Cost per second a technician's working time (service + travel) exceeds its "
         "fair share (all service plus home-to-home drives, split in proportion to available shift "
-        "time). Moving work from an overloaded to an underloaded technician always pays. Default 0.1.",
+        "time). Moving work from an overloaded to an underloaded technician always pays. Default 0.1; at most 10^6.",
     )
     non_preferred_technician: float = Field(
-        600.0, ge=0, description="Cost of giving a job with preferred_technicians to someone else. Default 600."
+        600.0, ge=0, le=1e8, description="Cost of giving a job with preferred_technicians to someone else. Default 600; at most 10^8."
     )
     technician_fixed_cost: float = Field(
-        0.0, ge=0, description="Cost per technician used (set > 0 to use fewer technicians). Default 0."
+        0.0, ge=0, le=1e8, description="Cost per technician used (set > 0 to use fewer technicians). Default 0; at most 10^8."
     )
 
     @model_validator(mode="after")
@@ -64,9 +65,12 @@ class Weights(StrictModel):
             unknown = set(table) - {"urgent", "high", "normal", "low"}
             if unknown:
                 raise ValueError(f"{name}: unknown priority {sorted(unknown)}")
+            limit = 1000.0 if name == "unassigned_penalty" else 1e6  # costs stay far inside int64
             for prio, value in table.items():
                 if value < 0:
                     raise ValueError(f"{name}.{prio} must be >= 0")
+                if value > limit:
+                    raise ValueError(f"{name}.{prio} must be at most {limit:g}, got {value:g}")
             defaults = _per_priority(600.0, 300.0, 120.0, 60.0) if name == "sla_lateness_per_min" else _per_priority(8.0, 4.0, 2.0, 1.0)
             setattr(self, name, {**defaults, **table})
         return self
@@ -75,9 +79,9 @@ class Weights(StrictModel):
 class ExplicitMatrix(StrictModel):
     """Caller-supplied matrices, indexed by ``Location.index``. Square, same size."""
 
-    durations_s: list[list[float]] = Field(..., description="Travel time from row to column, seconds.")
+    durations_s: list[list[float]] = Field(..., description="Travel time from row to column, seconds; finite, 0 to 10^7 (about 115 days).")
     distances_m: Optional[list[list[float]]] = Field(
-        None, description="Distance from row to column, metres (default: zeros)."
+        None, description="Distance from row to column, metres (default: zeros); finite, 0 to 10^8 (100 000 km)."
     )
 
     @model_validator(mode="after")
@@ -89,8 +93,11 @@ class ExplicitMatrix(StrictModel):
                 continue
             if len(rows) != n or any(len(r) != n for r in rows):
                 raise ValueError(f"{name} must be a square {n}x{n} matrix")
-            if any(v < 0 for r in rows for v in r):
-                raise ValueError(f"{name} entries must be >= 0")
+            limit = 1e7 if name == "durations_s" else 1e8  # about 115 days; 100 000 km
+            for i, row in enumerate(rows):
+                for j, v in enumerate(row):
+                    if not (0 <= v <= limit):  # also false for NaN
+                        raise ValueError(f"{name}[{i}][{j}] must be between 0 and {limit:g}, got {v!r}")
         return self
 
 
