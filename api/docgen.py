@@ -145,6 +145,34 @@ def field_reference(openapi: dict) -> str:
     return "\n".join(lines)
 
 
+def engine_reference() -> str:
+    """The engine table (``optimizer.solvers.engines.ENGINES``) and each engine's settings."""
+    from optimizer.solvers.engines import ENGINES
+
+    lines = [
+        "`options.engine` names one of these engines; `options.engine_params` sets it (unknown or "
+        "invalid settings are a 422 naming `engine_params.<setting>`). `options.max_iterations` stops the "
+        "search after that many iterations for deterministic runs (the time limit still applies); "
+        "`solver.iterations`, `solver.search_time_s` and `solver.compile_time_s` in the Solution report "
+        "what the engine did.\n",
+        "| engine | description |",
+        "|---|---|",
+    ]
+    lines += [f"| `{name}` | {spec.description} |" for name, spec in ENGINES.items()]
+    lines.append("")
+    for name, spec in ENGINES.items():
+        schema = spec.params.model_json_schema()
+        lines.append(f"### Engine `{name}`: engine_params\n")
+        lines.append("| setting | type | default | description |")
+        lines.append("|---|---|---|---|")
+        for field, prop in schema.get("properties", {}).items():
+            desc = " ".join(prop.get("description", "").split()).replace("|", "\\|")
+            default = f"`{json.dumps(prop['default'])}`" if "default" in prop else "required"
+            lines.append(f"| `{field}` | {_type(prop)} | {default} | {desc} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
 # -- examples from a real server ---------------------------------------------------------------
 def example_problem() -> dict:
     """Two technicians and five jobs in central Helsinki; job j5 needs a skill nobody has."""
@@ -396,6 +424,9 @@ where `j4` fits.
 ### Errors
 
 {ex["error"]}
+## Engines
+
+{engine_reference()}
 ## Field reference
 
 Generated from the OpenAPI schema. "required" = must be given; "optional" = may be omitted (null).

@@ -129,7 +129,7 @@ class Options(StrictModel):
         default_factory=dict,
         description="Settings of the chosen engine, by name; each engine accepts its own and rejects "
         "unknown ones (ortools: first_solution, metaheuristic, warm_start, model_breaks, vroom_seed, "
-        "break_reserve; see docs/api.md). Default: none, the engine's defaults.",
+        "break_reserve; see Engines in docs/api.md). Default: none, the engine's defaults.",
     )
     max_iterations: Optional[int] = Field(
         None,

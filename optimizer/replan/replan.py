@@ -126,6 +126,9 @@ def replan(
         status=("replan: " + info.status) if info else "replan",
         matrix_source=matrix.source,
         matrix_time_s=info.matrix_time_s if info else None,
+        iterations=info.iterations if info else None,
+        search_time_s=info.search_time_s if info else None,
+        compile_time_s=info.compile_time_s if info else None,
     )
     solution.warnings = list(suffix.warnings)
     for h in heads.values():
