@@ -113,7 +113,8 @@ class Options(StrictModel):
         ge=0,
         description="Random seed for engines that use randomness. The OR-Tools routing search has "
         "no seed: it is deterministic for a given amount of search, but a time limit makes the "
-        "amount depend on machine load. Everything else in the pipeline is deterministic. Default 0.",
+        "amount depend on machine load (set max_iterations for a fixed amount). Everything else in the "
+        "pipeline is deterministic. Default 0.",
     )
     candidates_per_job: int = Field(3, ge=0, le=50, description="Ranked technicians reported per job. Default 3.")
     matrix: Optional[MatrixSource] = Field(

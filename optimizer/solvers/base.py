@@ -29,7 +29,8 @@ class EngineResult:
     ``wall_time_s``: seconds the engine call took, compilation included. ``iterations``: search
     iterations done (what one iteration is belongs to the engine; 0 when it does not count).
     ``compile_time_s``: seconds of ``wall_time_s`` spent compiling code (JIT) rather than
-    searching; 0 for engines that compile nothing. ``notes`` reach ``Solution.warnings``.
+    searching; 0 for engines that compile nothing. ``notes`` reach ``Solution.warnings``, each
+    prefixed with the engine's name.
     """
 
     routes: list[list[int]]
