@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any, Callable, Literal, Mapping, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from optimizer.solvers.native.params import NativeParams
+
 if TYPE_CHECKING:  # base.py imports the compiled-problem modules; the table stays light
     from optimizer.solvers.base import Engine
 
@@ -102,6 +104,12 @@ ENGINES: dict[str, EngineSpec] = {
         description="OR-Tools routing with guided local search; VROOM's starting plan from 250 jobs.",
         make=_lazy("optimizer.solvers.ortools_engine", "OrToolsEngine"),
         params=OrToolsParams,
+    ),
+    "native": EngineSpec(
+        name="native",
+        description="Our compiled search: SISR ruin and recreate plus granular local search, simulated annealing; every rule native.",
+        make=_lazy("optimizer.solvers.native.engine", "NativeEngine"),
+        params=NativeParams,
     ),
 }
 """Every engine, by name. Written out literally: no engine registers itself by being imported."""

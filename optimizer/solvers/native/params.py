@@ -1,0 +1,27 @@
+"""Settings of the ``native`` engine (imports pydantic only, so the engine table stays light)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class NativeParams(BaseModel):
+    """Search settings of :class:`optimizer.solvers.native.engine.NativeEngine`. The defaults
+    were tuned on Solomon and field-service instances (``benchmarks/README.md``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    avg_removed: float = Field(10.0, gt=0, le=1000, description="Average number of jobs a ruin step removes (SISR's c-bar). Default 10.")
+    max_string: int = Field(10, ge=1, le=1000, description="Longest string of consecutive jobs removed from one route (SISR's L-max). Default 10.")
+    blink_rate: float = Field(0.01, ge=0, lt=1, description="Probability that recreate skips a position (SISR's blinks). Default 0.01.")
+    neighbours: int = Field(40, ge=1, le=500, description="Nearest jobs kept per job (granular neighbourhoods, ruin adjacency). Default 40.")
+    ls_neighbours: int = Field(20, ge=0, le=500, description="Neighbours each local-search move looks at. 0 turns local search off. Default 20.")
+    ls_passes: int = Field(1, ge=0, le=100, description="Local-search passes after each recreate (0 = none). Default 1.")
+    start_temperature: float = Field(
+        0.5, ge=0, description="Annealing start temperature, as a multiple of the starting plan's average arc cost per job. Default 0.5."
+    )
+    end_temperature: float = Field(
+        0.005, ge=0, description="Annealing end temperature, same unit. Default 0.005."
+    )
+    chunk_s: float = Field(0.05, gt=0, le=5, description="Seconds of search between clock checks (and progress reports). Default 0.05.")
+    iterations_per_chunk: int = Field(200, ge=1, le=1_000_000, description="Iterations per chunk when an iteration limit is set (deterministic runs). Default 200.")

@@ -1,0 +1,817 @@
+"""The compiled search: solution state, exact move evaluation, ruin and recreate, local search.
+
+A solution is ``m`` routes (route ``r`` belongs to technician ``r``) held in fixed arrays
+(:func:`new_state`); for each route the state keeps prefix data so that a candidate route made of
+*a prefix of one route + up to two jobs + a suffix of a route* is evaluated without rebuilding it:
+
+* arc cost, travel seconds, service seconds, non-preferred cost and part loads in O(1) (K parts);
+  their sum with the fixed and balance terms is a lower bound of the route's cost (lateness >= 0),
+  and moves whose lower bound does not improve are dropped before any timing;
+* timing in O(1) on break-free routes when no job has a costed SLA deadline, from the earliest
+  finish of the prefix and the latest feasible start of the suffix (Savelsbergh's forward/backward
+  times, exact for several windows per job because feasibility is monotone in the start time);
+* otherwise the exact dynamic programme of :func:`optimizer.solvers.native.timing.eval_route`
+  (breaks, several windows, SLA lateness), O(route length x breaks^2).
+
+Every cost here is exact: the engine's objective equals :func:`optimizer.solvers.objective.plan_cost`
+(tested). Randomness comes from numba's generator, seeded by :func:`seed_rng`, so a fixed seed
+and iteration count give the same plan.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+from numba import njit
+
+from optimizer.solvers.native.timing import INF, earliest_start, eval_route, latest_start_before, route_cost
+
+State = namedtuple(
+    "State",
+    [
+        "seq",  # [m, cap] job sequence of each route
+        "rlen",  # [m]
+        "route_of",  # [n] route of each job, -1 = unassigned
+        "pos_of",  # [n]
+        "rcost",  # [m] route cost (0 when empty)
+        "rload",  # [m, K]
+        "parc",  # [m, cap + 1] arc cost start -> s0 -> ... -> s_{i-1}
+        "ptrav",  # [m, cap + 1] travel seconds, same path
+        "pserv",  # [m, cap + 1] service seconds of s0..s_{i-1}
+        "pnp",  # [m, cap + 1] non-preferred cost of s0..s_{i-1}
+        "pload",  # [m, cap + 1, K] loads of s0..s_{i-1}
+        "fin",  # [m, cap] earliest end of service (break-free technicians)
+        "lat",  # [m, cap + 1] latest feasible start; lat[r, len] = latest return
+        "work",  # scratch for eval_route
+        "buf",  # [2, cap + 2] scratch sequences
+        "bk_seq",  # [m, cap] backup of routes touched in an iteration
+        "bk_len",  # [m]
+        "touched",  # [m] 1 when backed up this iteration
+        "tlist",  # [m] touched routes
+        "ntouch",  # [1]
+        "jlist",  # [n] jobs removed this iteration
+        "mid",  # [4] scratch middle segment
+        "mark",  # [max(m, n)] scratch marks
+        "stats",  # [8] iterations, accepted, improved, ls moves, ...
+    ],
+)
+
+
+def new_state(D):
+    n = D.jpt.shape[0]
+    m = D.tstart.shape[0]
+    K = D.jdem.shape[1]
+    cap = int(D.cap)
+    nb = int(np.max(np.diff(D.bptr))) if m else 0
+    return State(
+        seq=np.full((m, cap), -1, dtype=np.int64),
+        rlen=np.zeros(m, dtype=np.int64),
+        route_of=np.full(n, -1, dtype=np.int64),
+        pos_of=np.full(n, -1, dtype=np.int64),
+        rcost=np.zeros(m, dtype=np.int64),
+        rload=np.zeros((m, K), dtype=np.int64),
+        parc=np.zeros((m, cap + 1), dtype=np.int64),
+        ptrav=np.zeros((m, cap + 1), dtype=np.int64),
+        pserv=np.zeros((m, cap + 1), dtype=np.int64),
+        pnp=np.zeros((m, cap + 1), dtype=np.int64),
+        pload=np.zeros((m, cap + 1, K), dtype=np.int64),
+        fin=np.zeros((m, cap), dtype=np.int64),
+        lat=np.zeros((m, cap + 1), dtype=np.int64),
+        work=np.zeros(3 * (nb + 1) + 16, dtype=np.int64),
+        buf=np.full((2, cap + 2), -1, dtype=np.int64),
+        bk_seq=np.full((m, cap), -1, dtype=np.int64),
+        bk_len=np.zeros(m, dtype=np.int64),
+        touched=np.zeros(m, dtype=np.int64),
+        tlist=np.zeros(m, dtype=np.int64),
+        ntouch=np.zeros(1, dtype=np.int64),
+        jlist=np.zeros(max(n, 1), dtype=np.int64),
+        mid=np.zeros(4, dtype=np.int64),
+        mark=np.zeros(max(n, m, 1), dtype=np.int64),
+        stats=np.zeros(8, dtype=np.int64),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Route data
+# --------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def refresh_route(D, S, r):
+    """Recompute every cached value of route ``r`` from its sequence. Returns its cost, or -1
+    when the sequence is infeasible (callers only store feasible routes)."""
+    L = S.rlen[r]
+    K = D.jdem.shape[1]
+    prev = D.tstart[r]
+    S.parc[r, 0] = 0
+    S.ptrav[r, 0] = 0
+    S.pserv[r, 0] = 0
+    S.pnp[r, 0] = 0
+    for k in range(K):
+        S.pload[r, 0, k] = 0
+    t = D.tready[r]
+    for i in range(L):
+        j = S.seq[r, i]
+        p = D.jpt[j]
+        S.route_of[j] = r
+        S.pos_of[j] = i
+        S.parc[r, i + 1] = S.parc[r, i] + D.arc[prev, p]
+        S.ptrav[r, i + 1] = S.ptrav[r, i] + D.dur[prev, p]
+        S.pserv[r, i + 1] = S.pserv[r, i] + D.jsrv[j]
+        S.pnp[r, i + 1] = S.pnp[r, i] + D.nonpref[j, r]
+        for k in range(K):
+            S.pload[r, i + 1, k] = S.pload[r, i, k] + D.jdem[j, k]
+        if t < INF:
+            t = earliest_start(D, j, t + D.dur[prev, p])
+            if t < INF:
+                t += D.jsrv[j]
+        S.fin[r, i] = t
+        prev = p
+    for k in range(K):
+        S.rload[r, k] = S.pload[r, L, k]
+    # latest feasible starts, backwards from the latest return
+    nxt = D.tshift[r]
+    nxt_pt = D.tend[r]
+    S.lat[r, L] = nxt
+    for i in range(L - 1, -1, -1):
+        j = S.seq[r, i]
+        if nxt > -INF:
+            nxt = latest_start_before(D, j, nxt - D.dur[D.jpt[j], nxt_pt] - D.jsrv[j])
+        S.lat[r, i] = nxt
+        nxt_pt = D.jpt[j]
+    c = eval_route(D, r, S.seq[r], L, S.work)
+    S.rcost[r] = c if c >= 0 else INF
+    return c
+
+
+@njit(cache=True)
+def total_cost(D, S):
+    c = np.int64(0)
+    for r in range(S.rlen.shape[0]):
+        c += S.rcost[r]
+    for j in range(S.route_of.shape[0]):
+        if S.route_of[j] < 0:
+            c += D.jdrop[j]
+    return c
+
+
+@njit(cache=True)
+def backup(S, r):
+    """Remember route ``r`` as it was at the start of this iteration (once per iteration)."""
+    if S.touched[r]:
+        return
+    S.touched[r] = 1
+    S.tlist[S.ntouch[0]] = r
+    S.ntouch[0] += 1
+    L = S.rlen[r]
+    S.bk_len[r] = L
+    for i in range(L):
+        S.bk_seq[r, i] = S.seq[r, i]
+
+
+@njit(cache=True)
+def clear_touched(S):
+    for a in range(S.ntouch[0]):
+        S.touched[S.tlist[a]] = 0
+    S.ntouch[0] = 0
+
+
+@njit(cache=True)
+def restore(D, S, nremoved):
+    """Undo this iteration: touched routes back to their backups, removed jobs back in place."""
+    for a in range(nremoved):
+        S.route_of[S.jlist[a]] = -1
+    for a in range(S.ntouch[0]):
+        r = S.tlist[a]
+        for i in range(S.rlen[r]):
+            S.route_of[S.seq[r, i]] = -1
+    for a in range(S.ntouch[0]):
+        r = S.tlist[a]
+        L = S.bk_len[r]
+        S.rlen[r] = L
+        for i in range(L):
+            S.seq[r, i] = S.bk_seq[r, i]
+        refresh_route(D, S, r)
+    clear_touched(S)
+
+
+# --------------------------------------------------------------------------------------------
+# Candidate routes: prefix(ra, ia) + mid + suffix(rb, jb), for technician ra
+# --------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def materialize(S, ra, ia, mid, nmid, rb, jb, out):
+    """Write the candidate sequence into ``out``; returns its length."""
+    n = 0
+    for i in range(ia):
+        out[n] = S.seq[ra, i]
+        n += 1
+    for i in range(nmid):
+        out[n] = mid[i]
+        n += 1
+    for i in range(jb, S.rlen[rb]):
+        out[n] = S.seq[rb, i]
+        n += 1
+    return n
+
+
+@njit(cache=True)
+def concat_cost(D, S, ra, ia, mid, nmid, rb, jb, limit):
+    """Cost of technician ``ra`` serving ``seq[ra][:ia] + mid[:nmid] + seq[rb][jb:]``.
+
+    Returns -1 when infeasible and -2 when its lower bound is already >= ``limit`` (not
+    evaluated further); otherwise the exact cost."""
+    t = ra
+    Lb = S.rlen[rb]
+    length = ia + nmid + (Lb - jb)
+    if length == 0:
+        return np.int64(0)
+    if length > D.tmaxj[t] or length > S.seq.shape[1]:
+        return np.int64(-1)
+    K = D.jdem.shape[1]
+    for k in range(K):
+        load = S.pload[ra, ia, k] + S.rload[rb, k] - S.pload[rb, jb, k]
+        for x in range(nmid):
+            load += D.jdem[mid[x], k]
+        if load > D.tcap[t, k]:
+            return np.int64(-1)
+    arc = S.parc[ra, ia]
+    trav = S.ptrav[ra, ia]
+    serv = S.pserv[ra, ia]
+    npref = S.pnp[ra, ia]
+    prev = D.tstart[t] if ia == 0 else D.jpt[S.seq[ra, ia - 1]]
+    for x in range(nmid):
+        j = mid[x]
+        if D.allowed[j, t] == 0:
+            return np.int64(-1)
+        p = D.jpt[j]
+        arc += D.arc[prev, p]
+        trav += D.dur[prev, p]
+        serv += D.jsrv[j]
+        npref += D.nonpref[j, t]
+        prev = p
+    if jb < Lb:
+        first = D.jpt[S.seq[rb, jb]]
+        arc += D.arc[prev, first] + S.parc[rb, Lb] - S.parc[rb, jb + 1]
+        trav += D.dur[prev, first] + S.ptrav[rb, Lb] - S.ptrav[rb, jb + 1]
+        serv += S.pserv[rb, Lb] - S.pserv[rb, jb]
+        last = D.jpt[S.seq[rb, Lb - 1]]
+        if rb == ra:
+            npref += S.pnp[rb, Lb] - S.pnp[rb, jb]
+        else:
+            for i in range(jb, Lb):
+                j = S.seq[rb, i]
+                if D.allowed[j, t] == 0:
+                    return np.int64(-1)
+                npref += D.nonpref[j, t]
+    else:
+        last = prev
+    arc += D.arc[last, D.tend[t]]
+    trav += D.dur[last, D.tend[t]]
+    lb = route_cost(D, t, arc, trav, serv, npref, 0)
+    if lb >= limit:
+        return np.int64(-2)
+    nb = D.bptr[t + 1] - D.bptr[t]
+    if D.fast == 1 and nb == 0 and (rb == ra or (D.tend[rb] == D.tend[t] and D.tshift[rb] == D.tshift[t])):
+        time = D.tready[t] if ia == 0 else S.fin[ra, ia - 1]
+        if time >= INF:
+            return np.int64(-1)
+        pt = D.tstart[t] if ia == 0 else D.jpt[S.seq[ra, ia - 1]]
+        for x in range(nmid):
+            j = mid[x]
+            time = earliest_start(D, j, time + D.dur[pt, D.jpt[j]])
+            if time >= INF:
+                return np.int64(-1)
+            time += D.jsrv[j]
+            pt = D.jpt[j]
+        if jb < Lb:
+            if time + D.dur[pt, D.jpt[S.seq[rb, jb]]] > S.lat[rb, jb]:
+                return np.int64(-1)
+        elif time + D.dur[pt, D.tend[t]] > D.tshift[t]:
+            return np.int64(-1)
+        return lb
+    out = S.buf[0]
+    n = materialize(S, ra, ia, mid, nmid, rb, jb, out)
+    return eval_route(D, t, out, n, S.work)
+
+
+@njit(cache=True)
+def write_route(D, S, r, src, n):
+    """Replace route ``r`` by ``src[:n]`` (backed up first) and refresh it."""
+    backup(S, r)
+    for i in range(S.rlen[r]):
+        j = S.seq[r, i]
+        if S.route_of[j] == r:
+            S.route_of[j] = -1
+    for i in range(n):
+        S.seq[r, i] = src[i]
+    S.rlen[r] = n
+    return refresh_route(D, S, r)
+
+
+@njit(cache=True)
+def apply_two(D, S, ra, ia, mida, na, rb, jb, rc, ic, midc, nc, rd, jd):
+    """Apply two candidate routes at once (both are built from the current sequences first)."""
+    n1 = materialize(S, ra, ia, mida, na, rb, jb, S.buf[0])
+    n2 = materialize(S, rc, ic, midc, nc, rd, jd, S.buf[1])
+    backup(S, ra)
+    backup(S, rc)
+    for i in range(S.rlen[ra]):
+        S.route_of[S.seq[ra, i]] = -1
+    for i in range(S.rlen[rc]):
+        S.route_of[S.seq[rc, i]] = -1
+    for i in range(n1):
+        S.seq[ra, i] = S.buf[0, i]
+    S.rlen[ra] = n1
+    for i in range(n2):
+        S.seq[rc, i] = S.buf[1, i]
+    S.rlen[rc] = n2
+    refresh_route(D, S, ra)
+    refresh_route(D, S, rc)
+
+
+@njit(cache=True)
+def remove_job(D, S, j):
+    """Take job ``j`` out of its route (the route stays feasible: removal never breaks timing
+    in the earliest schedule only when the matrix obeys the triangle inequality, so the result
+    is checked and, if needed, the route is left as it was and False returned)."""
+    r = S.route_of[j]
+    p = S.pos_of[j]
+    L = S.rlen[r]
+    out = S.buf[1]
+    n = 0
+    for i in range(L):
+        if i != p:
+            out[n] = S.seq[r, i]
+            n += 1
+    c = eval_route(D, r, out, n, S.work)
+    if c < 0:
+        return False
+    write_route(D, S, r, out, n)
+    S.route_of[j] = -1
+    S.pos_of[j] = -1
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# Recreate: cheapest insertion with blinks
+# --------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def best_insertion(D, S, j, blink):
+    """Best (route, position, cost delta) to insert job ``j``; route -1 when none is feasible.
+    Each position is skipped with probability ``blink``; empty routes are tried once per
+    technician class."""
+    m = S.rlen.shape[0]
+    best_r = -1
+    best_i = -1
+    best_d = INF
+    S.mid[0] = j
+    pj = D.jpt[j]
+    seen_base = S.stats[7] + 1  # a fresh mark value per call for empty-route classes
+    S.stats[7] = seen_base
+    for r in range(m):
+        if D.allowed[j, r] == 0:
+            continue
+        L = S.rlen[r]
+        if L == 0:
+            cl = D.tclass[r]
+            if S.mark[cl] == seen_base:
+                continue
+            S.mark[cl] = seen_base
+        if L + 1 > D.tmaxj[r]:
+            continue
+        old = S.rcost[r]
+        extra = D.nonpref[j, r] + (D.fixed if L == 0 else 0)
+        for i in range(L + 1):
+            if blink > 0.0 and np.random.random() < blink:
+                continue
+            a = D.tstart[r] if i == 0 else D.jpt[S.seq[r, i - 1]]
+            b = D.tend[r] if i == L else D.jpt[S.seq[r, i]]
+            detour = D.arc[a, pj] + D.arc[pj, b] - D.arc[a, b] + extra
+            if detour >= best_d:
+                continue
+            c = concat_cost(D, S, r, i, S.mid, 1, r, i, old + best_d)
+            if c < 0:
+                continue
+            d = c - old
+            if d < best_d:
+                best_d = d
+                best_r = r
+                best_i = i
+    return best_r, best_i, best_d
+
+
+@njit(cache=True)
+def insert_at(D, S, j, r, i):
+    S.mid[0] = j
+    n = materialize(S, r, i, S.mid, 1, r, i, S.buf[0])
+    write_route(D, S, r, S.buf[0], n)
+
+
+# --------------------------------------------------------------------------------------------
+# Ruin: string removals (SISR, Christiaens and Vanden Berghe 2020)
+# --------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def ruin(D, S, avg_removed, max_string):
+    """Remove strings of consecutive jobs from routes near a random seed job. Returns the number
+    of jobs removed (listed in ``S.jlist``). Unassigned jobs near the seed are listed too, so
+    that recreate tries them again."""
+    n = S.route_of.shape[0]
+    m = S.rlen.shape[0]
+    if n == 0:
+        return 0
+    used = 0
+    nonempty = 0
+    for r in range(m):
+        if S.rlen[r] > 0:
+            used += S.rlen[r]
+            nonempty += 1
+    avg_len = used / nonempty if nonempty > 0 else 1.0
+    ls_max = min(float(max_string), avg_len)
+    ks_max = 4.0 * avg_removed / (1.0 + ls_max) - 1.0
+    ks = int(np.random.random() * ks_max) + 1
+    seed = np.random.randint(0, n)
+    nrem = 0
+    ruined = 0
+    kk = D.neigh.shape[1]
+    stamp = S.stats[7] + 1
+    S.stats[7] = stamp
+    for a in range(kk + 1):
+        c = seed if a == 0 else D.neigh[seed, a - 1]
+        r = S.route_of[c]
+        if r < 0:
+            if S.mark[c] != stamp and nrem < n:
+                S.mark[c] = stamp
+                S.jlist[nrem] = c
+                nrem += 1
+            continue
+        if S.touched[r] or ruined >= ks:
+            continue
+        L = S.rlen[r]
+        lmax = min(float(L), ls_max)
+        length = int(np.random.random() * lmax) + 1
+        if length > L:
+            length = L
+        pos = S.pos_of[c]
+        keep = 0
+        if length < L and np.random.random() < 0.5:
+            # split string: a string of length + keep, the middle ``keep`` jobs stay
+            keep = 1
+            while length + keep < L and np.random.random() < 0.5:
+                keep += 1
+        total = length + keep
+        lo = pos - total + 1
+        if lo < 0:
+            lo = 0
+        hi = pos
+        if hi > L - total:
+            hi = L - total
+        start = lo + int(np.random.random() * (hi - lo + 1))
+        keep_at = start + int(np.random.random() * (length + 1)) if keep > 0 else -1
+        out = S.buf[1]
+        nout = 0
+        for i in range(L):
+            inside = start <= i < start + total
+            kept = keep > 0 and keep_at <= i < keep_at + keep
+            if inside and not kept:
+                j = S.seq[r, i]
+                if S.mark[j] != stamp:
+                    S.mark[j] = stamp
+                    S.jlist[nrem] = j
+                    nrem += 1
+            else:
+                out[nout] = S.seq[r, i]
+                nout += 1
+        if eval_route(D, r, out, nout, S.work) < 0:
+            # Removing jobs broke the timing (a matrix without the triangle inequality, or a
+            # break that only fits thanks to a removed stop): leave this route alone.
+            for x in range(nrem - 1, -1, -1):
+                j = S.jlist[x]
+                if S.route_of[j] == r:
+                    S.mark[j] = 0
+                    nrem -= 1
+                else:
+                    break
+            continue
+        write_route(D, S, r, out, nout)
+        ruined += 1
+    for x in range(nrem):
+        S.route_of[S.jlist[x]] = -1
+        S.pos_of[S.jlist[x]] = -1
+    return nrem
+
+
+@njit(cache=True)
+def recreate(D, S, nrem, blink):
+    """Insert the listed jobs, most important first, then in one of SISR's orders (random,
+    largest demand, farthest, closest). Jobs with no feasible place stay unassigned."""
+    if nrem == 0:
+        return
+    keys = np.empty(nrem, dtype=np.float64)
+    u = np.random.random()
+    mode = 0 if u < 4.0 / 11.0 else (1 if u < 8.0 / 11.0 else (2 if u < 10.0 / 11.0 else 3))
+    big = 0.0
+    for x in range(nrem):
+        j = S.jlist[x]
+        if mode == 0:
+            key = np.random.random()
+        elif mode == 1:
+            key = -float(D.jdem[j].sum()) - np.random.random() * 1e-3
+        else:
+            d = 0.0
+            for r in range(min(S.rlen.shape[0], 1)):
+                d = float(D.dur[D.tstart[r], D.jpt[j]])
+            key = -d if mode == 2 else d
+        keys[x] = key
+        if abs(key) > big:
+            big = abs(key)
+    scale = 2.0 * big + 2.0
+    for x in range(nrem):
+        # most important first: a larger drop penalty sorts before any order key
+        keys[x] -= scale * float(D.jdrop[S.jlist[x]]) / float(D.jdrop.max() + 1) * 16.0
+    order = np.argsort(keys, kind="mergesort")
+    tmp = np.empty(nrem, dtype=np.int64)
+    for x in range(nrem):
+        tmp[x] = S.jlist[order[x]]
+    for x in range(nrem):
+        S.jlist[x] = tmp[x]
+    for x in range(nrem):
+        j = S.jlist[x]
+        r, i, d = best_insertion(D, S, j, blink)
+        if r >= 0 and d < D.jdrop[j]:
+            insert_at(D, S, j, r, i)
+
+
+# --------------------------------------------------------------------------------------------
+# Local search: relocate, swap, 2-opt* on granular neighbourhoods (first improvement)
+# --------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def try_moves(D, S, u, v):
+    """Try the moves between job ``u`` and its neighbour ``v``; apply the first improving one.
+    Returns True when a move was applied."""
+    ru = S.route_of[u]
+    rv = S.route_of[v]
+    if ru < 0 or rv < 0:
+        return False
+    pu = S.pos_of[u]
+    pv = S.pos_of[v]
+    mid = S.mid
+    if ru != rv:
+        old = S.rcost[ru] + S.rcost[rv]
+        # relocate u after v
+        c1 = concat_cost(D, S, ru, pu, mid, 0, ru, pu + 1, old + 1)
+        if c1 >= 0 and c1 < old:
+            mid[0] = u
+            c2 = concat_cost(D, S, rv, pv + 1, mid, 1, rv, pv + 1, old - c1)
+            if c2 >= 0 and c1 + c2 < old:
+                mid[1] = u
+                apply_two(D, S, ru, pu, mid, 0, ru, pu + 1, rv, pv + 1, mid[1:], 1, rv, pv + 1)
+                return True
+        # relocate u before v
+        if c1 >= 0 and c1 < old:
+            mid[0] = u
+            c2 = concat_cost(D, S, rv, pv, mid, 1, rv, pv, old - c1)
+            if c2 >= 0 and c1 + c2 < old:
+                mid[1] = u
+                apply_two(D, S, ru, pu, mid, 0, ru, pu + 1, rv, pv, mid[1:], 1, rv, pv)
+                return True
+        # swap u and v
+        mid[0] = v
+        c1 = concat_cost(D, S, ru, pu, mid, 1, ru, pu + 1, old + 1)
+        if c1 >= 0 and c1 < old:
+            mid[0] = u
+            c2 = concat_cost(D, S, rv, pv, mid, 1, rv, pv + 1, old - c1)
+            if c2 >= 0 and c1 + c2 < old:
+                mid[2] = v
+                mid[3] = u
+                apply_two(D, S, ru, pu, mid[2:], 1, ru, pu + 1, rv, pv, mid[3:], 1, rv, pv + 1)
+                return True
+        # 2-opt*: u then v's successor; v then u's successor
+        c1 = concat_cost(D, S, ru, pu + 1, mid, 0, rv, pv + 1, old + 1)
+        if c1 >= 0 and c1 < old:
+            c2 = concat_cost(D, S, rv, pv + 1, mid, 0, ru, pu + 1, old - c1)
+            if c2 >= 0 and c1 + c2 < old:
+                apply_two(D, S, ru, pu + 1, mid, 0, rv, pv + 1, rv, pv + 1, mid, 0, ru, pu + 1)
+                return True
+        # 2-opt*: u's predecessor then v; v's predecessor then u
+        c1 = concat_cost(D, S, ru, pu, mid, 0, rv, pv, old + 1)
+        if c1 >= 0 and c1 < old:
+            c2 = concat_cost(D, S, rv, pv, mid, 0, ru, pu, old - c1)
+            if c2 >= 0 and c1 + c2 < old:
+                apply_two(D, S, ru, pu, mid, 0, rv, pv, rv, pv, mid, 0, ru, pu)
+                return True
+        return False
+    # same route: relocate u after v, or reverse the segment between them (2-opt)
+    L = S.rlen[ru]
+    old = S.rcost[ru]
+    out = S.buf[0]
+    for variant in range(2):
+        n = 0
+        if variant == 0:
+            if pv + 1 == pu:
+                continue
+            for i in range(L):
+                if i == pu:
+                    continue
+                out[n] = S.seq[ru, i]
+                n += 1
+                if i == pv:
+                    out[n] = u
+                    n += 1
+        else:
+            a = min(pu, pv)
+            b = max(pu, pv)
+            if b - a < 1:
+                continue
+            for i in range(L):
+                out[n] = S.seq[ru, a + b - i] if a <= i <= b else S.seq[ru, i]
+                n += 1
+        # cheap lower bound first: arcs only
+        arc = np.int64(0)
+        prev = D.tstart[ru]
+        for i in range(n):
+            arc += D.arc[prev, D.jpt[out[i]]]
+            prev = D.jpt[out[i]]
+        arc += D.arc[prev, D.tend[ru]]
+        if arc + S.pnp[ru, L] + D.fixed >= old:
+            continue
+        c = eval_route(D, ru, out, n, S.work)
+        if c >= 0 and c < old:
+            write_route(D, S, ru, out, n)
+            return True
+    return False
+
+
+@njit(cache=True)
+def empty_route_move(D, S, u):
+    """Relocate ``u`` to an empty route when that pays (one route per technician class)."""
+    ru = S.route_of[u]
+    if ru < 0:
+        return False
+    pu = S.pos_of[u]
+    mid = S.mid
+    old_u = S.rcost[ru]
+    c1 = concat_cost(D, S, ru, pu, mid, 0, ru, pu + 1, old_u + 1)
+    if c1 < 0:
+        return False
+    gain = old_u - c1
+    if gain <= 0:
+        return False
+    stamp = S.stats[7] + 1
+    S.stats[7] = stamp
+    for r in range(S.rlen.shape[0]):
+        if S.rlen[r] != 0 or D.allowed[u, r] == 0:
+            continue
+        cl = D.tclass[r]
+        if S.mark[cl] == stamp:
+            continue
+        S.mark[cl] = stamp
+        mid[0] = u
+        c2 = concat_cost(D, S, r, 0, mid, 1, r, 0, gain)
+        if c2 >= 0 and c2 < gain:
+            mid[1] = u
+            apply_two(D, S, ru, pu, mid, 0, ru, pu + 1, r, 0, mid[1:], 1, r, 0)
+            return True
+    return False
+
+
+@njit(cache=True)
+def local_search(D, S, n_neigh, jobs, njobs, max_passes):
+    """First-improvement local search over the jobs listed in ``jobs[:njobs]`` (each with its
+    ``n_neigh`` nearest neighbours) until no move improves or ``max_passes`` passes are done.
+    Returns the number of moves applied."""
+    moves = 0
+    k = min(n_neigh, D.neigh.shape[1])
+    order = jobs[:njobs].copy()
+    for _ in range(max_passes):
+        np.random.shuffle(order)
+        improved = False
+        for x in range(njobs):
+            u = order[x]
+            if S.route_of[u] < 0:
+                continue
+            for a in range(k):
+                v = D.neigh[u, a]
+                if try_moves(D, S, u, v):
+                    improved = True
+                    moves += 1
+                    if S.route_of[u] < 0:
+                        break
+            if D.fixed == 0 and S.route_of[u] >= 0 and empty_route_move(D, S, u):
+                improved = True
+                moves += 1
+        if not improved:
+            break
+    return moves
+
+
+# --------------------------------------------------------------------------------------------
+# The main loop: ruin and recreate + local search, simulated annealing acceptance
+# --------------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def seed_rng(seed):
+    np.random.seed(seed)
+
+
+@njit(cache=True)
+def load_routes(D, S, seqs, lens):
+    """Start from given routes (each checked; an infeasible route starts empty and its jobs go
+    back to the pool). Then insert every unassigned job where it fits."""
+    m = S.rlen.shape[0]
+    n = S.route_of.shape[0]
+    for r in range(m):
+        L = lens[r]
+        ok = L <= S.seq.shape[1] and L <= D.tmaxj[r]
+        if ok:
+            for i in range(L):
+                if D.allowed[seqs[r, i], r] == 0 or S.route_of[seqs[r, i]] >= 0:
+                    ok = False
+        if ok:
+            for i in range(L):
+                S.seq[r, i] = seqs[r, i]
+            S.rlen[r] = L
+            if refresh_route(D, S, r) < 0:
+                ok = False
+        if not ok:
+            for i in range(S.rlen[r]):
+                S.route_of[S.seq[r, i]] = -1
+            S.rlen[r] = 0
+            refresh_route(D, S, r)
+    nrem = 0
+    for j in range(n):
+        if S.route_of[j] < 0:
+            S.jlist[nrem] = j
+            nrem += 1
+    recreate(D, S, nrem, 0.0)
+    clear_touched(S)
+    return total_cost(D, S)
+
+
+@njit(cache=True)
+def snapshot(S, seq_out, len_out):
+    for r in range(S.rlen.shape[0]):
+        L = S.rlen[r]
+        len_out[r] = L
+        for i in range(L):
+            seq_out[r, i] = S.seq[r, i]
+
+
+@njit(cache=True)
+def run_iterations(D, S, iters, cur_cost, best_cost, best_seq, best_len, t_from, t_to, params):
+    """``iters`` iterations of ruin, recreate, local search and annealing acceptance, the
+    temperature falling geometrically from ``t_from`` to ``t_to``. ``params``: [avg removed,
+    max string length, blink rate, local-search neighbours, local-search passes (0 = none)].
+    Returns (current cost, best cost); the best routes are kept in ``best_seq``/``best_len``."""
+    n = S.route_of.shape[0]
+    if n == 0:
+        return cur_cost, best_cost
+    avg_removed = params[0]
+    max_string = params[1]
+    blink = params[2]
+    ls_neigh = int(params[3])
+    ls_passes = int(params[4])
+    ratio = t_to / t_from if t_from > 0 else 1.0
+    for it in range(iters):
+        temp = t_from * ratio ** (it / max(1, iters)) if t_from > 0 else 0.0
+        nrem = ruin(D, S, avg_removed, max_string)
+        recreate(D, S, nrem, blink)
+        if ls_passes > 0:
+            # local search on the jobs of the touched routes
+            nj = 0
+            cnt = 0
+            for a in range(S.ntouch[0]):
+                r = S.tlist[a]
+                cnt += S.rlen[r]
+            ljobs = np.empty(max(cnt, 1), dtype=np.int64)
+            for a in range(S.ntouch[0]):
+                r = S.tlist[a]
+                for i in range(S.rlen[r]):
+                    ljobs[nj] = S.seq[r, i]
+                    nj += 1
+            S.stats[3] += local_search(D, S, ls_neigh, ljobs, nj, ls_passes)
+        new_cost = total_cost(D, S)
+        S.stats[0] += 1
+        threshold = cur_cost
+        if temp > 0:
+            threshold = cur_cost - temp * np.log(np.random.random() + 1e-300)
+        if new_cost < threshold:
+            cur_cost = new_cost
+            S.stats[1] += 1
+            clear_touched(S)
+            if new_cost < best_cost:
+                best_cost = new_cost
+                snapshot(S, best_seq, best_len)
+                S.stats[2] += 1
+        else:
+            restore(D, S, nrem)
+    return cur_cost, best_cost

@@ -1,0 +1,185 @@
+"""Route timing and cost in compiled code: the same semantics as :mod:`optimizer.solvers.schedule`.
+
+Every function here is ``numba.njit(cache=True)`` and works on the arrays of
+:class:`optimizer.solvers.native.data.Data` only (no Python objects in the hot loop).
+
+Semantics (identical to the Python scheduler, which times the final plan, and checked by the
+independent validator): the technician leaves at or after ``ready``; each stop's service starts
+inside one of its windows (a start-of-service window), at or after arrival; breaks are taken in
+order, each starting within ``[earliest, latest]``, at a stop, while waiting or en route (driving
+pauses), never during service, or after the return; the route is back by the shift end. A
+dynamic programme over "breaks taken so far" keeps, per count, the state that finishes earliest
+(ties: least lateness in seconds), exactly as ``schedule_route`` does, so both agree on the
+SLA lateness of every route and hence on its cost.
+
+Route cost (cost units, see :mod:`optimizer.solvers.costs`) of a non-empty route of technician
+``t``: arc costs + SLA lateness cost by priority + non-preferred penalties + fixed cost +
+``balance x max(0, travel_s + service_s - target[t])``. An empty route costs 0.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+INF = np.int64(1) << np.int64(60)
+"""Stands for "no feasible time" (never reached by real times, which are seconds in a horizon)."""
+
+
+@njit(cache=True)
+def earliest_start(D, j, ready):
+    """Earliest service start of job ``j`` at or after ``ready`` inside one of its windows, or INF."""
+    for w in range(D.wptr[j], D.wptr[j + 1]):
+        if ready <= D.whi[w]:
+            lo = D.wlo[w]
+            return ready if ready > lo else lo
+    return INF
+
+
+@njit(cache=True)
+def latest_start_before(D, j, bound):
+    """Latest service start of job ``j`` at or before ``bound`` inside one of its windows, or -INF."""
+    for w in range(D.wptr[j + 1] - 1, D.wptr[j] - 1, -1):
+        if D.wlo[w] <= bound:
+            hi = D.whi[w]
+            return bound if bound < hi else hi
+    return -INF
+
+
+@njit(cache=True)
+def drive_with_breaks(D, clock, travel, b0, b1):
+    """Drive ``travel`` seconds from ``clock`` taking breaks ``b0..b1-1`` (global break indices)
+    on the way (driving pauses) or after arriving (waiting). Returns the ready time at the
+    destination, or INF when a break would start after its latest start."""
+    remaining = travel
+    for b in range(b0, b1):
+        lo = D.blo[b]
+        if lo <= clock:
+            start = clock
+        elif lo <= clock + remaining:
+            remaining -= lo - clock
+            start = lo
+        else:
+            clock += remaining
+            remaining = 0
+            start = lo
+        if start > D.bhi[b]:
+            return INF
+        clock = start + D.bdur[b]
+    return clock + remaining
+
+
+@njit(cache=True)
+def eval_route(D, t, seq, n, work):
+    """Cost of technician ``t`` serving ``seq[:n]`` in this order, or -1 when infeasible.
+
+    ``work`` is a scratch int64 array of length >= 3 * (max breaks + 1) + 8. On return
+    ``work[0..4]`` hold arc cost, travel seconds, service seconds, non-preferred cost and SLA
+    lateness cost of the route (the parts of its cost)."""
+    if n == 0:
+        for i in range(5):
+            work[i] = 0
+        return np.int64(0)
+    bb = D.bptr[t]
+    nb = D.bptr[t + 1] - bb
+    base = 8
+    s_time = work[base : base + nb + 1]
+    s_late = work[base + nb + 1 : base + 2 * (nb + 1)]
+    s_cost = work[base + 2 * (nb + 1) : base + 3 * (nb + 1)]
+    n_time = np.empty(nb + 1, dtype=np.int64)
+    n_late = np.empty(nb + 1, dtype=np.int64)
+    n_cost = np.empty(nb + 1, dtype=np.int64)
+    for k in range(nb + 1):
+        s_time[k] = INF
+    s_time[0] = D.tready[t]
+    s_late[0] = 0
+    s_cost[0] = 0
+    prev = D.tstart[t]
+    arc = np.int64(0)
+    trav = np.int64(0)
+    serv = np.int64(0)
+    npref = np.int64(0)
+    for i in range(n):
+        j = seq[i]
+        p = D.jpt[j]
+        travel = D.dur[prev, p]
+        arc += D.arc[prev, p]
+        trav += travel
+        serv += D.jsrv[j]
+        npref += D.nonpref[j, t]
+        for k in range(nb + 1):
+            n_time[k] = INF
+        any_state = False
+        for k in range(nb + 1):
+            if s_time[k] >= INF:
+                continue
+            for extra in range(nb - k + 1):
+                ready = drive_with_breaks(D, s_time[k], travel, bb + k, bb + k + extra)
+                if ready >= INF:
+                    break
+                start = earliest_start(D, j, ready)
+                if start >= INF:
+                    continue
+                end = start + D.jsrv[j]
+                late = np.int64(0)
+                if D.jdl[j] >= 0 and end > D.jdl[j]:
+                    late = end - D.jdl[j]
+                key = k + extra
+                tl = s_late[k] + late
+                if n_time[key] >= INF or end < n_time[key] or (end == n_time[key] and tl < n_late[key]):
+                    n_time[key] = end
+                    n_late[key] = tl
+                    n_cost[key] = s_cost[k] + D.jsla[j] * late
+                    any_state = True
+        if not any_state:
+            return np.int64(-1)
+        for k in range(nb + 1):
+            s_time[k] = n_time[k]
+            s_late[k] = n_late[k]
+            s_cost[k] = n_cost[k]
+        prev = p
+    travel = D.dur[prev, D.tend[t]]
+    arc += D.arc[prev, D.tend[t]]
+    trav += travel
+    best_late = INF
+    best_arrive = INF
+    best_cost = np.int64(-1)
+    for k in range(nb + 1):
+        if s_time[k] >= INF:
+            continue
+        rest = nb - k
+        for kk in range(rest + 1):
+            arrive = drive_with_breaks(D, s_time[k], travel, bb + k, bb + k + kk)
+            if arrive >= INF:
+                break
+            clock = arrive
+            ok = True
+            for b in range(bb + k + kk, bb + nb):
+                start = clock if clock > D.blo[b] else D.blo[b]
+                if start > D.bhi[b]:
+                    ok = False
+                    break
+                clock = start + D.bdur[b]
+            if not ok or arrive > D.tshift[t]:
+                continue
+            if s_late[k] < best_late or (s_late[k] == best_late and arrive < best_arrive):
+                best_late = s_late[k]
+                best_arrive = arrive
+                best_cost = s_cost[k]
+    if best_cost < 0:
+        return np.int64(-1)
+    work[0] = arc
+    work[1] = trav
+    work[2] = serv
+    work[3] = npref
+    work[4] = best_cost
+    return route_cost(D, t, arc, trav, serv, npref, best_cost)
+
+
+@njit(cache=True)
+def route_cost(D, t, arc, trav, serv, npref, late_cost):
+    """Cost of a non-empty route from its parts."""
+    over = trav + serv - D.ttarget[t]
+    if over < 0:
+        over = 0
+    return arc + late_cost + npref + D.fixed + D.balance * over
