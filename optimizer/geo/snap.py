@@ -8,6 +8,7 @@ scipy KD-tree built once per region.
 from __future__ import annotations
 
 import math
+import os
 from functools import lru_cache
 from typing import Sequence
 
@@ -49,7 +50,7 @@ def snap(region: Region, locations: Sequence[Location]) -> tuple[np.ndarray, np.
         i = int(np.argmax(outside))
         raise OutsideRegionError(
             f"location {i} ({lat[i]:.6f}, {lon[i]:.6f}) is outside the road region "
-            f"{region.source or ''} (lon {west:.4f}..{east:.4f}, lat {south:.4f}..{north:.4f})"
+            f"{os.path.basename(region.source or '')} (lon {west:.4f}..{east:.4f}, lat {south:.4f}..{north:.4f})"
         )
     if len(locations) == 0:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
