@@ -17,6 +17,7 @@ from api.deps import require_api_key
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.pool import WorkerPool
+from api.recommend_pool import RecommendPool
 from api.routers import planning, replan  # scenarios and reports; re-planning
 from api.routers import matrix, optimize, recommend
 from api.routers.health import health_router, version_router
@@ -54,11 +55,13 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         app.state.store = JobStore(settings.db_path)
         app.state.pool = WorkerPool(settings.workers, settings.max_queue, settings.shutdown_grace_s)
         await app.state.pool.start()
-        await asyncio.to_thread(__import__, "optimizer.recommend")  # warm import off the loop
+        app.state.recommend_pool = RecommendPool(settings.recommend_workers, settings.max_recommendations)
+        app.state.recommend_pool.start()
         await _recover_jobs(app)
         try:
             yield
         finally:
+            app.state.recommend_pool.stop()
             counts = await app.state.pool.stop()
             log.warning("stopped: %(requeued)d queued task(s) kept, %(finished)d running finished, "
                         "%(interrupted)d running stopped and queued again", counts)
@@ -73,7 +76,6 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
-    app.state.recommend_inflight = 0
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 

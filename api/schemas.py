@@ -16,7 +16,7 @@ JobStatusName = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class OptimizationCreated(BaseModel):

@@ -12,6 +12,7 @@ from api.deps import get_pool, get_settings
 from api.errors import ApiError, ErrorDetail
 from api.limits import check_problem
 from api.pool import QueueFull, Task, TaskOutcome, WorkerPool
+from api.routers.recommend import reference_errors, validation_error_of
 from api.routers.common import AUTH_ERRORS, BODY_ERRORS, QUEUE_ERRORS, SERVER_ERRORS, new_key, outcome_error, queue_full
 from api.settings import Settings
 from optimizer.replan.request import ReplanRequest, ReplanResponse, run_replan
@@ -42,6 +43,9 @@ async def replan(body: ReplanRequest, request: Request, settings: Settings = Dep
     state after the events that the solution answers. `options.time_limit_s` (default 1 s) is
     capped at `DISPATCH_SYNC_TIME_LIMIT_S`."""
     check_problem(body.problem, settings, prefix=("problem",))
+    details = reference_errors(body.problem, body.previous, "previous")
+    if details:
+        raise validation_error_of(details)
     limit = body.options.time_limit_s or body.problem.options.time_limit_s
     if limit > settings.sync_time_limit_s:
         body = body.model_copy(update={"options": body.options.model_copy(update={"time_limit_s": settings.sync_time_limit_s})})

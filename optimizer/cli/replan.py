@@ -58,6 +58,13 @@ def run(args: argparse.Namespace) -> int:
 
     problem = load_problem(args.problem)
     previous = load_solution(args.previous)
+    from optimizer.models.common import plan_reference_errors
+
+    unknown = plan_reference_errors(problem, previous)
+    if unknown:
+        for loc, message in unknown:
+            print(f"{args.previous}: {'.'.join(map(str, loc))}: {message}", file=sys.stderr)
+        return 2
     events, options = load_events(args.events)
     if args.time_limit is not None:
         options = options.model_copy(update={"time_limit_s": args.time_limit})

@@ -109,3 +109,33 @@ class Priority(str, Enum):
 
 
 PRIORITIES: tuple[Priority, ...] = (Priority.urgent, Priority.high, Priority.normal, Priority.low)
+
+
+def plan_reference_errors(problem, plan) -> list[tuple[tuple, str]]:
+    """Where ``plan`` (a Solution) names a technician or job that ``problem`` does not have,
+    or plans a job twice: ``[(location in the plan, message), ...]``, e.g.
+    ``(("routes", 0, "stops", 2, "job_id"), "unknown job 'J9' (not in problem.jobs)")``. Empty
+    when every reference resolves. Used at the edges (API, CLI) before a plan is handed to the
+    library's recommendation and re-plan code."""
+    techs = {t.id for t in problem.technicians}
+    jobs = {j.id for j in problem.jobs}
+    errors: list[tuple[tuple, str]] = []
+    seen: dict[str, tuple] = {}
+    routed_techs: set[str] = set()
+    for i, route in enumerate(plan.routes):
+        if route.technician_id not in techs:
+            errors.append((("routes", i, "technician_id"), f"unknown technician {route.technician_id!r} (not in problem.technicians)"))
+        elif route.technician_id in routed_techs:
+            errors.append((("routes", i, "technician_id"), f"technician {route.technician_id!r} has two routes"))
+        routed_techs.add(route.technician_id)
+        for j, stop in enumerate(route.stops):
+            loc = ("routes", i, "stops", j, "job_id")
+            if stop.job_id not in jobs:
+                errors.append((loc, f"unknown job {stop.job_id!r} (not in problem.jobs)"))
+            elif stop.job_id in seen:
+                errors.append((loc, f"job {stop.job_id!r} is planned twice"))
+            seen.setdefault(stop.job_id, loc)
+    for k, item in enumerate(getattr(plan, "unassigned", None) or []):
+        if item.job_id not in jobs:
+            errors.append((("unassigned", k, "job_id"), f"unknown job {item.job_id!r} (not in problem.jobs)"))
+    return errors
