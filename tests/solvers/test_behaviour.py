@@ -170,6 +170,21 @@ def test_break_en_route_pauses_the_drive(engine):
     assert route.stops[0].arrival == T(9.5) and route.stops[0].travel_time_s == 3600
 
 
+def test_break_en_route_then_serve_on_arrival(engine):
+    """The same drive with a job that has no window: the earliest service start is 09:30
+    (08:00 + 60 min of driving + the 30 min break on the way), neither earlier (the break does
+    not overlap the drive) nor later (it is not postponed to the site)."""
+    p = x.problem(
+        x.uniform(2, 3600),
+        [x.tech("a", 0, 8, 12, breaks=[x.brk(8.5, 8.5, 30)])],
+        [x.job("far", 1, 30, priority="urgent", sla_deadline=x.at(10))],
+        engine=engine,
+    )
+    route = _solve(p).route_of("a")
+    assert _slots(route) == [(T(8.5), T(9))]
+    assert route.stops[0].start == T(9.5) and route.stops[0].sla_met is True
+
+
 def test_break_after_the_return(engine):
     """A morning job and an afternoon break window: the break falls after the return home."""
     p = x.problem(
