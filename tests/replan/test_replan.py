@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from benchmarks.simulated_day import advance, fixed_violations, replan_violations
+from optimizer.models import Problem
 from optimizer.models.job import JobStatus
 from optimizer.replan import (
     JobCancelled,
@@ -18,8 +21,12 @@ from optimizer.replan import (
     TechnicianUnavailable,
     replan,
 )
+from optimizer.solve import solve
+from tests import explicit as x
 from tests import factories as f
+from tests.oracle import Oracle
 from tests.replan.conftest import at
+from tests.solvers.test_oracle_optimum import KNOWN_MISS
 
 FAST = ReplanOptions(time_limit_s=0.5)
 
@@ -112,17 +119,29 @@ def test_overrun_moves_the_rest_of_the_route(morning):
         assert route.stops[1].start >= route.stops[0].end
 
 
-def test_delay_pushes_the_next_arrival(morning):
-    state, plan = morning
-    tech = next(r.technician_id for r in plan.routes if r.stops)
-    result = replan(state, plan, [TechnicianDelayed(technician_id=tech, minutes=25)], FAST)
+def test_delay_pushes_the_next_arrival():
+    """Hand-given matrix: A left j2's site at 08:40 for j1 (10 min away, window from 09:00),
+    then j3. At 08:45 A reports 25 min of delay: the arrival at j1 moves from 08:50 to 09:15,
+    so j1 runs 09:15-09:45 and j3 (10 min further) starts at 09:55."""
+    d = [[0, 1800, 600, 1200], [1800, 0, 600, 600], [600, 600, 0, 1200], [1200, 600, 1200, 0]]
+    p = x.problem(d, [x.tech("A", 0)], [
+        x.job("j1", 1, 30, time_windows=[x.window(9, 12)]),
+        x.job("j2", 2, 30, sla_deadline=f.at(8 + 40 / 60)),
+        x.job("j3", 3, 30, sla_deadline=f.at(11)),
+    ])
+    plan = solve(p)
+    assert [s.job_id for s in plan.route_of("A").stops] == ["j2", "j1", "j3"]
+    old = {s.job_id: s for s in plan.route_of("A").stops}
+    assert old["j1"].arrival == at(8 + 50 / 60)
+    state = advance(p, plan, at(8.75))
+    assert state.job("j1").status == JobStatus.dispatched
+    result = replan(state, plan, [TechnicianDelayed(technician_id="A", minutes=25)], FAST)
     _check(state, plan, result)
-    before = {s.job_id: s.start for s in plan.route_of(tech).stops}
-    after = result.solution.route_of(tech)
-    first_open = next((s for s in after.stops if state.job(s.job_id).status != JobStatus.in_progress), None)
-    if first_open is not None and first_open.job_id in before:
-        assert first_open.arrival >= before[first_open.job_id] - timedelta(minutes=60)  # sanity
-        assert first_open.start >= min(before[first_open.job_id], first_open.arrival)
+    new = {s.job_id: s for s in result.solution.route_of("A").stops}
+    assert list(new) == ["j1", "j3"]
+    assert new["j1"].arrival == old["j1"].arrival + timedelta(minutes=25)
+    assert (new["j1"].start, new["j1"].end) == (at(9.25), at(9.75))
+    assert new["j3"].start == at(9 + 55 / 60)
 
 
 def test_sick_technician_loses_its_work(morning):
@@ -135,34 +154,49 @@ def test_sick_technician_loses_its_work(morning):
     assert moved and all(c.cause == 0 and c.kind in ("reassigned", "unassigned") for c in moved)
 
 
-def test_shift_extension_lets_more_work_in(morning):
-    state, plan = morning
-    result = replan(state, plan, [ShiftExtended(technician_id="B", new_end=f.at(18))], FAST)
+def test_shift_extension_lets_more_work_in():
+    """B's shift ends at 10:00: two of three 45-min jobs (5 min away) fit, the low one is left
+    out for capacity. At 08:30, with the shift extended to 12:00, all three are served by B,
+    who is back after 10:00 and by 12:00."""
+    p = x.problem(x.uniform(2, 300), [x.tech("B", 0, 8, 10)],
+                  [x.job(f"j{i}", 1, 45, priority=prio) for i, prio in enumerate(["high", "normal", "low"])])
+    plan = solve(p)
+    assert {u.job_id: u.code for u in plan.unassigned} == {"j2": "capacity"}
+    state = advance(p, plan, at(8.5))
+    result = replan(state, plan, [ShiftExtended(technician_id="B", new_end=f.at(12))], FAST)
     _check(state, plan, result)
-    assert result.problem.technician("B").shift.end.hour == 18
+    assert result.problem.technician("B").shift.end == at(12)
+    assert result.solution.unassigned == []
+    route = result.solution.route_of("B")
+    assert sorted(s.job_id for s in route.stops) == ["j0", "j1", "j2"]
+    assert at(10) < route.end <= at(12)
+    assert any(c.job_id == "j2" and c.kind == "assigned" for c in result.changes)
 
 
-def test_never_worse_than_the_repaired_previous_plan(morning):
-    """The answer's objective (on the derived problem) is at most that of the previous plan's
-    remaining routes after the pipeline's repair, computed independently here."""
-    from optimizer.geo.matrix import build_problem_matrix
-    from optimizer.solve import prepare
-    from optimizer.solvers.costs import COST_SCALE, build_cost_model
-    from optimizer.solvers.objective import plan_cost
-    from optimizer.solvers.plan import build_plan
-    from optimizer.solvers.precheck import precheck
-
-    state, plan = morning
-    events = [NewJob(job=f.job("n2", loc=f.point(1, -1), priority="high", sla_deadline=f.at(13))),
-              TechnicianDelayed(technician_id="C", minutes=30)]
-    result = replan(state, plan, events, FAST)
-    derived = result.derived
-    cp = prepare(derived, *build_problem_matrix(derived))
-    rejections = precheck(cp)
-    costs = build_cost_model(cp)
-    index = {j.id: j.index for j in cp.jobs}
-    seqs = [[index[s.job_id] for s in plan.route_of(t.id).stops if s.job_id in index] for t in cp.techs]
-    repaired = build_plan(cp, costs, seqs, rejections)
-    dropped = {u.job_id for u in repaired.unassigned} - {r.job_id for r in rejections}
-    cost = plan_cost(cp, costs, [r.schedule for r in repaired.routes], [j for j in cp.jobs if j.id in dropped]) / COST_SCALE
-    assert result.solution.solver.objective <= cost + 1e-6
+def test_never_worse_than_the_repaired_previous_plan():
+    """The guarantee, checked from outside: the answer costs no more (under the re-plan
+    objective, costed by the independent oracle) than the previous plan with the new job at its
+    best place. The problem is one where the engine's own search, unseeded, misses the previous
+    plan (see ``test_known_miss_a_fixed_break_forces_waiting``; measured 14440 vs 9568), so a
+    broken seed shows here."""
+    p = Problem.model_validate_json(KNOWN_MISS)
+    p.now = at(8)
+    previous = solve(p, initial_routes={"t0": ["j0", "j1"], "t1": ["j3", "j2"]})
+    before = {r.technician_id: [s.job_id for s in r.stops] for r in previous.routes}
+    assert before == {"t0": ["j0", "j1"], "t1": ["j3", "j2"]}
+    result = replan(p, previous, [NewJob(job=x.job("n", 4, 15, priority="low"))], FAST)
+    _check(p, previous, result)
+    oracle = Oracle.of(result.derived)
+    options = [before]
+    for tid, seq in before.items():
+        for k in range(len(seq) + 1):
+            options.append({**before, tid: seq[:k] + ["n"] + seq[k:]})
+    costs = []
+    for plan in options:
+        try:
+            costs.append(oracle.plan_cost(plan))
+        except AssertionError:  # infeasible insertion
+            pass
+    objective = result.solution.solver.objective
+    assert objective == pytest.approx(oracle.solution_cost(result.solution), abs=0.011)
+    assert objective <= min(costs) + 0.011
