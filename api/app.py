@@ -18,6 +18,7 @@ from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.pool import WorkerPool
 from api.recommend_pool import RecommendPool
+from api.schemas import RecommendationRequest
 from api.routers import planning, replan  # scenarios and reports; re-planning
 from api.routers import matrix, optimize, recommend
 from api.routers.health import health_router, version_router
@@ -44,6 +45,21 @@ async def _recover_jobs(app: FastAPI) -> None:
         app.state.pool.submit(optimize.job_task(store, job_id, record.time_limit_s), force=True)
     if queued:
         log.info("re-queued %d job(s) from %s", len(queued), store.path)
+
+
+def _add_schema(app: FastAPI, model) -> None:
+    """Put ``model`` into the OpenAPI components (for a route that validates its body itself)."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = generate()
+            extra = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            extra.pop("$defs", None)
+            schema.setdefault("components", {}).setdefault("schemas", {}).setdefault(model.__name__, extra)
+        return app.openapi_schema
+
+    app.openapi = openapi
 
 
 def create_app(settings: Optional[Settings] = None) -> FastAPI:
@@ -77,7 +93,9 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s)
+
+    _add_schema(app, RecommendationRequest)  # its route reads the raw body (see api.routers.recommend)
 
     auth = [Depends(require_api_key)]
     app.include_router(health_router)

@@ -99,7 +99,7 @@ def validation_error(details: list[ErrorDetail]) -> JSONResponse:
     return error_response(422, "validation_error", f"{first}{more}", details)
 
 
-_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 409: "conflict", 413: "body_too_large", 415: "unsupported_media_type", 429: "queue_full"}
+_STATUS_CODES = {408: "body_timeout", 503: "unavailable", 400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 409: "conflict", 413: "body_too_large", 415: "unsupported_media_type", 429: "queue_full"}
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -3,7 +3,9 @@ size / time limit (422 naming the limit and the field)."""
 
 from __future__ import annotations
 
-from typing import Sequence
+import asyncio
+import time
+from typing import Optional, Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -38,11 +40,22 @@ def check_locations(n: int, settings: Settings) -> None:
 
 class BodySizeLimit:
     """Answer 413 when a request body exceeds ``max_bytes`` (by Content-Length, or while
-    streaming a chunked body), before anything parses it."""
+    streaming a chunked body), before anything parses it; answer 408 and close the connection
+    when the body has not fully arrived ``timeout_s`` seconds after the request started (a slow
+    or half-sent body no longer holds a connection and a handler open indefinitely)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: Optional[float] = None):
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
+
+    def _timeout_response(self):
+        return error_response(
+            408, "body_timeout",
+            f"the request body did not arrive within {self.timeout_s:g} s (server limit DISPATCH_BODY_TIMEOUT_S)",
+            [ErrorDetail(path="$", message=f"$: the body was not complete after {self.timeout_s:g} s.", type="timeout")],
+            headers={"Connection": "close"},
+        )
 
     def _response(self):
         return error_response(
@@ -66,13 +79,26 @@ class BodySizeLimit:
                     await self._response()(scope, receive, send)
                     return
         received = 0
-        started = rejected = False
+        started = rejected = body_done = False
+        deadline = None if self.timeout_s is None else time.monotonic() + self.timeout_s
 
         async def limited_receive() -> Message:
-            nonlocal received, started, rejected
+            nonlocal received, started, rejected, body_done
             if rejected:
                 return {"type": "http.disconnect"}
-            message = await receive()
+            if body_done or deadline is None:
+                message = await receive()
+            else:
+                try:
+                    message = await asyncio.wait_for(receive(), timeout=max(0.0, deadline - time.monotonic()))
+                except asyncio.TimeoutError:
+                    if not started:
+                        started = True
+                        await self._timeout_response()(scope, receive, send)
+                    rejected = True
+                    return {"type": "http.disconnect"}
+            if message["type"] == "http.request" and not message.get("more_body", False):
+                body_done = True
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:

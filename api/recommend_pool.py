@@ -44,25 +44,31 @@ class RecommendPool:
     def start(self) -> None:
         self._executor = self._new_executor()
 
-    async def run(self, payload: str) -> tuple[str, str]:
-        """``(status, text)`` of :func:`api.worker.run_recommend`; :class:`QueueFull` when
-        ``max_inflight`` requests are already in progress."""
+    def acquire(self) -> None:
+        """Take an in-progress place; :class:`QueueFull` when all ``max_inflight`` are taken.
+        Call before reading the request body, so refused requests cost the server nothing."""
         if self.closing or self._executor is None:
             raise QueueFull(5, self.max_inflight)
         if self.inflight >= self.max_inflight:
             raise QueueFull(1, self.max_inflight)
         self.inflight += 1
+
+    def release(self) -> None:
+        self.inflight -= 1
+
+    async def run_acquired(self, body: bytes, settings) -> tuple[str, str]:
+        """``(status, text)`` of :func:`api.worker.run_recommend` (after :meth:`acquire`)."""
         executor = self._executor
+        if executor is None:
+            return "error", "the server is shutting down"
         try:
-            return await asyncio.get_running_loop().run_in_executor(executor, worker.run_recommend, payload)
+            return await asyncio.get_running_loop().run_in_executor(executor, worker.run_recommend, body, settings)
         except BrokenProcessPool:
             log.error("a recommendation process died; starting new ones")
             if self._executor is executor and not self.closing:
                 executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = self._new_executor()
             return "error", "the recommendation process died"
-        finally:
-            self.inflight -= 1
 
     def stop(self) -> None:
         self.closing = True

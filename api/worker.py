@@ -70,28 +70,18 @@ TASKS = {"solve": run_solve, "matrix": run_matrix, "replan": run_replan}
 
 def warm_recommend() -> int:
     """Import the recommendation code (runs once in each recommendation process)."""
+    import api.routers.recommend  # noqa: F401
     import optimizer.recommend  # noqa: F401
 
     return os.getpid()
 
 
-def run_recommend(payload: str) -> tuple[str, str]:
-    """In a recommendation process: RecommendationRequest JSON -> ``("ok", response JSON)``,
-    ``("invalid", message)`` (a reference the library refuses; the message starts with the
-    field) or ``("error", "Type: message")``."""
-    import time
-
-    from api.schemas import RecommendationRequest, RecommendationResponse
-    from optimizer.recommend import RecommendationError, recommend
+def run_recommend(body: bytes, settings) -> tuple[str, str]:
+    """In a recommendation process: see :func:`api.routers.recommend.compute`."""
+    from api.routers.recommend import compute
 
     try:
-        request = RecommendationRequest.model_validate_json(payload)
-        t0 = time.perf_counter()
-        recs = recommend(request.problem, request.plan, request.job_ids, max_results=request.max_results)
-        elapsed_ms = round((time.perf_counter() - t0) * 1000, 2)
-        return "ok", RecommendationResponse(recommendations=recs, elapsed_ms=elapsed_ms).model_dump_json()
-    except (RecommendationError, ValueError, LookupError) as exc:
-        return "invalid", str(exc) or type(exc).__name__
+        return compute(body, settings)
     except Exception as exc:  # noqa: BLE001 - report, never crash the process
         traceback.print_exc(file=sys.stderr)
         return "error", f"{type(exc).__name__}: {exc}"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from typing import Optional
 
+from fastapi import Request
+from fastapi.responses import Response
+
 from api.errors import ApiError, ErrorDetail, ErrorResponse
-from api.pool import QueueFull, TaskOutcome
+from api.pool import QueueFull, Task, TaskOutcome, WorkerPool
 
 
 def _err(description: str, headers: Optional[dict] = None) -> dict:
@@ -53,3 +57,38 @@ def new_key(prefix: str) -> str:
 def with_warnings(problem_json: str, warnings: list[str]) -> str:
     """Payload of a ``solve`` task: the problem plus warnings to add to the Solution."""
     return '{"problem":' + problem_json + ',"warnings":' + json.dumps(warnings) + "}"
+
+
+class ClientGone(Exception):
+    """The client closed the connection before its synchronous answer was ready."""
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns when the client closes the connection (the body has been read by then)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
+
+
+async def wait_or_cancel(request: Request, pool: WorkerPool, task: Task) -> TaskOutcome:
+    """The outcome of a submitted synchronous ``task``; when the client disconnects first, the
+    task is cancelled at once (a running solve's worker is stopped, so it is free for the next
+    task within a second) and :class:`ClientGone` is raised."""
+    watcher = asyncio.ensure_future(_disconnected(request))
+    try:
+        await asyncio.wait({task.future, watcher}, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:  # the server cancelled the request (shutdown timeout)
+        await pool.cancel(task.key)
+        raise
+    finally:
+        watcher.cancel()
+    if task.future.done():
+        return task.future.result()
+    await pool.cancel(task.key)
+    raise ClientGone()
+
+
+def client_gone_response() -> Response:
+    """What a handler returns for a client that is gone (nobody reads it; 499 in the log)."""
+    return Response(status_code=499)

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from api.deps import get_pool, get_settings
 from api.errors import ApiError, ErrorDetail
 from api.limits import check_locations
 from api.pool import QueueFull, Task, WorkerPool
-from api.routers.common import AUTH_ERRORS, BODY_ERRORS, QUEUE_ERRORS, SERVER_ERRORS, new_key, outcome_error, queue_full
+from api.routers.common import (
+    AUTH_ERRORS, BODY_ERRORS, QUEUE_ERRORS, SERVER_ERRORS, ClientGone, client_gone_response, new_key, outcome_error, queue_full,
+    wait_or_cancel,
+)
 from api.schemas import MatrixRequest, MatrixResponse
 from api.settings import Settings
 
@@ -39,7 +42,7 @@ def default_source() -> str:
     summary="Travel durations (s) and distances (m) between locations",
     responses={**AUTH_ERRORS, **BODY_ERRORS, **QUEUE_ERRORS, **SERVER_ERRORS},
 )
-async def matrix(body: MatrixRequest, settings: Settings = Depends(get_settings), pool: WorkerPool = Depends(get_pool)) -> Response:
+async def matrix(body: MatrixRequest, request: Request, settings: Settings = Depends(get_settings), pool: WorkerPool = Depends(get_pool)) -> Response:
     """Runs in the solver worker pool (road matrices are CPU-bound), so it shares the queue
     and its 429 with solves."""
     check_locations(len(body.locations), settings)
@@ -51,11 +54,15 @@ async def matrix(body: MatrixRequest, settings: Settings = Depends(get_settings)
         "locations": [loc.model_dump(exclude_none=True) for loc in body.locations],
         "source": body.source or default_source(),
     })
+    task = Task("matrix", MATRIX_TIME_ESTIMATE_S, payload, key=new_key("matrix"))
     try:
-        future = pool.submit(Task("matrix", MATRIX_TIME_ESTIMATE_S, payload, key=new_key("matrix")))
+        pool.submit(task)
     except QueueFull as exc:
         raise queue_full(exc)
-    outcome = await future
+    try:
+        outcome = await wait_or_cancel(request, pool, task)
+    except ClientGone:
+        return client_gone_response()
     if outcome.status != "ok":
         raise outcome_error(outcome)
     return Response(outcome.text, media_type="application/json")

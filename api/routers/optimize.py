@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Optional
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
@@ -11,7 +12,10 @@ from api.deps import get_pool, get_settings, get_store
 from api.errors import ApiError
 from api.limits import check_problem
 from api.pool import QueueFull, Task, TaskOutcome, WorkerPool
-from api.routers.common import AUTH_ERRORS, BODY_ERRORS, QUEUE_ERRORS, SERVER_ERRORS, new_key, outcome_error, queue_full, with_warnings
+from api.routers.common import (
+    AUTH_ERRORS, BODY_ERRORS, QUEUE_ERRORS, SERVER_ERRORS, ClientGone, client_gone_response, new_key, outcome_error, queue_full,
+    wait_or_cancel, with_warnings,
+)
 from api.schemas import OptimizationCreated, OptimizationJob
 from api.settings import Settings
 from api.store import JobRecord, JobStore
@@ -28,10 +32,11 @@ JOB_ID = Path(..., description="Job id returned by POST /v1/optimizations.", min
     summary="Solve a problem and wait for the Solution",
     responses={**AUTH_ERRORS, **BODY_ERRORS, **QUEUE_ERRORS, **SERVER_ERRORS},
 )
-async def optimize(problem: Problem, settings: Settings = Depends(get_settings), pool: WorkerPool = Depends(get_pool)) -> Response:
+async def optimize(problem: Problem, request: Request, settings: Settings = Depends(get_settings), pool: WorkerPool = Depends(get_pool)) -> Response:
     """Solve within `options.time_limit_s`, capped at the server's `DISPATCH_SYNC_TIME_LIMIT_S`
     (default 30 s; a warning in the Solution says when the cap applied). Infeasible jobs are not
-    an error: they come back in `unassigned` with a reason."""
+    an error: they come back in `unassigned` with a reason. A client that disconnects before the
+    answer cancels its solve."""
     check_problem(problem, settings)
     warnings = []
     if problem.options.time_limit_s > settings.sync_time_limit_s:
@@ -46,18 +51,18 @@ async def optimize(problem: Problem, settings: Settings = Depends(get_settings),
     except QueueFull as exc:
         raise queue_full(exc)
     try:
-        outcome: TaskOutcome = await asyncio.shield(future)
-    except asyncio.CancelledError:  # client went away: free the worker
-        await pool.cancel(task.key)
-        raise
+        outcome: TaskOutcome = await wait_or_cancel(request, pool, task)
+    except ClientGone:  # client went away: its worker is already free
+        return client_gone_response()
     if outcome.status != "ok":
         raise outcome_error(outcome)
     return Response(outcome.text, media_type="application/json")
 
 
-def job_task(store: JobStore, job_id: str, time_limit_s: float) -> Task:
+def job_task(store: JobStore, job_id: str, time_limit_s: float, group: Optional[str] = None) -> Task:
     """The pool task of a persisted job: loads the problem from the store when it starts and
-    writes the outcome back."""
+    writes the outcome back (a server stop puts it back in the queue). ``group``: fair-share
+    group of the pool (a scenario's runs take turns with other clients' jobs)."""
 
     async def prepare():
         if not await asyncio.to_thread(store.mark_running, job_id):
@@ -75,7 +80,7 @@ def job_task(store: JobStore, job_id: str, time_limit_s: float) -> Task:
         else:
             await asyncio.to_thread(store.finish, job_id, "failed", None, outcome.text)
 
-    return Task("solve", time_limit_s, key=job_id, prepare=prepare, on_finish=on_finish)
+    return Task("solve", time_limit_s, key=job_id, prepare=prepare, on_finish=on_finish, group=group)
 
 
 def render_job(record: JobRecord, pool: WorkerPool) -> Response:

@@ -131,7 +131,19 @@ async def submit_scenario(
 ) -> ScenarioCreated:
     """The body is a scenario (docs/spreadsheets.md, "What-if scenario files") with the base
     problem inline. Each run (base and variants) becomes an optimization job; the runs share the
-    worker pool (`DISPATCH_WORKERS` in parallel)."""
+    worker pool (`DISPATCH_WORKERS` in parallel). At most `DISPATCH_MAX_VARIANTS` variants (else
+    422); every run takes a place in the solve queue, so a scenario is accepted only when all its
+    runs fit (else 429), and its runs take turns with other clients' jobs instead of going first."""
+    runs_needed = 1 + len(scenario.variants)
+    if len(scenario.variants) > settings.max_variants or runs_needed > settings.max_queue:
+        limit = min(settings.max_variants, settings.max_queue - 1)
+        message = (f"$.variants: at most {limit} variants per scenario (server limits DISPATCH_MAX_VARIANTS={settings.max_variants}, "
+                   f"DISPATCH_MAX_QUEUE={settings.max_queue} places for the base and its variants), got {len(scenario.variants)}.")
+        raise ApiError(422, "limit_exceeded", message, [ErrorDetail(path="$.variants", message=message, type="limit_exceeded")])
+    try:
+        pool.check_capacity(runs_needed)
+    except QueueFull as exc:
+        raise queue_full(exc)
     try:
         problems = await asyncio.to_thread(scenario_problems, scenario)
     except ScenarioError as exc:
@@ -139,7 +151,7 @@ async def submit_scenario(
     for i, (name, problem) in enumerate(problems.items()):
         check_problem(problem, settings, prefix=("base",) if name == BASE_NAME else ("variants", i - 1, "(result)"))
     try:
-        pool.check_capacity()
+        pool.check_capacity(len(problems))
     except QueueFull as exc:
         raise queue_full(exc)
     descriptions = {v.name: v.description for v in scenario.variants}
@@ -149,7 +161,7 @@ async def submit_scenario(
         runs.append({"name": name, "description": descriptions.get(name), "optimization_id": record.id})
     scenario_id, _ = await asyncio.to_thread(_scenarios(request).create, scenario.name, runs)
     for run in runs:
-        pool.submit(job_task(store, run["optimization_id"], problems[run["name"]].options.time_limit_s), force=True)
+        pool.submit(job_task(store, run["optimization_id"], problems[run["name"]].options.time_limit_s, group=scenario_id), force=True)
     return ScenarioCreated(id=scenario_id, status="queued", runs=[ScenarioRun(**r, status="queued") for r in runs])
 
 

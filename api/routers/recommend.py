@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
@@ -40,32 +42,82 @@ def reference_errors(problem, plan, prefix: str) -> list[ErrorDetail]:
     return details
 
 
+RECOMMENDATION_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RecommendationRequest"}}},
+    }
+}
+
+
 @router.post(
     "/recommendations",
     response_model=RecommendationResponse,
     summary="Rank technicians for new (urgent) jobs without re-solving the plan",
     responses={**AUTH_ERRORS, **BODY_ERRORS, **QUEUE_ERRORS, **SERVER_ERRORS},
+    openapi_extra=RECOMMENDATION_BODY,
 )
-async def recommendations(body: RecommendationRequest, request: Request, settings: Settings = Depends(get_settings)) -> Response:
-    """For each job in `job_ids`, the feasible insertions into the current plan, best first
-    (lowest objective increase): technician, position, arrival/start/end, extra travel, SLA, and
-    the later stops it delays. Each job is evaluated on its own against the plan. A job with no
-    feasible insertion gets an empty `options` list and a `reason`.
+async def recommendations(request: Request, settings: Settings = Depends(get_settings)) -> Response:
+    """Body: [RecommendationRequest]. For each job in `job_ids`, the feasible insertions into the
+    current plan, best first (lowest objective increase): technician, position,
+    arrival/start/end, extra travel, SLA, and the later stops it delays. Each job is evaluated on
+    its own against the plan. A job with no feasible insertion gets an empty `options` list and
+    a `reason`.
 
-    Runs in recommendation processes of its own (`DISPATCH_RECOMMEND_WORKERS`), not on the
-    server's event loop and not behind the solver queue, so urgent requests never wait behind
-    long solves; at most `DISPATCH_MAX_RECOMMENDATIONS` are in progress at once (then 429)."""
-    check_problem(body.problem, settings, prefix=("problem",))
-    details = reference_errors(body.problem, body.plan, "plan")
-    if details:
-        raise validation_error_of(details)
+    Runs in recommendation processes of its own (`DISPATCH_RECOMMEND_WORKERS`): the body is
+    parsed and checked there too, so the server's event loop only moves bytes; not behind the
+    solver queue either, so urgent requests never wait behind long solves. At most
+    `DISPATCH_MAX_RECOMMENDATIONS` are in progress at once: more get 429 at once, before their
+    body is read."""
     pool: RecommendPool = request.app.state.recommend_pool
     try:
-        status, text = await pool.run(body.model_dump_json())
+        pool.acquire()
     except QueueFull:
         raise ApiError(429, "queue_full", f"too many recommendation requests in progress (server limit DISPATCH_MAX_RECOMMENDATIONS={pool.max_inflight}); retry after 1 s", headers={"Retry-After": "1"})
-    if status == "invalid":
-        raise _refused(text)
+    try:
+        body = await request.body()
+        status, text = await pool.run_acquired(body, settings)
+    finally:
+        pool.release()
+    if status == "rejected":
+        error = json.loads(text)
+        raise ApiError(error["status"], error["code"], error["message"], [ErrorDetail(**d) for d in error["details"]])
     if status != "ok":
         raise ApiError(500, "internal_error", f"recommendation failed: {text}")
     return Response(text, media_type="application/json")
+
+
+def compute(body: bytes, settings: Settings) -> tuple[str, str]:
+    """In a recommendation process: the raw body -> ``("ok", RecommendationResponse JSON)``,
+    ``("rejected", error JSON {status, code, message, details})`` for input the API refuses
+    (invalid JSON or fields, server limits, unknown references) or ``("error", reason)``."""
+    import time
+
+    from pydantic import ValidationError
+
+    from api.errors import details_from_errors
+    from optimizer.recommend import RecommendationError, recommend
+
+    def rejected(exc: ApiError) -> tuple[str, str]:
+        return "rejected", json.dumps({"status": exc.status, "code": exc.code, "message": exc.message,
+                                       "details": [d.model_dump() for d in exc.details]})
+
+    try:
+        request = RecommendationRequest.model_validate_json(body)
+    except ValidationError as exc:
+        details = details_from_errors(exc.errors(include_url=False))
+        return rejected(validation_error_of(details))
+    try:
+        check_problem(request.problem, settings, prefix=("problem",))
+        details = reference_errors(request.problem, request.plan, "plan")
+        if details:
+            raise validation_error_of(details)
+        t0 = time.perf_counter()
+        try:
+            recs = recommend(request.problem, request.plan, request.job_ids, max_results=request.max_results)
+        except RecommendationError as exc:
+            raise _refused(str(exc))
+        elapsed_ms = round((time.perf_counter() - t0) * 1000, 2)
+    except ApiError as exc:
+        return rejected(exc)
+    return "ok", RecommendationResponse(recommendations=recs, elapsed_ms=elapsed_ms).model_dump_json()

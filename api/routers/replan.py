@@ -13,7 +13,10 @@ from api.errors import ApiError, ErrorDetail
 from api.limits import check_problem
 from api.pool import QueueFull, Task, TaskOutcome, WorkerPool
 from api.routers.recommend import reference_errors, validation_error_of
-from api.routers.common import AUTH_ERRORS, BODY_ERRORS, QUEUE_ERRORS, SERVER_ERRORS, new_key, outcome_error, queue_full
+from api.routers.common import (
+    AUTH_ERRORS, BODY_ERRORS, QUEUE_ERRORS, SERVER_ERRORS, ClientGone, client_gone_response, new_key, outcome_error, queue_full,
+    wait_or_cancel,
+)
 from api.settings import Settings
 from optimizer.replan.request import ReplanRequest, ReplanResponse, run_replan
 
@@ -58,10 +61,9 @@ async def replan(body: ReplanRequest, request: Request, settings: Settings = Dep
         except QueueFull as exc:
             raise queue_full(exc)
         try:
-            outcome: TaskOutcome = await asyncio.shield(future)
-        except asyncio.CancelledError:
-            await pool.cancel(task.key)
-            raise
+            outcome: TaskOutcome = await wait_or_cancel(request, pool, task)
+        except ClientGone:
+            return client_gone_response()
         if outcome.status == "invalid":
             raise _refused(outcome.text or "")
         if outcome.status != "ok":
