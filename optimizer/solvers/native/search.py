@@ -25,7 +25,7 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from optimizer.solvers.native.timing import INF, earliest_start, eval_route, latest_start_before, route_cost
+from optimizer.solvers.native.timing import INF, KERNEL, earliest_start, eval_route, latest_start_before, route_cost
 
 State = namedtuple(
     "State",
@@ -54,6 +54,9 @@ State = namedtuple(
         "mid",  # [4] scratch middle segment
         "mark",  # [max(m, n)] scratch marks
         "stats",  # [8] iterations, accepted, improved, ls moves, ...
+        "fkeys",  # [n] scratch sort keys
+        "itmp",  # [n] scratch
+        "ljobs",  # [n] scratch job list
     ],
 )
 
@@ -78,7 +81,7 @@ def new_state(D):
         pload=np.zeros((m, cap + 1, K), dtype=np.int64),
         fin=np.zeros((m, cap), dtype=np.int64),
         lat=np.zeros((m, cap + 1), dtype=np.int64),
-        work=np.zeros(3 * (nb + 1) + 16, dtype=np.int64),
+        work=np.zeros(6 * (nb + 1) + 16, dtype=np.int64),
         buf=np.full((2, cap + 2), -1, dtype=np.int64),
         bk_seq=np.full((m, cap), -1, dtype=np.int64),
         bk_len=np.zeros(m, dtype=np.int64),
@@ -89,6 +92,9 @@ def new_state(D):
         mid=np.zeros(4, dtype=np.int64),
         mark=np.zeros(max(n, m, 1), dtype=np.int64),
         stats=np.zeros(8, dtype=np.int64),
+        fkeys=np.zeros(max(n, 1), dtype=np.float64),
+        itmp=np.zeros(max(n, 1), dtype=np.int64),
+        ljobs=np.zeros(max(n, 1), dtype=np.int64),
     )
 
 
@@ -97,7 +103,7 @@ def new_state(D):
 # --------------------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def refresh_route(D, S, r):
     """Recompute every cached value of route ``r`` from its sequence. Returns its cost, or -1
     when the sequence is infeasible (callers only store feasible routes)."""
@@ -145,7 +151,7 @@ def refresh_route(D, S, r):
     return c
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def total_cost(D, S):
     c = np.int64(0)
     for r in range(S.rlen.shape[0]):
@@ -156,7 +162,7 @@ def total_cost(D, S):
     return c
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def backup(S, r):
     """Remember route ``r`` as it was at the start of this iteration (once per iteration)."""
     if S.touched[r]:
@@ -170,14 +176,14 @@ def backup(S, r):
         S.bk_seq[r, i] = S.seq[r, i]
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def clear_touched(S):
     for a in range(S.ntouch[0]):
         S.touched[S.tlist[a]] = 0
     S.ntouch[0] = 0
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def restore(D, S, nremoved):
     """Undo this iteration: touched routes back to their backups, removed jobs back in place."""
     for a in range(nremoved):
@@ -201,7 +207,7 @@ def restore(D, S, nremoved):
 # --------------------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def materialize(S, ra, ia, mid, nmid, rb, jb, out):
     """Write the candidate sequence into ``out``; returns its length."""
     n = 0
@@ -217,7 +223,7 @@ def materialize(S, ra, ia, mid, nmid, rb, jb, out):
     return n
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def concat_cost(D, S, ra, ia, mid, nmid, rb, jb, limit):
     """Cost of technician ``ra`` serving ``seq[ra][:ia] + mid[:nmid] + seq[rb][jb:]``.
 
@@ -297,7 +303,7 @@ def concat_cost(D, S, ra, ia, mid, nmid, rb, jb, limit):
     return eval_route(D, t, out, n, S.work)
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def write_route(D, S, r, src, n):
     """Replace route ``r`` by ``src[:n]`` (backed up first) and refresh it."""
     backup(S, r)
@@ -311,7 +317,7 @@ def write_route(D, S, r, src, n):
     return refresh_route(D, S, r)
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def apply_two(D, S, ra, ia, mida, na, rb, jb, rc, ic, midc, nc, rd, jd):
     """Apply two candidate routes at once (both are built from the current sequences first)."""
     n1 = materialize(S, ra, ia, mida, na, rb, jb, S.buf[0])
@@ -332,7 +338,7 @@ def apply_two(D, S, ra, ia, mida, na, rb, jb, rc, ic, midc, nc, rd, jd):
     refresh_route(D, S, rc)
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def remove_job(D, S, j):
     """Take job ``j`` out of its route (the route stays feasible: removal never breaks timing
     in the earliest schedule only when the matrix obeys the triangle inequality, so the result
@@ -360,7 +366,7 @@ def remove_job(D, S, j):
 # --------------------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def best_insertion(D, S, j, blink):
     """Best (route, position, cost delta) to insert job ``j``; route -1 when none is feasible.
     Each position is skipped with probability ``blink``; empty routes are tried once per
@@ -405,7 +411,7 @@ def best_insertion(D, S, j, blink):
     return best_r, best_i, best_d
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def insert_at(D, S, j, r, i):
     S.mid[0] = j
     n = materialize(S, r, i, S.mid, 1, r, i, S.buf[0])
@@ -417,7 +423,7 @@ def insert_at(D, S, j, r, i):
 # --------------------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def ruin(D, S, avg_removed, max_string):
     """Remove strings of consecutive jobs from routes near a random seed job. Returns the number
     of jobs removed (listed in ``S.jlist``). Unassigned jobs near the seed are listed too, so
@@ -507,13 +513,44 @@ def ruin(D, S, avg_removed, max_string):
     return nrem
 
 
-@njit(cache=True)
+@njit(**KERNEL)
+def sort_by_keys(items, keys, n):
+    """Sort ``items[:n]`` by ``keys[:n]`` ascending, stable (insertion sort after a gap pass:
+    n is a ruin's few dozen jobs, or all jobs once at construction)."""
+    gap = 1
+    while gap < n // 3:
+        gap = 3 * gap + 1
+    while gap > 1:
+        gap //= 3
+        for i in range(gap, n):
+            k = keys[i]
+            it = items[i]
+            j = i
+            while j >= gap and keys[j - gap] > k:
+                keys[j] = keys[j - gap]
+                items[j] = items[j - gap]
+                j -= gap
+            keys[j] = k
+            items[j] = it
+    for i in range(1, n):
+        k = keys[i]
+        it = items[i]
+        j = i
+        while j >= 1 and keys[j - 1] > k:
+            keys[j] = keys[j - 1]
+            items[j] = items[j - 1]
+            j -= 1
+        keys[j] = k
+        items[j] = it
+
+
+@njit(**KERNEL)
 def recreate(D, S, nrem, blink):
     """Insert the listed jobs, most important first, then in one of SISR's orders (random,
     largest demand, farthest, closest). Jobs with no feasible place stay unassigned."""
     if nrem == 0:
         return
-    keys = np.empty(nrem, dtype=np.float64)
+    keys = S.fkeys
     u = np.random.random()
     mode = 0 if u < 4.0 / 11.0 else (1 if u < 8.0 / 11.0 else (2 if u < 10.0 / 11.0 else 3))
     big = 0.0
@@ -522,7 +559,10 @@ def recreate(D, S, nrem, blink):
         if mode == 0:
             key = np.random.random()
         elif mode == 1:
-            key = -float(D.jdem[j].sum()) - np.random.random() * 1e-3
+            dem = 0
+            for k in range(D.jdem.shape[1]):
+                dem += D.jdem[j, k]
+            key = -float(dem) - np.random.random() * 1e-3
         else:
             d = 0.0
             for r in range(min(S.rlen.shape[0], 1)):
@@ -532,15 +572,14 @@ def recreate(D, S, nrem, blink):
         if abs(key) > big:
             big = abs(key)
     scale = 2.0 * big + 2.0
+    top = 1.0
+    for x in range(nrem):
+        if float(D.jdrop[S.jlist[x]]) + 1.0 > top:
+            top = float(D.jdrop[S.jlist[x]]) + 1.0
     for x in range(nrem):
         # most important first: a larger drop penalty sorts before any order key
-        keys[x] -= scale * float(D.jdrop[S.jlist[x]]) / float(D.jdrop.max() + 1) * 16.0
-    order = np.argsort(keys, kind="mergesort")
-    tmp = np.empty(nrem, dtype=np.int64)
-    for x in range(nrem):
-        tmp[x] = S.jlist[order[x]]
-    for x in range(nrem):
-        S.jlist[x] = tmp[x]
+        keys[x] -= scale * float(D.jdrop[S.jlist[x]]) / top * 16.0
+    sort_by_keys(S.jlist, keys, nrem)
     for x in range(nrem):
         j = S.jlist[x]
         r, i, d = best_insertion(D, S, j, blink)
@@ -553,7 +592,7 @@ def recreate(D, S, nrem, blink):
 # --------------------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def try_moves(D, S, u, v):
     """Try the moves between job ``u`` and its neighbour ``v``; apply the first improving one.
     Returns True when a move was applied."""
@@ -650,7 +689,7 @@ def try_moves(D, S, u, v):
     return False
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def empty_route_move(D, S, u):
     """Relocate ``u`` to an empty route when that pays (one route per technician class)."""
     ru = S.route_of[u]
@@ -683,14 +722,15 @@ def empty_route_move(D, S, u):
     return False
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def local_search(D, S, n_neigh, jobs, njobs, max_passes):
-    """First-improvement local search over the jobs listed in ``jobs[:njobs]`` (each with its
+    """First-improvement local search over the jobs listed in ``jobs[:njobs]`` (shuffled in
+    place; each with its
     ``n_neigh`` nearest neighbours) until no move improves or ``max_passes`` passes are done.
     Returns the number of moves applied."""
     moves = 0
     k = min(n_neigh, D.neigh.shape[1])
-    order = jobs[:njobs].copy()
+    order = jobs[:njobs]
     for _ in range(max_passes):
         np.random.shuffle(order)
         improved = False
@@ -718,12 +758,12 @@ def local_search(D, S, n_neigh, jobs, njobs, max_passes):
 # --------------------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def seed_rng(seed):
     np.random.seed(seed)
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def load_routes(D, S, seqs, lens):
     """Start from given routes (each checked; an infeasible route starts empty and its jobs go
     back to the pool). Then insert every unassigned job where it fits."""
@@ -757,7 +797,7 @@ def load_routes(D, S, seqs, lens):
     return total_cost(D, S)
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def snapshot(S, seq_out, len_out):
     for r in range(S.rlen.shape[0]):
         L = S.rlen[r]
@@ -766,7 +806,7 @@ def snapshot(S, seq_out, len_out):
             seq_out[r, i] = S.seq[r, i]
 
 
-@njit(cache=True)
+@njit(**KERNEL)
 def run_iterations(D, S, iters, cur_cost, best_cost, best_seq, best_len, t_from, t_to, params):
     """``iters`` iterations of ruin, recreate, local search and annealing acceptance, the
     temperature falling geometrically from ``t_from`` to ``t_to``. ``params``: [avg removed,
@@ -788,11 +828,7 @@ def run_iterations(D, S, iters, cur_cost, best_cost, best_seq, best_len, t_from,
         if ls_passes > 0:
             # local search on the jobs of the touched routes
             nj = 0
-            cnt = 0
-            for a in range(S.ntouch[0]):
-                r = S.tlist[a]
-                cnt += S.rlen[r]
-            ljobs = np.empty(max(cnt, 1), dtype=np.int64)
+            ljobs = S.ljobs
             for a in range(S.ntouch[0]):
                 r = S.tlist[a]
                 for i in range(S.rlen[r]):
