@@ -41,8 +41,9 @@ def check_locations(n: int, settings: Settings) -> None:
 class BodySizeLimit:
     """Answer 413 when a request body exceeds ``max_bytes`` (by Content-Length, or while
     streaming a chunked body), before anything parses it; answer 408 and close the connection
-    when the body has not fully arrived ``timeout_s`` seconds after the request started (a slow
-    or half-sent body no longer holds a connection and a handler open indefinitely)."""
+    when no part of the body arrives for ``timeout_s`` seconds, or the whole body has not
+    arrived ``6 * timeout_s`` seconds after the request started (a slow or half-sent body no
+    longer holds a connection and a handler open indefinitely)."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, timeout_s: Optional[float] = None):
         self.app = app
@@ -52,8 +53,9 @@ class BodySizeLimit:
     def _timeout_response(self):
         return error_response(
             408, "body_timeout",
-            f"the request body did not arrive within {self.timeout_s:g} s (server limit DISPATCH_BODY_TIMEOUT_S)",
-            [ErrorDetail(path="$", message=f"$: the body was not complete after {self.timeout_s:g} s.", type="timeout")],
+            f"the request body stalled for {self.timeout_s:g} s or took longer than {6 * self.timeout_s:g} s "
+            "(server limit DISPATCH_BODY_TIMEOUT_S)",
+            [ErrorDetail(path="$", message="$: the body did not arrive in time.", type="timeout")],
             headers={"Connection": "close"},
         )
 
@@ -80,7 +82,7 @@ class BodySizeLimit:
                     return
         received = 0
         started = rejected = body_done = False
-        deadline = None if self.timeout_s is None else time.monotonic() + self.timeout_s
+        deadline = None if self.timeout_s is None else time.monotonic() + 6 * self.timeout_s
 
         async def limited_receive() -> Message:
             nonlocal received, started, rejected, body_done
@@ -90,7 +92,8 @@ class BodySizeLimit:
                 message = await receive()
             else:
                 try:
-                    message = await asyncio.wait_for(receive(), timeout=max(0.0, deadline - time.monotonic()))
+                    wait = min(self.timeout_s, max(0.0, deadline - time.monotonic()))
+                    message = await asyncio.wait_for(receive(), timeout=wait)
                 except asyncio.TimeoutError:
                     if not started:
                         started = True

@@ -46,9 +46,9 @@ class Settings:
     """Processes computing recommendations (apart from the solver workers and the event loop)."""
     max_recommendations: int = field(default=8, metadata={"env": "DISPATCH_MAX_RECOMMENDATIONS"})
     """Recommendation requests running or waiting at once; more get 429."""
-    body_timeout_s: float = field(default=30.0, metadata={"env": "DISPATCH_BODY_TIMEOUT_S"})
-    """A request body must arrive within this many seconds (and never pause longer than it),
-    else 408 and the connection is closed."""
+    body_timeout_s: float = field(default=10.0, metadata={"env": "DISPATCH_BODY_TIMEOUT_S"})
+    """A request body that pauses longer than this, or takes longer than 6 times this in all,
+    gets 408 and its connection is closed."""
     api_keys: tuple[str, ...] = field(default=(), metadata={"env": "DISPATCH_API_KEYS"})
     """Comma-separated API keys; when non-empty every /v1 route needs ``X-API-Key``."""
     allowed_regions: tuple[str, ...] = field(default=(), metadata={"env": "DISPATCH_ALLOWED_REGIONS"})
