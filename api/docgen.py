@@ -30,13 +30,18 @@ UNITS = {"_s": "s", "_m": "m", "_min": "min", "_ms": "ms", "_pct": "%", "_km": "
 SETTINGS_DOC = [
     ("DISPATCH_DB", "dispatch.db", "SQLite file holding asynchronous jobs and results (created when missing)."),
     ("DISPATCH_WORKERS", "CPU count", "Solver worker processes."),
-    ("DISPATCH_MAX_QUEUE", "16", "Tasks waiting for a worker before new solve/matrix requests get 429 (also the cap on concurrent recommendation requests)."),
+    ("DISPATCH_MAX_QUEUE", "16", "Tasks waiting for a worker before new solve/matrix/re-plan requests get 429 (a scenario needs a place for every run)."),
     ("DISPATCH_SYNC_TIME_LIMIT_S", "30", "POST /v1/optimize caps options.time_limit_s at this many seconds (the Solution's warnings say so)."),
     ("DISPATCH_MAX_TIME_LIMIT_S", "600", "options.time_limit_s above this is refused with 422 (both optimize endpoints)."),
     ("DISPATCH_MAX_BODY_BYTES", "10000000", "Request bodies larger than this get 413."),
     ("DISPATCH_MAX_JOBS", "5000", "Jobs per problem; more gets 422."),
     ("DISPATCH_MAX_TECHNICIANS", "500", "Technicians per problem; more gets 422."),
     ("DISPATCH_MAX_LOCATIONS", "2000", "Locations per POST /v1/matrix; more gets 422."),
+    ("DISPATCH_SHUTDOWN_GRACE_S", "20", "On SIGTERM: running solves get this many seconds to finish, then they are stopped and queued again; queued jobs stay queued. Both run after the restart."),
+    ("DISPATCH_MAX_VARIANTS", "10", "Variants per POST /v1/scenarios; more gets 422 (also at most DISPATCH_MAX_QUEUE - 1)."),
+    ("DISPATCH_RECOMMEND_WORKERS", "2", "Processes computing recommendations (apart from the solver workers and the event loop)."),
+    ("DISPATCH_MAX_RECOMMENDATIONS", "8", "Recommendation requests in progress at once; more get 429 before their body is read."),
+    ("DISPATCH_BODY_TIMEOUT_S", "10", "A request body that pauses longer than this, or takes more than 6 times this in all, gets 408 and the connection is closed."),
     ("DISPATCH_API_KEYS", "(none)", "Comma-separated API keys. When set, every /v1 route needs a matching X-API-Key header (else 401); /healthz and /docs stay open."),
     ("DISPATCH_ALLOWED_REGIONS", "(none)", "Comma-separated OSM extract paths a request may name in options.region; any other value gets 422 (a client never makes the server open a path of its choosing)."),
     ("DISPATCH_REGION", "embedded Helsinki", "The server's road region (OSM extract) used when a request names none."),
@@ -347,11 +352,29 @@ request and response fields are in the field reference below.
   `{{"error": {{"status", "code", "message", "details": [{{"path", "message", "type"}}]}}}}`.
   Codes: `validation_error` (422), `limit_exceeded` (422, names the server limit),
   `body_too_large` (413), `unauthorized` (401), `not_found` (404), `method_not_allowed` (405),
-  `conflict` (409), `queue_full` (429, with a `Retry-After` header in seconds), `solver_error` and
-  `internal_error` (500, JSON, never a traceback).
+  `conflict` (409), `queue_full` (429, with a `Retry-After` header in seconds), `body_timeout`
+  (408: the body stalled, see `DISPATCH_BODY_TIMEOUT_S`; the connection is closed), `unavailable`
+  (503 while the server shuts down, with `Retry-After`), `solver_error` and `internal_error` (500,
+  JSON, never a traceback).
+- Numbers must be finite: `NaN` and `Infinity` (which some JSON writers produce) are refused in
+  every field with "Input should be a finite number" and the field's path. Integers are at most
+  2^53 - 1 (9007199254740991, what every JSON client represents exactly); values of id -> integer
+  tables (`parts` quantities, skill levels) at most 10^9; weights at most 10^6 per unit
+  (`non_preferred_technician` and `technician_fixed_cost` 10^8, `unassigned_penalty` multiples
+  1000); explicit-matrix entries at most 10^7 s and 10^8 m. Beyond: 422 naming the field. Every
+  value inside these bounds solves (tested at the maxima).
+- A plan sent back to the server (`plan` of `/v1/recommendations`, `previous` of `/v1/replan`)
+  must name only technicians and jobs of its problem, each job once: else 422 with the path of
+  each bad entry (`$.plan.routes[0].stops[2].job_id: unknown job 'J9'`).
+- Error messages name files by their name only (a region extract, never a server directory).
 - Solves and matrices run in a pool of worker processes (`DISPATCH_WORKERS`); requests wait in a
   bounded queue (`DISPATCH_MAX_QUEUE`) and get 429 when it is full, so `/healthz` keeps answering
-  while solves run. Recommendations run on a thread of the server and never wait behind solves.
+  while solves run. A scenario is accepted only when all its runs fit in the queue, and its runs
+  take turns with other clients' jobs. A client that disconnects from `POST /v1/optimize`,
+  `/v1/replan` or `/v1/matrix` cancels its task (the worker is free within a second).
+  Recommendations run in processes of their own (`DISPATCH_RECOMMEND_WORKERS`), never on the
+  server's event loop and never behind solves; beyond `DISPATCH_MAX_RECOMMENDATIONS` in progress
+  they get 429 at once.
 
 ## Settings (environment variables)
 
@@ -375,10 +398,15 @@ request and response fields are in the field reference below.
 With `DISPATCH_API_KEYS` set, every `/v1` route needs `X-API-Key: <one of the keys>`; otherwise
 `401`.
 
-Asynchronous jobs are stored in SQLite (`DISPATCH_DB`) and survive a restart: a finished result is
-read back as it was; a job that was running when the server stopped is reported `failed` with
-the reason "interrupted: the server stopped while this job was running; submit it again"; queued
-jobs are queued again. `progress` is the elapsed share of the time limit while running (the
+Asynchronous jobs are stored in SQLite (`DISPATCH_DB`) and no accepted job is lost when the
+server stops. A finished result is read back as it was. On `SIGTERM` (or Ctrl-C) the server stops
+accepting connections, lets requests in progress finish, keeps queued jobs queued and gives
+running solves `DISPATCH_SHUTDOWN_GRACE_S` (default 20 s) to finish; those still running then are
+stopped and queued again. After a crash (`kill -9`, power loss) jobs found running are queued
+again too, at most 3 times per job (then `failed` with the reason "interrupted: the server stopped
+while this job was running, 3 times; submit it again"). After the restart every queued job runs.
+Solver workers ignore `SIGTERM` (the server stops them) and die with the server even on
+`kill -9` (Linux parent-death signal). `progress` is the elapsed share of the time limit while running (the
 solver stops at its time limit), 1 when finished.
 
 The examples below come from one run of the real server (`python -m api.docgen`) on a small
