@@ -188,6 +188,8 @@ class WorkerPool:
         self.grace_s = grace_s
         self._served: dict[str, int] = {}  # group -> dispatch counter when it last started a task
         self._counter = 0
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._stop_requested_at: Optional[float] = None
         self.pending: collections.deque[Task] = collections.deque()
         self.slots = [_Slot(self, i) for i in range(size)]
         self.closing = False
@@ -199,6 +201,7 @@ class WorkerPool:
 
     async def start(self) -> None:
         """Start the worker processes in the background (tasks queue up until they are ready)."""
+        self._loop = asyncio.get_running_loop()
         for slot in self.slots:
             self._spawn(slot.start())
 
@@ -207,18 +210,34 @@ class WorkerPool:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def request_stop(self) -> None:
+        """From a signal handler (any thread): start no task from now on, answer queued tasks
+        ``interrupted`` at once (persisted jobs stay queued; waiting synchronous requests get
+        503 instead of holding the shutdown up), and start the grace period of :meth:`stop`."""
+        if self._stop_requested_at is not None or self._loop is None:
+            return
+        self._stop_requested_at = time.monotonic()
+        self.closing = True
+        self._loop.call_soon_threadsafe(lambda: self._spawn(self._interrupt_pending()))
+
+    async def _interrupt_pending(self) -> int:
+        count = 0
+        while self.pending:
+            task = self.pending.popleft()
+            task.interrupted = True
+            count += 1
+            await self._finish(task, TaskOutcome("interrupted"))
+        return count
+
     async def stop(self, grace_s: Optional[float] = None) -> dict:
         """Graceful stop (see module docstring); returns counts for the log:
         ``{"requeued": queued tasks, "finished": running tasks that ended within the grace
         period, "interrupted": running tasks stopped after it}``."""
         grace_s = self.grace_s if grace_s is None else grace_s
+        if self._stop_requested_at is not None:  # the grace period started with the signal
+            grace_s = max(0.0, grace_s - (time.monotonic() - self._stop_requested_at))
         self.closing = True
-        counts = {"requeued": 0, "finished": 0, "interrupted": 0}
-        while self.pending:
-            task = self.pending.popleft()
-            task.interrupted = True
-            counts["requeued"] += 1
-            await self._finish(task, TaskOutcome("interrupted"))
+        counts = {"requeued": await self._interrupt_pending(), "finished": 0, "interrupted": 0}
         running = [slot.task.future for slot in self.slots if slot.task is not None]
         if running and grace_s > 0:
             log.warning("stopping: waiting up to %g s for %d running task(s)", grace_s, len(running))

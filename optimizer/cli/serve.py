@@ -19,8 +19,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # On SIGTERM uvicorn stops accepting connections, lets requests in progress finish (at most
     # the grace period), then the app's shutdown keeps queued jobs queued and lets running solves
     # finish within the same grace period (or queues them again).
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level,
-                timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)))
+    app = create_app(settings)
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level,
+                            timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)))
+    server = uvicorn.Server(config)
+    uvicorn_exit = server.handle_exit
+
+    def handle_exit(sig, frame) -> None:  # the grace period starts with the signal, not later
+        pool = getattr(app.state, "pool", None)
+        if pool is not None:
+            pool.request_stop()
+        uvicorn_exit(sig, frame)
+
+    server.handle_exit = handle_exit  # type: ignore[method-assign]
+    server.run()
     return 0
 
 

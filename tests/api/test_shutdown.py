@@ -121,3 +121,35 @@ def test_workers_die_with_the_server_on_kill_9(tmp_path):
     assert orphan_s < 2.0
     # The crash left the job running in the file; the next start runs it again.
     assert _statuses(db)[job_id] == "running"
+
+
+def test_sigterm_with_synchronous_requests_in_flight(tmp_path):
+    """The running synchronous solve is answered (it fits in the grace period); the one waiting
+    in the queue gets 503 with Retry-After at once instead of holding the shutdown up."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    srv = ApiServer(tmp_path / "jobs.db", how="cli", workers=1, DISPATCH_SHUTDOWN_GRACE_S=8,
+                    DISPATCH_SYNC_TIME_LIMIT_S=30, DISPATCH_MAX_TIME_LIMIT_S=60).start()
+    try:
+        with ThreadPoolExecutor(2) as ex, srv.client() as c:
+            running = ex.submit(lambda: srv.client().post("/v1/optimize", json=small_problem(n_jobs=5, time_limit_s=3.0)))
+            while c.get("/healthz").json()["workers_busy"] == 0:
+                time.sleep(0.05)
+            waiting = ex.submit(lambda: srv.client().post("/v1/optimize", json=small_problem(n_jobs=4, time_limit_s=1.0)))
+            while c.get("/healthz").json()["queued"] == 0:
+                time.sleep(0.05)
+            t0 = time.monotonic()
+            os.killpg(srv.proc.pid, signal.SIGTERM)
+            refused = waiting.result(timeout=30)
+            refused_s = time.monotonic() - t0
+            answered = running.result(timeout=30)
+            srv.proc.wait(30)
+            exit_s = time.monotonic() - t0
+    finally:
+        srv.stop(signal.SIGKILL)
+    print(f"\nqueued sync request answered {refused.status_code} after {refused_s:.2f} s; server exited after {exit_s:.1f} s")
+    assert refused.status_code == 503 and refused.headers["Retry-After"] == "5", refused.text
+    assert refused_s < 2.0
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["kpis"]["jobs_total"] == 6
+    assert exit_s < 8 + 5
