@@ -104,8 +104,10 @@ def _set(data: dict, path: tuple, value) -> None:
 def hostile_problems(draw) -> dict:
     data = base_problem(explicit=draw(st.booleans()))
     for _ in range(draw(st.integers(1, 2))):
-        kind = draw(st.sampled_from(["numeric", "numeric", "reference"]))
-        if kind == "numeric":
+        kind = draw(st.sampled_from(["numeric", "numeric", "numeric", "reference", "engine"]))
+        if kind == "engine":
+            data["options"]["engine"] = draw(st.sampled_from(["nope", "", "ORTOOLS", "ortools ", "native"]))
+        elif kind == "numeric":
             _set(data, draw(st.sampled_from(NUMERIC_PATHS)), draw(EXTREMES))
         else:
             path = draw(st.sampled_from(REFERENCE_PATHS))

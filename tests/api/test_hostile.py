@@ -148,3 +148,11 @@ def test_matrix_outside_region_does_not_leak_server_paths(client):
     assert "outside the road region" in error["message"]
     assert "/" not in error["message"].split("region", 1)[1].split("(")[0], error["message"]
     assert "site-packages" not in response.text and "/home" not in response.text and "/work" not in response.text
+
+
+def test_unknown_engine_is_refused_at_submission(client):
+    problem = small_problem(n_jobs=2)
+    problem["options"]["engine"] = "warp-drive"
+    for path in ("/v1/optimizations", "/v1/optimize"):
+        error = _error(client.post(path, json=problem))
+        assert error["details"][0]["path"] == "$.options.engine" and "warp-drive" in error["message"]
