@@ -21,3 +21,45 @@ def shared_dir() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+# Tests measured at about 4 s or more (call time, 2 shared cores; `--durations=10` prints the
+# slowest of every run). They get the `slow` marker here, in one place, so that
+# `pytest -m "not slow"` is a quick loop; CI runs everything. Keys are "file::function" (every
+# parametrization of the function); a key naming a function that no longer exists in a collected
+# file is an error, so the list cannot silently go stale.
+SLOW_TESTS = {
+    "tests/api/test_fairness.py::test_recommendation_load_keeps_get_fast_and_answers_429",  # 16 s
+    "tests/api/test_shutdown.py::test_sigterm_keeps_accepted_jobs_and_they_finish_after_restart",  # 15 s
+    "tests/api/test_fairness.py::test_a_disconnecting_sync_client_frees_its_worker_within_a_second",  # 13 s
+    "tests/api/test_restart.py::test_results_survive_restart",  # 12 s
+    "tests/benchmarks/test_vrptw_smoke.py::test_two_solomon_instances_all_engines_validate",  # 12 s
+    "tests/api/test_docs.py::test_curl_example_in_docs_works",  # 11 s
+    "tests/api/test_fuzz.py::test_openapi_conformance",  # 39 s over all operations
+    "tests/solvers/test_properties.py::test_every_answer_is_valid_and_complete",  # 8 s
+    "tests/solvers/test_bruteforce.py::test_engine_matches_brute_force_optimum",  # 7 s
+    "tests/api/test_fairness.py::test_a_large_scenario_does_not_starve_another_client",  # 6 s
+    "tests/solvers/test_vroom_seed.py::test_engine_seeded_by_vroom_gives_valid_complete_answers",  # 6 s
+    "tests/replan/test_simulated_day.py::test_small_day_stays_valid_after_every_event",  # 5 s
+    "tests/api/test_concurrency.py::test_twenty_concurrent_optimize_requests",  # 5 s + 5 s set-up
+    "tests/cli/test_planning_cli.py::test_report_and_export",  # 5 s
+    "tests/api/test_shutdown.py::test_workers_die_with_the_server_on_kill_9",  # 5 s
+    "tests/api/test_errors.py::test_api_keys",  # 5 s
+    "tests/benchmarks/test_fieldservice.py::test_harness_small_size_all_engines",  # 4 s
+    "tests/report/test_browser.py::test_scenario_report_in_chromium",  # 4 s
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    seen_files = set()
+    found = set()
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        seen_files.add(path)
+        key = f"{path}::{getattr(item, 'originalname', None) or item.name.split('[', 1)[0]}"
+        if key in SLOW_TESTS:
+            item.add_marker(pytest.mark.slow)
+            found.add(key)
+    stale = sorted(k for k in SLOW_TESTS - found if k.split("::", 1)[0] in seen_files)
+    if stale:
+        raise pytest.UsageError("tests/conftest.py SLOW_TESTS names tests that do not exist: " + ", ".join(stale))
