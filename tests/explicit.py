@@ -39,10 +39,11 @@ def brk(earliest: float, latest: float, duration_min: float) -> dict:
 
 
 def problem(durations: list[list[int]], techs: list[dict], jobs: list[dict], engine: str = "ortools",
-            time_limit_s: float = 0.5, weights: Optional[dict] = None, now: Optional[float] = None, **options) -> Problem:
+            time_limit_s: float = 0.5, weights: Optional[dict] = None, now: Optional[float] = None,
+            distances: Optional[list[list[int]]] = None, **options) -> Problem:
     opts: dict[str, Any] = {
         "matrix": "explicit",
-        "explicit_matrix": {"durations_s": durations},
+        "explicit_matrix": {"durations_s": durations, **({"distances_m": distances} if distances is not None else {})},
         "engine": engine,
         "time_limit_s": time_limit_s,
         "candidates_per_job": 0,

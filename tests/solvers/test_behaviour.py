@@ -118,6 +118,23 @@ def test_preferred_technician_is_worth_its_weight(engine, weight, winner):
     assert _solve(p).assignment() == {"x": winner}
 
 
+# --------------------------------------------------------------------------- distance
+@pytest.mark.parametrize("per_km, winner", [(0.0, "a"), (100.0, "b")])
+def test_distance_weight_prefers_the_shorter_road(engine, per_km, winner):
+    """a is 10 min but 10 km from the job, b 15 min but 1 km. By time alone a wins (1200 s vs
+    1800 s of driving); at 100 per km, b's 2 km cost 200 and a's 20 km cost 2000, so b wins."""
+    p = x.problem(
+        [[0, 900, 600], [900, 0, 900], [600, 900, 0]],
+        [x.tech("a", 0), x.tech("b", 1)],
+        [x.job("j", 2, 30)],
+        distances=[[0, 5000, 10000], [5000, 0, 1000], [10000, 1000, 0]],
+        engine=engine, weights={"distance_per_km": per_km},
+    )
+    solution = _solve(p)
+    assert solution.assignment() == {"j": winner}
+    assert solution.kpis.distance_m == (20000 if winner == "a" else 2000)
+
+
 # --------------------------------------------------------------------------- breaks
 def test_break_at_a_stop_between_two_services(engine):
     """Two jobs at the same site, 09:00-10:00 and from 10:30; the break must start at 10:00."""
