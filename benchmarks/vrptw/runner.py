@@ -56,7 +56,7 @@ def run_one(suite: str, path: str, engine: str, time_limit_s: float, bks: Option
         matrix = inst.dimacs_matrix()
         problem = to_problem(inst, time_limit_s, matrix, seed)
         solver = get_solver(engine)
-        run = solver(inst, matrix, time_limit_s, seed, problem=problem) if engine == "ours" else solver(inst, matrix, time_limit_s, seed)
+        run = solver(inst, matrix, time_limit_s, seed, problem=problem) if engine.startswith("ours") else solver(inst, matrix, time_limit_s, seed)
         solution = run.solution if run.solution is not None else routes_to_solution(inst, run.routes, matrix)
         verdict = check(problem, solution)
         served = sum(len(r) for r in run.routes)

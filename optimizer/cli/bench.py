@@ -32,7 +32,7 @@ def register(subparsers) -> None:
                    help="keep instances whose name starts with this (e.g. R1) or is listed (C101,R201)")
     p.add_argument("--time-limit", type=float, default=None,
                    help="seconds per instance per engine (default 10; fieldservice: S 10, M 30, L 60)")
-    p.add_argument("--engines", default=ALL_ENGINES, help=f"comma-separated (default {ALL_ENGINES})")
+    p.add_argument("--engines", default=ALL_ENGINES, help=f"comma-separated (default {ALL_ENGINES}); ours-<engine> runs our pipeline with that engine, e.g. ours-ortools")
     p.add_argument("--jobs", type=int, default=1, help="instances solved in parallel processes (default 1)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--sizes", default="S,M,L", help="fieldservice suite: sizes to run (default S,M,L)")
@@ -47,7 +47,9 @@ def run(args: argparse.Namespace) -> int:
     from optimizer.paths import REPO_ROOT, instances_dir
 
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
-    known = ALL_ENGINES.split(",")
+    from optimizer.solvers.engines import engine_names
+
+    known = ALL_ENGINES.split(",") + [f"ours-{name}" for name in engine_names()]
     unknown = [e for e in engines if e not in known]
     if unknown or not engines:
         print(f"unknown engine(s) {unknown}; choose from {ALL_ENGINES}", file=sys.stderr)

@@ -14,6 +14,8 @@ from optimizer.models import Solution
 
 NOT_EXPRESSED = {
     "ours": "-",
+    "ours-native": "-",
+    "ours-ortools": "-",
     "ortools": "SLA deadlines (the VRPTW guide has no soft bounds); multiple windows kept",
     "vroom": "SLA deadlines (no soft deadlines in VROOM); priorities as VROOM priorities 100/50/10/1",
     "pyvrp": "skills, lunch breaks, SLA deadlines; priorities as prizes of optional clients",
@@ -29,6 +31,14 @@ class FsRun:
 
 
 def get_fs_solver(name: str) -> Callable[..., FsRun]:
+    """``ours`` is the production pipeline with its default engine; ``ours-<engine>`` forces
+    ``options.engine``."""
+    if name.startswith("ours-"):
+        from functools import partial
+
+        from benchmarks.fieldservice.engines.ours import solve as solve_ours
+
+        return partial(solve_ours, engine=name[len("ours-"):])
     if name == "ours":
         from benchmarks.fieldservice.engines.ours import solve
     elif name == "ortools":

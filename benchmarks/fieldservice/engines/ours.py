@@ -7,10 +7,13 @@ import time
 from benchmarks.fieldservice.engines import FsRun
 
 
-def solve(problem, cp, time_limit_s: float, seed: int = 0) -> FsRun:
+def solve(problem, cp, time_limit_s: float, seed: int = 0, engine: str | None = None) -> FsRun:
     from optimizer.solve import solve as solve_problem
 
-    problem = problem.model_copy(update={"options": problem.options.model_copy(update={"time_limit_s": time_limit_s, "seed": seed})})
+    update = {"time_limit_s": time_limit_s, "seed": seed}
+    if engine is not None:
+        update["engine"] = engine
+    problem = problem.model_copy(update={"options": problem.options.model_copy(update=update)})
     t0 = time.perf_counter()
     solution = solve_problem(problem, cp.matrix, cp.points)
     return FsRun(solution, time.perf_counter() - t0, solution.solver.status if solution.solver else "unknown")

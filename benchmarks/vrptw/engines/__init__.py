@@ -26,6 +26,14 @@ class EngineRun:
 
 
 def get_solver(name: str) -> Callable[..., EngineRun]:
+    """``ours`` is the production pipeline with its default engine; ``ours-<engine>`` the same
+    pipeline with ``options.engine = <engine>`` (e.g. ``ours-ortools``, ``ours-native``)."""
+    if name.startswith("ours-"):
+        from functools import partial
+
+        from benchmarks.vrptw.engines.ours import solve as solve_ours
+
+        return partial(solve_ours, engine=name[len("ours-"):])
     if name == "ours":
         from benchmarks.vrptw.engines.ours import solve
     elif name == "ortools":

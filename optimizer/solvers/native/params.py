@@ -15,7 +15,7 @@ class NativeParams(BaseModel):
     max_string: int = Field(10, ge=1, le=1000, description="Longest string of consecutive jobs removed from one route (SISR's L-max). Default 10.")
     blink_rate: float = Field(0.01, ge=0, lt=1, description="Probability that recreate skips a position (SISR's blinks). Default 0.01.")
     neighbours: int = Field(40, ge=1, le=500, description="Nearest jobs kept per job (granular neighbourhoods, ruin adjacency). Default 40.")
-    ls_neighbours: int = Field(20, ge=0, le=500, description="Neighbours each local-search move looks at. 0 turns local search off. Default 20.")
+    ls_neighbours: int = Field(10, ge=0, le=500, description="Neighbours each local-search move looks at. 0 turns local search off. Default 10.")
     ls_passes: int = Field(1, ge=0, le=100, description="Local-search passes after each recreate (0 = none). Default 1.")
     start_temperature: float = Field(
         0.5, ge=0, description="Annealing start temperature, as a multiple of the starting plan's average arc cost per job. Default 0.5."

@@ -424,6 +424,85 @@ def insert_at(D, S, j, r, i):
 
 
 @njit(**KERNEL)
+def remove_string(D, S, r, pos, ls_max, stamp, nrem):
+    """Remove from route ``r`` a string (or, half the time, a split string: a longer string whose
+    middle jobs stay) covering position ``pos``; removed jobs are appended to ``S.jlist`` after
+    ``nrem`` and marked with ``stamp``. Returns the new count, or -1 when the shorter route would
+    be infeasible (a matrix without the triangle inequality, or a break that only fit thanks to
+    a removed stop); the route is then left alone."""
+    L = S.rlen[r]
+    lmax = min(float(L), ls_max)
+    length = int(np.random.random() * lmax) + 1
+    if length > L:
+        length = L
+    keep = 0
+    if length < L and np.random.random() < 0.5:
+        keep = 1
+        while length + keep < L and np.random.random() < 0.5:
+            keep += 1
+    total = length + keep
+    lo = pos - total + 1
+    if lo < 0:
+        lo = 0
+    hi = pos
+    if hi > L - total:
+        hi = L - total
+    start = lo + int(np.random.random() * (hi - lo + 1))
+    keep_at = start + int(np.random.random() * (length + 1)) if keep > 0 else -1
+    out = S.buf[1]
+    nout = 0
+    first = nrem
+    for i in range(L):
+        inside = start <= i < start + total
+        kept = keep > 0 and keep_at <= i < keep_at + keep
+        if inside and not kept:
+            S.jlist[nrem] = S.seq[r, i]
+            nrem += 1
+        else:
+            out[nout] = S.seq[r, i]
+            nout += 1
+    if eval_route(D, r, out, nout, S.work) < 0:
+        return -1
+    for x in range(first, nrem):
+        S.mark[S.jlist[x]] = stamp
+    write_route(D, S, r, out, nout)
+    return nrem
+
+
+@njit(**KERNEL)
+def free_room(D, S, r, j, stamp, nrem):
+    """Remove from route ``r`` the jobs that stand between it and job ``j``: those using a part
+    type ``r`` has too few units left of for ``j``, or one random job when ``r`` is at max_jobs.
+    Returns the new count of listed jobs (unchanged when nothing was removed)."""
+    L = S.rlen[r]
+    K = D.jdem.shape[1]
+    out = S.buf[1]
+    nout = 0
+    first = nrem
+    victim = -1
+    if L + 1 > D.tmaxj[r]:
+        victim = np.random.randint(0, L)
+    for i in range(L):
+        x = S.seq[r, i]
+        drop = i == victim
+        for k in range(K):
+            if D.jdem[j, k] > 0 and D.jdem[x, k] > 0 and S.rload[r, k] + D.jdem[j, k] > D.tcap[r, k]:
+                drop = True
+        if drop:
+            S.jlist[nrem] = x
+            nrem += 1
+        else:
+            out[nout] = x
+            nout += 1
+    if nrem == first or eval_route(D, r, out, nout, S.work) < 0:
+        return first
+    for x in range(first, nrem):
+        S.mark[S.jlist[x]] = stamp
+    write_route(D, S, r, out, nout)
+    return nrem
+
+
+@njit(**KERNEL)
 def ruin(D, S, avg_removed, max_string):
     """Remove strings of consecutive jobs from routes near a random seed job. Returns the number
     of jobs removed (listed in ``S.jlist``). Unassigned jobs near the seed are listed too, so
@@ -443,11 +522,21 @@ def ruin(D, S, avg_removed, max_string):
     ks_max = 4.0 * avg_removed / (1.0 + ls_max) - 1.0
     ks = int(np.random.random() * ks_max) + 1
     seed = np.random.randint(0, n)
+    if np.random.random() < 0.5:
+        # Half the time, when jobs are left out, ruin around one of them: room is made where it
+        # would go, and recreate (most important first) tries it again.
+        count = 0
+        for j in range(n):
+            if S.route_of[j] < 0:
+                count += 1
+                if np.random.random() * count < 1.0:
+                    seed = j
     nrem = 0
     ruined = 0
     kk = D.neigh.shape[1]
     stamp = S.stats[7] + 1
     S.stats[7] = stamp
+    seed_out = S.route_of[seed] < 0
     for a in range(kk + 1):
         c = seed if a == 0 else D.neigh[seed, a - 1]
         r = S.route_of[c]
@@ -459,54 +548,36 @@ def ruin(D, S, avg_removed, max_string):
             continue
         if S.touched[r] or ruined >= ks:
             continue
-        L = S.rlen[r]
-        lmax = min(float(L), ls_max)
-        length = int(np.random.random() * lmax) + 1
-        if length > L:
-            length = L
-        pos = S.pos_of[c]
-        keep = 0
-        if length < L and np.random.random() < 0.5:
-            # split string: a string of length + keep, the middle ``keep`` jobs stay
-            keep = 1
-            while length + keep < L and np.random.random() < 0.5:
-                keep += 1
-        total = length + keep
-        lo = pos - total + 1
-        if lo < 0:
-            lo = 0
-        hi = pos
-        if hi > L - total:
-            hi = L - total
-        start = lo + int(np.random.random() * (hi - lo + 1))
-        keep_at = start + int(np.random.random() * (length + 1)) if keep > 0 else -1
-        out = S.buf[1]
-        nout = 0
-        for i in range(L):
-            inside = start <= i < start + total
-            kept = keep > 0 and keep_at <= i < keep_at + keep
-            if inside and not kept:
-                j = S.seq[r, i]
-                if S.mark[j] != stamp:
-                    S.mark[j] = stamp
-                    S.jlist[nrem] = j
-                    nrem += 1
-            else:
-                out[nout] = S.seq[r, i]
-                nout += 1
-        if eval_route(D, r, out, nout, S.work) < 0:
-            # Removing jobs broke the timing (a matrix without the triangle inequality, or a
-            # break that only fits thanks to a removed stop): leave this route alone.
-            for x in range(nrem - 1, -1, -1):
-                j = S.jlist[x]
-                if S.route_of[j] == r:
-                    S.mark[j] = 0
-                    nrem -= 1
-                else:
-                    break
-            continue
-        write_route(D, S, r, out, nout)
-        ruined += 1
+        if seed_out and D.allowed[seed, r] == 0:
+            continue  # make room only where the left-out seed may go
+        got = remove_string(D, S, r, S.pos_of[c], ls_max, stamp, nrem)
+        if got >= 0:
+            nrem = got
+            ruined += 1
+    if seed_out:
+        # Capacity conflicts: in up to two routes that may take the seed but lack the van stock
+        # or a free max_jobs slot for it, also remove the jobs that use the short part (or one
+        # random job), so that recreate can hand them to someone else.
+        done = 0
+        start_r = np.random.randint(0, m)
+        for step in range(m):
+            if done >= 2:
+                break
+            r = (start_r + step) % m
+            if S.rlen[r] == 0 or D.allowed[seed, r] == 0 or S.touched[r]:
+                continue
+            got = free_room(D, S, r, seed, stamp, nrem)
+            if got > nrem:
+                nrem = got
+                done += 1
+    if seed_out and ruined == 0:
+        # no neighbour sits in a route that may take the seed: ruin a few of those routes
+        for _ in range(3):
+            r = np.random.randint(0, m)
+            if S.rlen[r] > 0 and D.allowed[seed, r] == 1 and not S.touched[r]:
+                got = remove_string(D, S, r, np.random.randint(0, S.rlen[r]), ls_max, stamp, nrem)
+                if got >= 0:
+                    nrem = got
     for x in range(nrem):
         S.route_of[S.jlist[x]] = -1
         S.pos_of[S.jlist[x]] = -1
@@ -546,8 +617,8 @@ def sort_by_keys(items, keys, n):
 
 @njit(**KERNEL)
 def recreate(D, S, nrem, blink):
-    """Insert the listed jobs, most important first, then in one of SISR's orders (random,
-    largest demand, farthest, closest). Jobs with no feasible place stay unassigned."""
+    """Insert the listed jobs in one of SISR's orders (random, largest demand, farthest,
+    closest), half the time most important first. Jobs with no feasible place stay unassigned."""
     if nrem == 0:
         return
     keys = S.fkeys
@@ -573,12 +644,16 @@ def recreate(D, S, nrem, blink):
             big = abs(key)
     scale = 2.0 * big + 2.0
     top = 1.0
+    by_priority = np.random.random() < 0.5
     for x in range(nrem):
         if float(D.jdrop[S.jlist[x]]) + 1.0 > top:
             top = float(D.jdrop[S.jlist[x]]) + 1.0
     for x in range(nrem):
-        # most important first: a larger drop penalty sorts before any order key
-        keys[x] -= scale * float(D.jdrop[S.jlist[x]]) / top * 16.0
+        # half the time most important first: a larger drop penalty sorts before any order key
+        # (the other half lets a less important job take a place first, which is sometimes the
+        # only way to serve both)
+        if by_priority:
+            keys[x] -= scale * float(D.jdrop[S.jlist[x]]) / top * 16.0
     sort_by_keys(S.jlist, keys, nrem)
     for x in range(nrem):
         j = S.jlist[x]
