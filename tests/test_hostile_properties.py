@@ -1,8 +1,9 @@
 """Property-based: hostile input through the library, the CLI and the API (a real server).
 
-Each example takes a small valid problem and breaks one thing: a numeric field set to an extreme
-(NaN, +-Infinity, 1e300, 2^63, 10^30, negative, huge explicit-matrix entries), a reference to a
-technician or job that does not exist (in the problem or in a plan handed to recommendations /
+Each example takes a small valid problem and breaks one or two things: a numeric field set to an
+extreme (NaN, +-Infinity, 1e300, 2^63, 10^30, negative, huge explicit-matrix entries or indexes,
+or a value at the documented maxima, which must solve), a datetime at year 1 or 9999, without
+offset or invalid, an unknown engine, a reference to a technician or job that does not exist (in the problem or in a plan handed to recommendations /
 re-plan), or the file written in another text encoding. Whatever the input, the answer is a
 Solution (which the independent validator accepts) or a field-level error: a pydantic
 ValidationError in the library, exit code 2 with one line naming the file in the CLI, a 4xx
@@ -55,9 +56,18 @@ NUMERIC_PATHS = [
     ("jobs", 1, "duration_min"),
     ("jobs", 2, "skills", "hvac"),
     ("jobs", 2, "location", "lat"),
+    ("jobs", 0, "location", "index"),
     ("explicit", 0, 1),
     ("explicit", 3, 2),
 ]
+DATETIME_PATHS = [
+    ("technicians", 0, "shift", "end"),
+    ("technicians", 1, "shift", "start"),
+    ("jobs", 1, "sla_deadline"),
+    ("jobs", 2, "time_windows"),
+]
+DATETIMES = ["0001-01-01T00:00:00+00:00", "9999-12-31T23:59:59+00:00", "2026-11-24T08:00:00+23:59",
+             "2026-11-24T08:00:00", "not a date", "2026-02-30T08:00:00+02:00"]
 REFERENCE_PATHS = [
     ("jobs", 0, "pinned_technician"),
     ("jobs", 1, "preferred_technicians"),
@@ -104,8 +114,11 @@ def _set(data: dict, path: tuple, value) -> None:
 def hostile_problems(draw) -> dict:
     data = base_problem(explicit=draw(st.booleans()))
     for _ in range(draw(st.integers(1, 2))):
-        kind = draw(st.sampled_from(["numeric", "numeric", "numeric", "reference", "engine"]))
-        if kind == "engine":
+        kind = draw(st.sampled_from(["numeric", "numeric", "numeric", "reference", "engine", "datetime"]))
+        if kind == "datetime":
+            path, value = draw(st.sampled_from(DATETIME_PATHS)), draw(st.sampled_from(DATETIMES))
+            _set(data, path, [{"start": f.at(9), "end": value}] if path[-1] == "time_windows" else value)
+        elif kind == "engine":
             data["options"]["engine"] = draw(st.sampled_from(["nope", "", "ORTOOLS", "ortools ", "native"]))
         elif kind == "numeric":
             _set(data, draw(st.sampled_from(NUMERIC_PATHS)), draw(EXTREMES))
