@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import math
 import multiprocessing
@@ -189,6 +190,7 @@ class WorkerPool:
         self._served: dict[str, int] = {}  # group -> dispatch counter when it last started a task
         self._counter = 0
         self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self.reserved = 0  # places promised to requests that are still writing their jobs
         self._stop_requested_at: Optional[float] = None
         self.pending: collections.deque[Task] = collections.deque()
         self.slots = [_Slot(self, i) for i in range(size)]
@@ -267,14 +269,31 @@ class WorkerPool:
         """Raise :class:`QueueFull` unless ``places`` more tasks fit in the queue."""
         if self.closing:
             raise QueueFull(5, self.max_queue)
-        if len(self.pending) + places > self.max_queue:
+        if len(self.pending) + self.reserved + places > self.max_queue:
             raise QueueFull(self.retry_after_s(), self.max_queue)
 
-    def submit(self, task: Task, force: bool = False) -> asyncio.Future:
-        """Queue ``task``; raise :class:`QueueFull` when the queue is full (unless ``force``)."""
+    @contextlib.contextmanager
+    def reservation(self, places: int = 1):
+        """Hold ``places`` queue places while a request stores its jobs (awaits), so concurrent
+        requests cannot all pass the capacity check and overfill the queue; raises
+        :class:`QueueFull`. Inside the block, ``submit(task, reserved=True)`` uses a place."""
+        self.check_capacity(places)
+        self.reserved += places
+        held = [places]
+        try:
+            yield held
+        finally:
+            self.reserved -= held[0]
+
+    def submit(self, task: Task, force: bool = False, reservation: Optional[list] = None) -> asyncio.Future:
+        """Queue ``task``; raise :class:`QueueFull` when the queue is full (unless ``force``, or
+        ``reservation``, the value of a :meth:`reservation` block, holds a place for it)."""
         if self.closing:
             raise QueueFull(5, self.max_queue)
-        if not force:
+        if reservation is not None and reservation[0] > 0:
+            reservation[0] -= 1
+            self.reserved -= 1
+        elif not force:
             self.check_capacity()
         self.pending.append(task)
         self._dispatch()

@@ -111,11 +111,11 @@ async def submit(problem: Problem, settings: Settings = Depends(get_settings), p
     `DISPATCH_MAX_TIME_LIMIT_S` (default 600 s)."""
     check_problem(problem, settings)
     try:
-        pool.check_capacity()
+        with pool.reservation(1) as places:
+            record = await asyncio.to_thread(store.create, problem.model_dump_json(), problem.options.time_limit_s)
+            pool.submit(job_task(store, record.id, record.time_limit_s), reservation=places)
     except QueueFull as exc:
         raise queue_full(exc)
-    record = await asyncio.to_thread(store.create, problem.model_dump_json(), problem.options.time_limit_s)
-    pool.submit(job_task(store, record.id, record.time_limit_s), force=True)
     return OptimizationCreated(id=record.id, status="queued")
 
 

@@ -150,18 +150,19 @@ async def submit_scenario(
         raise ApiError(422, "validation_error", str(exc), [ErrorDetail(path="$.variants", message=f"$.variants: {exc}", type="invalid_change")])
     for i, (name, problem) in enumerate(problems.items()):
         check_problem(problem, settings, prefix=("base",) if name == BASE_NAME else ("variants", i - 1, "(result)"))
-    try:
-        pool.check_capacity(len(problems))
-    except QueueFull as exc:
-        raise queue_full(exc)
     descriptions = {v.name: v.description for v in scenario.variants}
     runs = []
-    for name, problem in problems.items():
-        record = await asyncio.to_thread(store.create, problem.model_dump_json(), problem.options.time_limit_s)
-        runs.append({"name": name, "description": descriptions.get(name), "optimization_id": record.id})
-    scenario_id, _ = await asyncio.to_thread(_scenarios(request).create, scenario.name, runs)
-    for run in runs:
-        pool.submit(job_task(store, run["optimization_id"], problems[run["name"]].options.time_limit_s, group=scenario_id), force=True)
+    try:
+        with pool.reservation(len(problems)) as places:
+            for name, problem in problems.items():
+                record = await asyncio.to_thread(store.create, problem.model_dump_json(), problem.options.time_limit_s)
+                runs.append({"name": name, "description": descriptions.get(name), "optimization_id": record.id})
+            scenario_id, _ = await asyncio.to_thread(_scenarios(request).create, scenario.name, runs)
+            for run in runs:
+                pool.submit(job_task(store, run["optimization_id"], problems[run["name"]].options.time_limit_s, group=scenario_id),
+                            reservation=places)
+    except QueueFull as exc:
+        raise queue_full(exc)
     return ScenarioCreated(id=scenario_id, status="queued", runs=[ScenarioRun(**r, status="queued") for r in runs])
 
 

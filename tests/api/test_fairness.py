@@ -194,3 +194,27 @@ def test_recommendation_load_keeps_get_fast_and_answers_429(tmp_path):
         assert p95 < 100
     finally:
         srv.stop()
+
+
+def test_concurrent_submissions_cannot_overfill_the_queue(one_worker):
+    """The capacity check and the queueing are one step (a reservation held while the job is
+    stored), so a burst of simultaneous submissions cannot all pass the check."""
+    with one_worker.client() as c:
+        _idle(c)
+        problem = small_problem(n_jobs=3, time_limit_s=1.0)
+
+        def submit(_):
+            with httpx.Client(base_url=one_worker.url, timeout=30) as cc:
+                return cc.post("/v1/optimizations", json=problem)
+
+        with ThreadPoolExecutor(20) as ex:
+            responses = list(ex.map(submit, range(20)))
+        codes = [r.status_code for r in responses]
+        queued = c.get("/healthz").json()["queued"]
+        print(f"\n20 simultaneous submissions: {codes.count(202)} accepted, {codes.count(429)} refused; queued {queued} (capacity 6)")
+        assert set(codes) <= {202, 429}
+        assert queued <= 6
+        assert codes.count(202) <= 6 + 2  # the queue, the worker's task, at most one finished meanwhile
+        for r in responses:
+            if r.status_code == 202:
+                assert wait_for(c, r.json()["id"], timeout_s=60)["status"] == "succeeded"
