@@ -406,7 +406,9 @@ stopped and queued again. After a crash (`kill -9`, power loss) jobs found runni
 again too, at most 3 times per job (then `failed` with the reason "interrupted: the server stopped
 while this job was running, 3 times; submit it again"). After the restart every queued job runs.
 Solver workers ignore `SIGTERM` (the server stops them) and die with the server even on
-`kill -9` (Linux parent-death signal). `progress` is the elapsed share of the time limit while running (the
+`kill -9` (Linux parent-death signal). Keep the grace period below your supervisor's kill timeout
+(`docker stop` waits 10 s, systemd 90 s): a solve cut short by `SIGKILL` is still run again after
+the restart, but counts as a crash. `progress` is the elapsed share of the time limit while running (the
 solver stops at its time limit), 1 when finished.
 
 The examples below come from one run of the real server (`python -m api.docgen`) on a small
