@@ -353,7 +353,8 @@ request and response fields are in the field reference below.
   Codes: `validation_error` (422), `limit_exceeded` (422, names the server limit),
   `body_too_large` (413), `unauthorized` (401), `not_found` (404), `method_not_allowed` (405),
   `conflict` (409), `queue_full` (429, with a `Retry-After` header in seconds), `body_timeout`
-  (408: the body stalled, see `DISPATCH_BODY_TIMEOUT_S`; the connection is closed), `unavailable`
+  (408: the body stalled, see `DISPATCH_BODY_TIMEOUT_S`; the connection is closed; under
+  `dispatch serve` a connection whose request headers stall as long is closed too), `unavailable`
   (503 while the server shuts down, with `Retry-After`), `solver_error` and `internal_error` (500,
   JSON, never a traceback).
 - Numbers must be finite: `NaN` and `Infinity` (which some JSON writers produce) are refused in

@@ -20,8 +20,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # the grace period), then the app's shutdown keeps queued jobs queued and lets running solves
     # finish within the same grace period (or queues them again).
     app = create_app(settings)
+    extra = {}
+    try:  # request headers time out too (uvicorn only times out idle keep-alive connections)
+        from api.http_protocol import with_header_timeout
+
+        extra["http"] = with_header_timeout(settings.body_timeout_s)
+    except ImportError:  # pragma: no cover - uvicorn without httptools: its default protocol
+        pass
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level,
-                            timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)))
+                            timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)), **extra)
     server = uvicorn.Server(config)
     uvicorn_exit = server.handle_exit
 

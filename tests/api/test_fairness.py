@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import socket
 import statistics
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -218,3 +219,30 @@ def test_concurrent_submissions_cannot_overfill_the_queue(one_worker):
         for r in responses:
             if r.status_code == 202:
                 assert wait_for(c, r.json()["id"], timeout_s=60)["status"] == "succeeded"
+
+
+def test_slow_request_headers_are_timed_out(one_worker):
+    """Connections whose request line and headers never complete are closed too (before the
+    application sees them)."""
+    host, port = one_worker.url.replace("http://", "").split(":")
+    t0 = time.monotonic()
+    socks = []
+    for i in range(30):
+        s = socket.create_connection((host, int(port)))
+        s.sendall(b"POST /v1/optimize HTTP/1.1\r\nHost: x\r\nX-Slow: " if i % 2 else b"")
+        socks.append(s)
+    closed = 0
+    for s in socks:
+        s.settimeout(10)
+        try:
+            while s.recv(65536):
+                pass
+            closed += 1
+        except (TimeoutError, ConnectionResetError):
+            closed += isinstance(sys.exc_info()[1], ConnectionResetError)
+        s.close()
+    held_s = time.monotonic() - t0
+    print(f"\n30 connections with incomplete headers: {closed} closed by the server after {held_s:.1f} s")
+    assert closed == 30 and held_s < 8
+    with one_worker.client() as c:
+        assert c.get("/healthz").status_code == 200
