@@ -85,7 +85,8 @@ class NativeEngine:
         t_hi = p.start_temperature * scale
         t_lo = max(p.end_temperature * scale, 1e-9)
         params = np.array(
-            [p.avg_removed, p.max_string, p.blink_rate, p.ls_neighbours, p.ls_passes if p.ls_neighbours > 0 else 0],
+            [p.avg_removed, p.max_string, p.blink_rate, p.ls_neighbours, p.ls_passes if p.ls_neighbours > 0 else 0,
+             1.0 if n >= p.granular_from_jobs else 0.0],
             dtype=np.float64,
         )
         limit = budget.max_iterations

@@ -17,6 +17,10 @@ class NativeParams(BaseModel):
     neighbours: int = Field(40, ge=1, le=500, description="Nearest jobs kept per job (granular neighbourhoods, ruin adjacency). Default 40.")
     ls_neighbours: int = Field(10, ge=0, le=500, description="Neighbours each local-search move looks at. 0 turns local search off. Default 10.")
     ls_passes: int = Field(1, ge=0, le=100, description="Local-search passes after each recreate (0 = none). Default 1.")
+    granular_from_jobs: int = Field(
+        500, ge=0, description="From this many jobs on, recreate tries only the routes of a job's nearest jobs "
+        "(and every route only when none of those can take it). Default 500."
+    )
     start_temperature: float = Field(
         0.5, ge=0, description="Annealing start temperature, as a multiple of the starting plan's average arc cost per job. Default 0.5."
     )

@@ -55,7 +55,7 @@ State = namedtuple(
         "mark",  # [max(m, n)] scratch marks
         "stats",  # [8] iterations, accepted, improved, ls moves, ...
         "fkeys",  # [n] scratch sort keys
-        "itmp",  # [n] scratch
+        "itmp",  # [max(n, m)] scratch marks
         "ljobs",  # [n] scratch job list
     ],
 )
@@ -93,7 +93,7 @@ def new_state(D):
         mark=np.zeros(max(n, m, 1), dtype=np.int64),
         stats=np.zeros(8, dtype=np.int64),
         fkeys=np.zeros(max(n, 1), dtype=np.float64),
-        itmp=np.zeros(max(n, 1), dtype=np.int64),
+        itmp=np.zeros(max(n, m, 1), dtype=np.int64),
         ljobs=np.zeros(max(n, 1), dtype=np.int64),
     )
 
@@ -367,47 +367,69 @@ def remove_job(D, S, j):
 
 
 @njit(**KERNEL)
-def best_insertion(D, S, j, blink):
+def insertion_in_route(D, S, j, r, blink, best_d):
+    """Cheapest position for job ``j`` in route ``r`` if it beats ``best_d``: (position, delta),
+    position -1 when none does. Each position is skipped with probability ``blink``."""
+    L = S.rlen[r]
+    if L + 1 > D.tmaxj[r]:
+        return -1, best_d
+    best_i = -1
+    pj = D.jpt[j]
+    old = S.rcost[r]
+    extra = D.nonpref[j, r] + (D.fixed if L == 0 else 0)
+    S.mid[0] = j
+    for i in range(L + 1):
+        if blink > 0.0 and np.random.random() < blink:
+            continue
+        a = D.tstart[r] if i == 0 else D.jpt[S.seq[r, i - 1]]
+        b = D.tend[r] if i == L else D.jpt[S.seq[r, i]]
+        detour = D.arc[a, pj] + D.arc[pj, b] - D.arc[a, b] + extra
+        if detour >= best_d:
+            continue
+        c = concat_cost(D, S, r, i, S.mid, 1, r, i, old + best_d)
+        if c < 0:
+            continue
+        if c - old < best_d:
+            best_d = c - old
+            best_i = i
+    return best_i, best_d
+
+
+@njit(**KERNEL)
+def best_insertion(D, S, j, blink, granular):
     """Best (route, position, cost delta) to insert job ``j``; route -1 when none is feasible.
-    Each position is skipped with probability ``blink``; empty routes are tried once per
-    technician class."""
+
+    With ``granular``, only the routes of ``j``'s nearest jobs and one empty route per
+    technician class are tried first, and all routes only when none of those can take it;
+    otherwise every route. Each position is skipped with probability ``blink``."""
     m = S.rlen.shape[0]
     best_r = -1
     best_i = -1
     best_d = INF
-    S.mid[0] = j
-    pj = D.jpt[j]
-    seen_base = S.stats[7] + 1  # a fresh mark value per call for empty-route classes
-    S.stats[7] = seen_base
+    stamp = S.stats[7] + 1  # fresh mark values: routes tried, empty-route classes tried
+    S.stats[7] = stamp + 1
+    if granular:
+        for a in range(D.neigh.shape[1]):
+            r = S.route_of[D.neigh[j, a]]
+            if r < 0 or S.mark[r] == stamp or D.allowed[j, r] == 0:
+                continue
+            S.mark[r] = stamp
+            i, d = insertion_in_route(D, S, j, r, blink, best_d)
+            if i >= 0:
+                best_r, best_i, best_d = r, i, d
     for r in range(m):
         if D.allowed[j, r] == 0:
             continue
-        L = S.rlen[r]
-        if L == 0:
+        if S.rlen[r] == 0:
             cl = D.tclass[r]
-            if S.mark[cl] == seen_base:
+            if S.itmp[cl] == stamp + 1:
                 continue
-            S.mark[cl] = seen_base
-        if L + 1 > D.tmaxj[r]:
+            S.itmp[cl] = stamp + 1
+        elif granular and (best_r >= 0 or S.mark[r] == stamp):
             continue
-        old = S.rcost[r]
-        extra = D.nonpref[j, r] + (D.fixed if L == 0 else 0)
-        for i in range(L + 1):
-            if blink > 0.0 and np.random.random() < blink:
-                continue
-            a = D.tstart[r] if i == 0 else D.jpt[S.seq[r, i - 1]]
-            b = D.tend[r] if i == L else D.jpt[S.seq[r, i]]
-            detour = D.arc[a, pj] + D.arc[pj, b] - D.arc[a, b] + extra
-            if detour >= best_d:
-                continue
-            c = concat_cost(D, S, r, i, S.mid, 1, r, i, old + best_d)
-            if c < 0:
-                continue
-            d = c - old
-            if d < best_d:
-                best_d = d
-                best_r = r
-                best_i = i
+        i, d = insertion_in_route(D, S, j, r, blink, best_d)
+        if i >= 0:
+            best_r, best_i, best_d = r, i, d
     return best_r, best_i, best_d
 
 
@@ -616,7 +638,7 @@ def sort_by_keys(items, keys, n):
 
 
 @njit(**KERNEL)
-def recreate(D, S, nrem, blink):
+def recreate(D, S, nrem, blink, granular):
     """Insert the listed jobs in one of SISR's orders (random, largest demand, farthest,
     closest), half the time most important first. Jobs with no feasible place stay unassigned."""
     if nrem == 0:
@@ -657,7 +679,7 @@ def recreate(D, S, nrem, blink):
     sort_by_keys(S.jlist, keys, nrem)
     for x in range(nrem):
         j = S.jlist[x]
-        r, i, d = best_insertion(D, S, j, blink)
+        r, i, d = best_insertion(D, S, j, blink, granular)
         if r >= 0 and d < D.jdrop[j]:
             insert_at(D, S, j, r, i)
 
@@ -867,7 +889,7 @@ def load_routes(D, S, seqs, lens):
         if S.route_of[j] < 0:
             S.jlist[nrem] = j
             nrem += 1
-    recreate(D, S, nrem, 0.0)
+    recreate(D, S, nrem, 0.0, False)
     clear_touched(S)
     return total_cost(D, S)
 
@@ -885,7 +907,8 @@ def snapshot(S, seq_out, len_out):
 def run_iterations(D, S, iters, cur_cost, best_cost, best_seq, best_len, t_from, t_to, params):
     """``iters`` iterations of ruin, recreate, local search and annealing acceptance, the
     temperature falling geometrically from ``t_from`` to ``t_to``. ``params``: [avg removed,
-    max string length, blink rate, local-search neighbours, local-search passes (0 = none)].
+    max string length, blink rate, local-search neighbours, local-search passes (0 = none),
+    granular insertion (1) or every route (0)].
     Returns (current cost, best cost); the best routes are kept in ``best_seq``/``best_len``."""
     n = S.route_of.shape[0]
     if n == 0:
@@ -895,11 +918,12 @@ def run_iterations(D, S, iters, cur_cost, best_cost, best_seq, best_len, t_from,
     blink = params[2]
     ls_neigh = int(params[3])
     ls_passes = int(params[4])
+    granular = params[5] > 0
     ratio = t_to / t_from if t_from > 0 else 1.0
     for it in range(iters):
         temp = t_from * ratio ** (it / max(1, iters)) if t_from > 0 else 0.0
         nrem = ruin(D, S, avg_removed, max_string)
-        recreate(D, S, nrem, blink)
+        recreate(D, S, nrem, blink, granular)
         if ls_passes > 0:
             # local search on the jobs of the touched routes
             nj = 0

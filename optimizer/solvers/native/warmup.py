@@ -75,7 +75,7 @@ def ensure_compiled() -> float:
     best_seq = np.full((m, int(D.cap)), -1, dtype=np.int64)
     best_len = np.zeros(m, dtype=np.int64)
     K.snapshot(S, best_seq, best_len)
-    params = np.array([2.0, 2.0, 0.01, 3.0, 1.0])
+    params = np.array([2.0, 2.0, 0.01, 3.0, 1.0, 1.0])
     K.run_iterations(D, S, 5, cur, cur, best_seq, best_len, 1.0, 0.1, params)
     K.total_cost(D, S)
     _READY = True
