@@ -105,12 +105,13 @@ def test_without_balance_weight_one_technician_drives_less(engine):
 
 
 # --------------------------------------------------------------------------- preferred technicians
-@pytest.mark.parametrize("weight, winner", [(600.0, "b"), (0.0, "a")])
-def test_preferred_technician_is_worth_its_weight(engine, weight, winner):
-    """b is preferred but 2 x 200 s further away than a (plus 40 of balance): the default 600
-    keeps the job with b; a weight of 0 gives it to a."""
+@pytest.mark.parametrize("weight, b_to_job, winner", [(600.0, 500, "b"), (0.0, 500, "a"), (600.0, 700, "a")])
+def test_preferred_technician_is_worth_its_weight(engine, weight, b_to_job, winner):
+    """b is preferred but further from the job than a (300 s). 2 x 200 s further (plus 40 of
+    balance): the default 600 keeps the job with b; a weight of 0 gives it to a. 2 x 400 s
+    further: the preference is not worth 800 s of driving, a takes it."""
     p = x.problem(
-        [[0, 800, 300], [800, 0, 500], [300, 500, 0]],
+        [[0, 800, 300], [800, 0, b_to_job], [300, b_to_job, 0]],
         [x.tech("a", 0), x.tech("b", 1)],
         [x.job("x", 2, 30, preferred_technicians=["b"])],
         engine=engine, weights={"non_preferred_technician": weight},
