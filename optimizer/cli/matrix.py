@@ -22,10 +22,12 @@ from optimizer.models import Location
 
 
 def cmd_matrix(args: argparse.Namespace) -> int:
+    from optimizer.cli.errors import InputError, read_json
+
     try:
-        raw = json.loads(Path(args.locations).read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        print(f"error: cannot read {args.locations}: {exc}", file=sys.stderr)
+        raw = read_json(args.locations)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     explicit = None
     try:
@@ -50,7 +52,9 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     try:
         matrix = build_matrix(points, source, region=args.region, explicit=explicit)
     except (OutsideRegionError, FileNotFoundError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from optimizer.cli.errors import describe
+
+        print(f"error: {describe(exc, args.locations)}", file=sys.stderr)
         return 2
     out = {
         "source": matrix.source,

@@ -16,6 +16,13 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     from optimizer.scenarios import ScenarioError, ScenarioFileError, format_table, load_scenario, run_scenario
     from optimizer.scenarios.compare import METRICS, compare
 
+    from optimizer.cli.errors import InputError, read_text
+
+    try:
+        read_text(args.scenario, "scenario (YAML or JSON)")  # a missing, binary or non-UTF-8 file: one line naming it
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     try:
         scenario = load_scenario(args.scenario)
         if args.time_limit is not None:

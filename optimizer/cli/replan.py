@@ -16,13 +16,12 @@ def load_events(path: str):
     """EVENTS is a JSON list of events, or ``{"events": [...], "options": {...}}``."""
     from optimizer.replan import EVENT_LIST, ReplanOptions
 
+    from optimizer.cli.errors import InputError, read_json
+
     try:
-        raw = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise SystemExit(f"error: cannot read {path}: {exc.strerror}")
-    except json.JSONDecodeError as exc:
-        print(f"{path}: not JSON: {exc}", file=sys.stderr)
-        raise SystemExit(2)
+        raw = read_json(path)
+    except InputError as exc:
+        raise SystemExit(f"error: {exc}")
     try:
         if isinstance(raw, list):
             return EVENT_LIST.validate_python(raw), ReplanOptions()

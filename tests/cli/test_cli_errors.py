@@ -164,3 +164,32 @@ def test_failed_validation_is_exit_1(tmp_path):
     next(r for r in solution["routes"] if r["stops"])["stops"].pop()
     out.write_text(json.dumps(solution))
     assert _run("validate", problem, out).returncode == 1
+
+
+@pytest.mark.parametrize("command", [
+    ["optimize", "{bad}"],
+    ["validate", "{ok}", "{bad}"],
+    ["report", "{bad}", "--problem", "{ok}"],
+    ["export", "{bad}"],
+    ["replan", "{ok}", "{solution}", "{bad}"],
+    ["whatif", "{bad}"],
+    ["matrix", "{bad}"],
+])
+@pytest.mark.parametrize("kind", ["xlsx", "latin1", "binary"])
+def test_wrong_file_formats_are_one_line_naming_the_file(tmp_path, command, kind):
+    from openpyxl import Workbook
+
+    ok = _write(tmp_path, "ok.json", _problem())
+    solution = tmp_path / "solution.json"
+    assert _run("optimize", ok, "-o", solution).returncode == 0
+    bad = tmp_path / f"bad-{kind}.json"
+    if kind == "xlsx":
+        Workbook().save(bad)
+    elif kind == "latin1":
+        bad.write_bytes(json.dumps(_problem()).replace('"a"', '"Åsa"').encode("utf-8").decode("utf-8").encode("latin-1"))
+    else:
+        bad.write_bytes(bytes(range(256)) * 4)
+    names = {"{ok}": ok, "{bad}": bad, "{solution}": solution}
+    run = _run(*[names.get(c, c) for c in command])
+    lines = _assert_bad_input(run, bad.name)
+    assert len(lines) == 1, lines
