@@ -45,7 +45,7 @@ def test_unreadable_input_and_index_only_locations(tmp_path, capsys):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
     assert main(["matrix", str(bad)]) == 2
-    assert "cannot read" in capsys.readouterr().err
+    assert "bad.json: not valid JSON" in capsys.readouterr().err
     indexed = tmp_path / "indexed.json"
     indexed.write_text(json.dumps([{"lat": 60.17, "lon": 24.94}, {"index": 3}]))
     assert main(["matrix", str(indexed), "--source", "road"]) == 2
