@@ -78,8 +78,9 @@ def validation_lines(exc, source: str) -> list[str]:
     return lines
 
 
-def describe(exc: BaseException, source: Optional[str] = None) -> str:
-    """One line for a library exception caused by the input, naming the file and field."""
+def describe(exc: BaseException, source: Optional[str] = None, region_field: str = "options.region") -> str:
+    """One line for a library exception caused by the input, naming the file and field
+    (``region_field``: where the road region came from, e.g. ``--region``)."""
     from pydantic import ValidationError
 
     prefix = f"{source}: " if source else ""
@@ -98,14 +99,14 @@ def describe(exc: BaseException, source: Optional[str] = None) -> str:
     except ImportError:  # pragma: no cover
         RegionFileError = ()  # type: ignore[assignment]
     if OutsideRegionError and isinstance(exc, OutsideRegionError):
-        return _one_line(f"{prefix}options.region: {exc}; name an extract that covers it in options.region "
+        return _one_line(f"{prefix}{region_field}: {exc}; name an extract that covers it in options.region "
                          "(or --region), or use options.matrix 'haversine'")
     if RegionFileError and isinstance(exc, RegionFileError):
-        return _one_line(f"{prefix}options.region: {exc}")
+        return _one_line(f"{prefix}{region_field}: {exc}")
     if isinstance(exc, FileNotFoundError):
         text = str(exc) if exc.filename is None else f"file not found: {Path(str(exc.filename)).name}"
         if text.startswith("region file not found"):
-            text = f"options.region: {text}"
+            text = f"{region_field}: {text}"
         return _one_line(f"{prefix}{text}")
     if isinstance(exc, UnicodeDecodeError):
         return _one_line(f"{prefix}not UTF-8 text (byte at offset {exc.start}); save it as UTF-8")

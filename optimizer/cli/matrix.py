@@ -30,6 +30,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     explicit = None
+    region_from_flag = bool(args.region)
     try:
         if isinstance(raw, dict) and "jobs" in raw:
             from optimizer.geo.matrix import problem_points
@@ -54,7 +55,8 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     except (OutsideRegionError, FileNotFoundError, ValueError) as exc:
         from optimizer.cli.errors import describe
 
-        print(f"error: {describe(exc, args.locations)}", file=sys.stderr)
+        field = "--region" if region_from_flag else "options.region"
+        print(f"error: {describe(exc, args.locations, region_field=field)}", file=sys.stderr)
         return 2
     out = {
         "source": matrix.source,
