@@ -136,6 +136,17 @@ def test_distance_weight_prefers_the_shorter_road(engine, per_km, winner):
     assert solution.kpis.distance_m == (20000 if winner == "a" else 2000)
 
 
+def test_distance_decides_the_order_of_a_route(engine):
+    """Every leg takes 10 min; the loop 0 -> 1 -> 2 -> 0 is 1 km a leg, the reverse loop 10 km
+    a leg (one-way streets): at 100 per km the order is 1 then 2, 300 of distance cost."""
+    one_way = [[0, 1000, 10000], [10000, 0, 1000], [1000, 10000, 0]]
+    p = x.problem(x.uniform(3, 600), [x.tech("a", 0)], [x.job("j2", 2, 30), x.job("j1", 1, 30)],
+                  distances=one_way, engine=engine, weights={"distance_per_km": 100.0})
+    solution = _solve(p)
+    assert [s.job_id for s in solution.route_of("a").stops] == ["j1", "j2"]
+    assert solution.route_of("a").distance_m == 3000
+
+
 # --------------------------------------------------------------------------- breaks
 def test_break_at_a_stop_between_two_services(engine):
     """Two jobs at the same site, 09:00-10:00 and from 10:30; the break must start at 10:00."""
