@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install clean
+.PHONY: demo test install warm clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,10 +16,15 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
-demo: $(STAMP)
+# Compile the native engine's kernels into numba's on-disk cache (about a minute the first time,
+# about a second once cached), so no user's time limit pays for compilation.
+warm: $(STAMP)
+	$(BIN)/python -m optimizer.solvers.native.warmup
+
+demo: warm
 	$(BIN)/dispatch demo
 
-test: $(STAMP)
+test: warm
 	@if [ -x scripts/ensure_chromium.sh ]; then scripts/ensure_chromium.sh; fi
 	$(BIN)/python -m pytest -q
 

@@ -111,10 +111,9 @@ class Options(StrictModel):
     seed: int = Field(
         0,
         ge=0,
-        description="Random seed for engines that use randomness. The OR-Tools routing search has "
-        "no seed: it is deterministic for a given amount of search, but a time limit makes the "
-        "amount depend on machine load (set max_iterations for a fixed amount). Everything else in the "
-        "pipeline is deterministic. Default 0.",
+        description="Random seed of the search. native: the same seed and max_iterations give the same "
+        "plan; with only a time limit the amount of search depends on machine load. ortools has no seed "
+        "(deterministic for a given amount of search). Everything else in the pipeline is deterministic. Default 0.",
     )
     candidates_per_job: int = Field(3, ge=0, le=50, description="Ranked technicians reported per job. Default 3.")
     matrix: Optional[MatrixSource] = Field(
@@ -125,18 +124,25 @@ class Options(StrictModel):
     )
     region: Optional[str] = Field(None, description="Path of an OSM extract for the road source (default: embedded Helsinki).")
     explicit_matrix: Optional[ExplicitMatrix] = Field(None, description="Matrices for the explicit source, indexed by Location.index.")
-    engine: str = Field("ortools", description="Solver engine name (see GET /v1/version for those available). Default ortools.")
+    engine: str = Field(
+        "native",
+        description="Solver engine name: native (our compiled ruin-and-recreate and local search) or "
+        "ortools (OR-Tools routing with guided local search); see GET /v1/version. Default native.",
+    )
     engine_params: dict[str, Any] = Field(
         default_factory=dict,
         description="Settings of the chosen engine, by name; each engine accepts its own and rejects "
-        "unknown ones (ortools: first_solution, metaheuristic, warm_start, model_breaks, vroom_seed, "
+        "unknown ones (native: avg_removed, max_string, blink_rate, neighbours, ls_neighbours, ls_passes, "
+        "granular_from_jobs, vroom_from_jobs, vroom_share, start_temperature, end_temperature, chunk_s, "
+        "iterations_per_chunk; ortools: first_solution, metaheuristic, warm_start, model_breaks, vroom_seed, "
         "break_reserve; see Engines in docs/api.md). Default: none, the engine's defaults.",
     )
     max_iterations: Optional[int] = Field(
         None,
         ge=1,
         description="Stop the search after this many iterations, for deterministic runs (what an "
-        "iteration is depends on the engine; ortools: one accepted solution). time_limit_s still "
+        "iteration is depends on the engine; native: one ruin, recreate and local search; ortools: one "
+        "accepted solution). time_limit_s still "
         "applies. Default: no iteration limit.",
     )
     weights: Weights = Field(default_factory=Weights, description="Objective weights (see Weights); defaults as documented there.")

@@ -120,7 +120,7 @@ def replan(
     solution.kpis = compute_kpis(answered, solution)
     info = suffix.solver
     solution.solver = SolverInfo(
-        engine=info.engine if info else "ortools",
+        engine=info.engine if info else "native",
         wall_time_s=round(time.perf_counter() - t0, 3),
         objective=info.objective if info else None,
         status=("replan: " + info.status) if info else "replan",

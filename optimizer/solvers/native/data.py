@@ -32,6 +32,7 @@ Data = namedtuple(
         "jdem",  # [n, K] units of each part type needed
         "allowed",  # [n, m] 1 when technician may serve the job (skills, pinned, excluded, parts)
         "nonpref",  # [n, m] non-preferred penalty of giving job to technician
+        "jflex",  # [n] flexibility: number of technicians allowed, plus the window length as a fraction of a day
         "tstart",  # [m] start point
         "tend",  # [m] end point
         "tready",  # [m] earliest departure
@@ -47,6 +48,7 @@ Data = namedtuple(
         "neigh",  # [n, k] nearest jobs, closest first (granular neighbourhoods)
         "fixed",  # cost of using a technician
         "balance",  # cost per working second above the fair share
+        "flexorder",  # 1 when jobs differ in how many technicians may serve them (recreate then also orders by that)
         "fast",  # 1 when no job has a costed SLA deadline (timing checks in O(1) on break-free routes)
         "cap",  # longest route the state arrays hold
     ],
@@ -121,6 +123,7 @@ def build_data(cp: CompiledProblem, costs: CostModel, n_neighbours: int) -> tupl
         jdem=jdem,
         allowed=allowed,
         nonpref=nonpref,
+        jflex=np.array([len(j.allowed) + min(1.0, sum(hi - lo for lo, hi in j.windows) / 86400.0) for j in jobs], dtype=np.float64),
         tstart=np.array([t.start_point for t in cp.techs], dtype=np.int64),
         tend=np.array([t.end_point for t in cp.techs], dtype=np.int64),
         tready=np.array([t.ready_s for t in cp.techs], dtype=np.int64),
@@ -136,6 +139,7 @@ def build_data(cp: CompiledProblem, costs: CostModel, n_neighbours: int) -> tupl
         neigh=neighbours(jobs, dur, n_neighbours),
         fixed=np.int64(costs.fixed_per_tech),
         balance=np.int64(costs.balance_per_s),
+        flexorder=np.int64(1 if len({len(j.allowed) for j in jobs}) > 1 else 0),
         fast=np.int64(1 if not np.any(jsla > 0) else 0),
         cap=np.int64(cap),
     )

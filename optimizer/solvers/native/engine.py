@@ -62,6 +62,13 @@ class NativeEngine:
         seqs = np.full((m, int(D.cap)), -1, dtype=np.int64)
         lens = np.zeros(m, dtype=np.int64)
         notes: list[str] = []
+        if initial is None and p.vroom_from_jobs and n >= p.vroom_from_jobs:
+            from optimizer.solvers.vroom_seed import vroom_routes
+
+            v0 = time.monotonic()
+            initial = vroom_routes(cp, costs, p.vroom_share * budget.remaining_s())  # None without pyvroom
+            if initial is not None:
+                notes.append(f"started from VROOM's plan ({time.monotonic() - v0:.2f} s)")
         if initial is not None:
             for r, seq in enumerate(initial):
                 route = [engine_of[i] for i in seq if i in engine_of]

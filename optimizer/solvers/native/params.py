@@ -21,6 +21,11 @@ class NativeParams(BaseModel):
         500, ge=0, description="From this many jobs on, recreate tries only the routes of a job's nearest jobs "
         "(and every route only when none of those can take it). Default 500."
     )
+    vroom_from_jobs: int = Field(
+        1000, ge=0, description="From this many jobs on, start from VROOM's plan (pyvroom) instead of our greedy "
+        "insertion; 0 = never. Default 1000."
+    )
+    vroom_share: float = Field(0.2, gt=0, lt=1, description="Share of the time VROOM may take for the starting plan. Default 0.2.")
     start_temperature: float = Field(
         0.5, ge=0, description="Annealing start temperature, as a multiple of the starting plan's average arc cost per job. Default 0.5."
     )

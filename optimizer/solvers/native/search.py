@@ -10,6 +10,8 @@ A solution is ``m`` routes (route ``r`` belongs to technician ``r``) held in fix
 * timing in O(1) on break-free routes when no job has a costed SLA deadline, from the earliest
   finish of the prefix and the latest feasible start of the suffix (Savelsbergh's forward/backward
   times, exact for several windows per job because feasibility is monotone in the start time);
+  with breaks the same check is a relaxation (breaks only delay) that rejects most infeasible
+  candidates in O(1);
 * otherwise the exact dynamic programme of :func:`optimizer.solvers.native.timing.eval_route`
   (breaks, several windows, SLA lateness), O(route length x breaks^2).
 
@@ -280,7 +282,10 @@ def concat_cost(D, S, ra, ia, mid, nmid, rb, jb, limit):
     if lb >= limit:
         return np.int64(-2)
     nb = D.bptr[t + 1] - D.bptr[t]
-    if D.fast == 1 and nb == 0 and (rb == ra or (D.tend[rb] == D.tend[t] and D.tshift[rb] == D.tshift[t])):
+    if rb == ra or (D.tend[rb] == D.tend[t] and D.tshift[rb] == D.tshift[t]):
+        # Timing without breaks from the prefix's earliest finish and the suffix's latest start:
+        # exact on break-free routes; with breaks a relaxation (breaks only delay), so an
+        # infeasible answer is final and the exact programme runs only on the rest.
         time = D.tready[t] if ia == 0 else S.fin[ra, ia - 1]
         if time >= INF:
             return np.int64(-1)
@@ -297,7 +302,8 @@ def concat_cost(D, S, ra, ia, mid, nmid, rb, jb, limit):
                 return np.int64(-1)
         elif time + D.dur[pt, D.tend[t]] > D.tshift[t]:
             return np.int64(-1)
-        return lb
+        if D.fast == 1 and nb == 0:
+            return lb
     out = S.buf[0]
     n = materialize(S, ra, ia, mid, nmid, rb, jb, out)
     return eval_route(D, t, out, n, S.work)
@@ -559,6 +565,8 @@ def ruin(D, S, avg_removed, max_string):
     stamp = S.stats[7] + 1
     S.stats[7] = stamp
     seed_out = S.route_of[seed] < 0
+    if seed_out:
+        ks = int(ks_max) + 1  # room for a left-out job: as many strings as a ruin may take
     for a in range(kk + 1):
         c = seed if a == 0 else D.neigh[seed, a - 1]
         r = S.route_of[c]
@@ -640,17 +648,21 @@ def sort_by_keys(items, keys, n):
 @njit(**KERNEL)
 def recreate(D, S, nrem, blink, granular):
     """Insert the listed jobs in one of SISR's orders (random, largest demand, farthest,
-    closest), half the time most important first. Jobs with no feasible place stay unassigned."""
+    closest) or least flexible first (fewest technicians allowed, then shortest windows), half
+    the time most important first. Jobs with no feasible place stay unassigned."""
     if nrem == 0:
         return
     keys = S.fkeys
     u = np.random.random()
-    mode = 0 if u < 4.0 / 11.0 else (1 if u < 8.0 / 11.0 else (2 if u < 10.0 / 11.0 else 3))
+    w = 15.0 if D.flexorder == 1 else 11.0  # SISR's weights 4/4/2/1, plus 4 for least flexible first
+    mode = 0 if u < 4.0 / w else (1 if u < 8.0 / w else (2 if u < 10.0 / w else (3 if u < 11.0 / w else 4)))
     big = 0.0
     for x in range(nrem):
         j = S.jlist[x]
         if mode == 0:
             key = np.random.random()
+        elif mode == 4:
+            key = D.jflex[j] + 0.5 * np.random.random()
         elif mode == 1:
             dem = 0
             for k in range(D.jdem.shape[1]):
