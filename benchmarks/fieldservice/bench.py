@@ -14,7 +14,7 @@ from typing import Optional
 
 from benchmarks.fieldservice.generator import SIZES, default_region, generate, road_available
 
-DEFAULT_TIME_LIMITS = {"S": 10.0, "M": 30.0, "L": 60.0}
+DEFAULT_TIME_LIMITS = {"S": 10.0, "M": 30.0, "L": 60.0, "XL": 300.0}
 PRIORITY_KEYS = ("urgent", "high", "normal", "low")
 
 
@@ -158,7 +158,7 @@ def run_fieldservice_bench(sizes: list[str], engines: list[str], time_limit_s: O
         "# Field-service suite (generated, Milan)",
         machine_header({
             "instances": f"benchmarks/fieldservice/generator.py, seed {seed}, sizes {', '.join(sizes)} "
-                         "(technicians x jobs: S 10x80, M 40x400, L 150x1500)",
+                         "(technicians x jobs: S 10x80, M 40x400, L 150x1500, XL 500x5000)",
             "time limit": f"{limits} per engine, every engine single-threaded, {jobs} engine run(s) in parallel",
             "objective": "ours: default weights (serve jobs by priority, SLA lateness, travel time, workload balance); "
                          "peers: travel time with priority-weighted drop penalties, constraints as listed",

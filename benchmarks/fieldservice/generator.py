@@ -1,6 +1,6 @@
 """Seeded generator of realistic field-service problems over Milan.
 
-Sizes: S = 10 technicians x 80 jobs, M = 40 x 400, L = 150 x 1500. Everything is drawn from
+Sizes: S = 10 technicians x 80 jobs, M = 40 x 400, L = 150 x 1500, XL = 500 x 5000. Everything is drawn from
 ``random.Random(seed)``, so the same seed and size give the same Problem.
 
 * area: the Milan road network's main component, bbox (W, S, E, N) = :data:`MILAN_BBOX`; jobs
@@ -30,7 +30,7 @@ from optimizer.models import Break, Job, Location, Options, Priority, Problem, T
 MILAN_BBOX = (9.0811, 45.3796, 9.4561, 45.5494)
 """(west, south, east, north) of the Milan extract's largest strongly connected component."""
 
-SIZES = {"S": (10, 80), "M": (40, 400), "L": (150, 1500)}
+SIZES = {"S": (10, 80), "M": (40, 400), "L": (150, 1500), "XL": (500, 5000)}
 """size -> (technicians, jobs)."""
 
 SKILLS = ("electrical", "hvac", "plumbing", "gas", "network")
