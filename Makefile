@@ -4,17 +4,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install warm clean
+.PHONY: demo test install lint warm clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# Core library plus the extras the set-up commands use: api (`dispatch serve` and its tests),
+# bench (`dispatch bench`), test, and dev (the linters .ci/run applies).
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q -e '.[test,bench]'
+	$(BIN)/pip install -q -e '.[api,bench,test,dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# Style and complexity, types, import rules (configured in pyproject.toml); .ci/run runs this first.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Compile the native engine's kernels into numba's on-disk cache (about a minute the first time,
 # about a second once cached), so no user's time limit pays for compilation.

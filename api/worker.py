@@ -59,10 +59,11 @@ def run_matrix(payload: str) -> str:
 
 
 def run_replan(payload: str) -> str:
-    """A re-plan request (see :mod:`optimizer.replan.request`) -> ReplanResponse JSON."""
-    from optimizer.replan.request import run_replan as _run
+    """``ReplanRequest`` JSON -> ``ReplanResponse`` JSON (see :mod:`optimizer.replan.request`).
+    Events naming unknown ids raise ReplanError, a ValueError: answered as invalid input."""
+    from optimizer.replan.request import ReplanRequest, answer
 
-    return _run(payload)
+    return answer(ReplanRequest.model_validate_json(payload)).model_dump_json()
 
 
 TASKS = {"solve": run_solve, "matrix": run_matrix, "replan": run_replan}

@@ -4,7 +4,7 @@
 120 jobs with time windows, SLA deadlines, all four priorities, parts, and a few pinned,
 preferred and excluded technicians. Fixed seed: the output is byte-for-byte reproducible.
 
-    python data/generate_demo.py [-o data/demo_problem.json] [--seed 7]
+    python data/generate_demo.py [-o optimizer/data/demo_problem.json] [--seed 7]
 """
 
 from __future__ import annotations
@@ -96,7 +96,8 @@ def generate(seed: int = 7, n_techs: int = 14, n_jobs: int = 120) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-o", "--output", default=str(Path(__file__).with_name("demo_problem.json")))
+    parser.add_argument("-o", "--output", default=str(Path(__file__).resolve().parents[1] / "optimizer" / "data" / "demo_problem.json"),
+                        help="default: the package data file optimizer/data/demo_problem.json (data/demo_problem.json links to it)")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     Path(args.output).write_text(json.dumps(generate(args.seed), indent=2) + "\n")

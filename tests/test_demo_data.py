@@ -4,14 +4,15 @@ import json
 import sys
 
 from optimizer.models import Problem
-from optimizer.paths import DATA_DIR
+from optimizer.paths import DATA_DIR, DEMO_PROBLEM
 
 sys.path.insert(0, str(DATA_DIR))
 from generate_demo import generate  # noqa: E402
 
 
 def test_demo_file_is_reproducible_from_its_generator():
-    assert json.loads((DATA_DIR / "demo_problem.json").read_text()) == generate()
+    assert json.loads(DEMO_PROBLEM.read_text()) == generate()
+    assert (DATA_DIR / "demo_problem.json").resolve() == DEMO_PROBLEM  # the checkout's path links to it
 
 
 def test_demo_has_what_the_issue_asks():

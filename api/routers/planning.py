@@ -13,11 +13,6 @@ there once).
 from __future__ import annotations
 
 import asyncio
-import json
-import sqlite3
-import threading
-import uuid
-from pathlib import Path as FsPath
 from typing import Any, Optional
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -28,10 +23,11 @@ from api.deps import get_pool, get_settings, get_store
 from api.errors import ApiError, ErrorDetail
 from api.limits import check_problem
 from api.pool import QueueFull, WorkerPool
-from api.routers.common import AUTH_ERRORS, BODY_ERRORS, QUEUE_ERRORS, queue_full
+from api.routers.common import AUTH_ERRORS, BODY_ERRORS, QUEUE_ERRORS, Responses, queue_full
 from api.routers.optimize import job_task
+from api.scenario_store import ScenarioStore
 from api.settings import Settings
-from api.store import JobStore, now_iso
+from api.store import JobStore
 from optimizer.models import Problem, Solution
 from optimizer.scenarios import Scenario, ScenarioError, scenario_problems
 from optimizer.scenarios.model import BASE_NAME
@@ -40,41 +36,8 @@ router = APIRouter(tags=["planning"])
 
 SCENARIO_ID = Path(..., description="Scenario id returned by POST /v1/scenarios.", min_length=1, max_length=64)
 JOB_ID = Path(..., description="Optimization job id.", min_length=1, max_length=64)
-NOT_FOUND = {404: BODY_ERRORS[422] | {"description": "No such id."}}
-NOT_READY = {409: BODY_ERRORS[422] | {"description": "Not finished yet (or did not succeed): no report."}}
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS scenarios (
-    id          TEXT PRIMARY KEY,
-    name        TEXT NOT NULL,
-    created_at  TEXT NOT NULL,
-    runs        TEXT NOT NULL
-);
-"""
-
-
-class ScenarioStore:
-    """``scenarios`` rows: id, name, creation time and the runs (JSON list of
-    ``{name, description, optimization_id}``, base first). Blocking; call through a thread."""
-
-    def __init__(self, path: FsPath):
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
-
-    def create(self, name: str, runs: list[dict]) -> tuple[str, str]:
-        scenario_id, created = uuid.uuid4().hex, now_iso()
-        with self._lock:
-            self._db.execute("INSERT INTO scenarios (id, name, created_at, runs) VALUES (?, ?, ?, ?)",
-                             (scenario_id, name, created, json.dumps(runs)))
-        return scenario_id, created
-
-    def get(self, scenario_id: str) -> Optional[tuple[str, str, list[dict]]]:
-        with self._lock:
-            row = self._db.execute("SELECT name, created_at, runs FROM scenarios WHERE id = ?", (scenario_id,)).fetchone()
-        return (row[0], row[1], json.loads(row[2])) if row else None
-
+NOT_FOUND: Responses = {404: BODY_ERRORS[422] | {"description": "No such id."}}
+NOT_READY: Responses = {409: BODY_ERRORS[422] | {"description": "Not finished yet (or did not succeed): no report."}}
 
 def _scenarios(request: Request) -> ScenarioStore:
     state = request.app.state
@@ -151,7 +114,7 @@ async def submit_scenario(
     for i, (name, problem) in enumerate(problems.items()):
         check_problem(problem, settings, prefix=("base",) if name == BASE_NAME else ("variants", i - 1, "(result)"))
     descriptions = {v.name: v.description for v in scenario.variants}
-    runs = []
+    runs: list[dict[str, Any]] = []
     try:
         with pool.reservation(len(problems)) as places:
             for name, problem in problems.items():
@@ -200,11 +163,12 @@ async def get_scenario(request: Request, scenario_id: str = SCENARIO_ID, store: 
     else:
         status = "running"
     comparison = None
-    if status == "succeeded" and all(s is not None and s.kpis is not None for s in solutions):
+    done = [s for s in solutions if s is not None and s.kpis is not None]
+    if status == "succeeded" and len(done) == len(solutions):
         from optimizer.report.payload import comparison_payload
 
-        comparison = comparison_payload([(run["name"], sol.kpis) for run, sol in zip(runs, solutions)],
-                                        [sol.solver.wall_time_s if sol.solver else 0.0 for sol in solutions])
+        comparison = comparison_payload([(run["name"], sol.kpis) for run, sol in zip(runs, done) if sol.kpis is not None],
+                                        [sol.solver.wall_time_s if sol.solver else 0.0 for sol in done])
     return ScenarioState(
         id=scenario_id, name=name, status=status, progress=round(finished / len(statuses), 3), created_at=created,
         runs=out_runs, comparison=comparison, report=f"/v1/scenarios/{scenario_id}/report" if status == "succeeded" else None,
@@ -240,8 +204,11 @@ async def scenario_report(request: Request, scenario_id: str = SCENARIO_ID, stor
     pending = [run["name"] for run, rec in zip(runs, records) if rec is None or rec.status != "succeeded"]
     if pending:
         raise ApiError(409, "conflict", f"scenario {scenario_id}: runs not succeeded (yet): {pending}")
-    problems = [await asyncio.to_thread(store.problem_json, run["optimization_id"]) for run in runs]
-    page = await asyncio.to_thread(_render_scenario, name, runs, problems, [r.solution for r in records])
+    found = [await asyncio.to_thread(store.problem_json, run["optimization_id"]) for run in runs]
+    problems = [p for p in found if p is not None]
+    if len(problems) != len(found):
+        raise ApiError(404, "not_found", f"scenario {scenario_id}: a run's optimization job no longer exists")
+    page = await asyncio.to_thread(_render_scenario, name, runs, problems, [r.solution or "" for r in records if r is not None])
     return HTMLResponse(page)
 
 
@@ -268,10 +235,13 @@ async def optimization_report(job_id: str = JOB_ID, store: JobStore = Depends(ge
     record = await asyncio.to_thread(store.get, job_id)
     if record is None:
         raise ApiError(404, "not_found", f"no optimization job {job_id!r}")
-    if record.status != "succeeded" or not record.solution:
+    solution = record.solution
+    if record.status != "succeeded" or not solution:
         raise ApiError(409, "conflict", f"job {job_id} is {record.status}; a report needs a succeeded job")
     problem_json = await asyncio.to_thread(store.problem_json, job_id)
-    page = await asyncio.to_thread(_render_one, problem_json, record.solution, job_id)
+    if problem_json is None:
+        raise ApiError(404, "not_found", f"no optimization job {job_id!r}")
+    page = await asyncio.to_thread(_render_one, problem_json, solution, job_id)
     return HTMLResponse(page)
 
 

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from api import worker
 from api.deps import get_pool, get_settings
 from api.errors import ApiError, ErrorDetail
 from api.limits import check_problem
 from api.pool import QueueFull, Task, TaskOutcome, WorkerPool
-from api.routers.recommend import reference_errors, validation_error_of
 from api.routers.common import (
-    AUTH_ERRORS, BODY_ERRORS, QUEUE_ERRORS, SERVER_ERRORS, ClientGone, client_gone_response, new_key, outcome_error, queue_full,
+    AUTH_ERRORS,
+    BODY_ERRORS,
+    QUEUE_ERRORS,
+    SERVER_ERRORS,
+    ClientGone,
+    client_gone_response,
+    new_key,
+    outcome_error,
+    queue_full,
     wait_or_cancel,
 )
+from api.routers.recommend import reference_errors, validation_error_of
 from api.settings import Settings
-from optimizer.replan.request import ReplanRequest, ReplanResponse, run_replan
+from optimizer.replan.request import ReplanRequest, ReplanResponse
 
 router = APIRouter(tags=["replan"])
 
@@ -53,33 +58,17 @@ async def replan(body: ReplanRequest, request: Request, settings: Settings = Dep
     if limit > settings.sync_time_limit_s:
         body = body.model_copy(update={"options": body.options.model_copy(update={"time_limit_s": settings.sync_time_limit_s})})
         limit = settings.sync_time_limit_s
-    payload = body.model_dump_json()
-    if "replan" in worker.TASKS:
-        task = Task("replan", limit, payload, key=new_key("replan"))
-        try:
-            future = pool.submit(task)
-        except QueueFull as exc:
-            raise queue_full(exc)
-        try:
-            outcome: TaskOutcome = await wait_or_cancel(request, pool, task)
-        except ClientGone:
-            return client_gone_response()
-        if outcome.status == "invalid":
-            raise _refused(outcome.text or "")
-        if outcome.status != "ok":
-            raise outcome_error(outcome)
-        return Response(outcome.text, media_type="application/json")
-    # Until the worker registers the "replan" task: run on a server thread, bounded like
-    # /v1/recommendations.
-    state = request.app.state
-    inflight = getattr(state, "replan_inflight", 0)
-    if inflight >= settings.max_queue:
-        raise ApiError(429, "queue_full", f"too many re-plans in progress (server limit DISPATCH_MAX_QUEUE={settings.max_queue})", headers={"Retry-After": "1"})
-    state.replan_inflight = inflight + 1
+    task = Task("replan", limit, body.model_dump_json(), key=new_key("replan"))
     try:
-        text = await asyncio.to_thread(run_replan, payload)
-    except ValueError as exc:
-        raise _refused(str(exc))
-    finally:
-        state.replan_inflight -= 1
-    return Response(text, media_type="application/json")
+        pool.submit(task)
+    except QueueFull as exc:
+        raise queue_full(exc)
+    try:
+        outcome: TaskOutcome = await wait_or_cancel(request, pool, task)
+    except ClientGone:
+        return client_gone_response()
+    if outcome.status == "invalid":
+        raise _refused(outcome.text or "")
+    if outcome.status != "ok":
+        raise outcome_error(outcome)
+    return Response(outcome.text, media_type="application/json")

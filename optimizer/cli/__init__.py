@@ -1,6 +1,8 @@
 """The ``dispatch`` command. Each sub-command lives in its own module of this package and
-exposes ``register(subparsers)``; this file only assembles them and applies one exit-code rule
-to all of them (see :mod:`optimizer.cli.errors`: 0 ok, 1 failed validation, 2 bad input,
+exposes ``register(subparsers)``; commands outside the library (``serve`` in :mod:`api.cli`,
+``bench`` in :mod:`benchmarks.cli`) register the same way through the ``dispatch.commands``
+entry-point group, so the library never imports them. This file only assembles them and applies
+one exit-code rule to all of them (see :mod:`optimizer.cli.errors`: 0 ok, 1 failed validation, 2 bad input,
 3 internal error), with one-line messages and no traceback."""
 
 from __future__ import annotations
@@ -15,11 +17,23 @@ from typing import Optional, Sequence
 COMMAND_MODULES = [
     "optimizer.cli.solve",      # optimize, validate, demo
     "optimizer.cli.matrix",     # matrix
-    "optimizer.cli.bench",      # bench
     "optimizer.cli.planning",   # whatif, report, export
     "optimizer.cli.replan",     # replan
-    "optimizer.cli.serve",      # serve
 ]
+# Entry points of this group name a ``register(subparsers)`` function (``serve``, ``bench``).
+PLUGIN_GROUP = "dispatch.commands"
+
+
+def _plugin_registrars() -> list:
+    from importlib.metadata import entry_points
+
+    registrars = []
+    for ep in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        try:
+            registrars.append(ep.load())
+        except ImportError as exc:  # a plugin whose own dependencies are missing: leave it out
+            print(f"dispatch: command {ep.name!r} unavailable ({exc})", file=sys.stderr)
+    return registrars
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
+    for register in _plugin_registrars():
+        register(sub)
     return parser
 
 

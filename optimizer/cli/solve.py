@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Optional
@@ -11,9 +10,7 @@ from typing import Optional
 from pydantic import ValidationError
 
 from optimizer.models import Problem, Solution
-from optimizer.paths import DATA_DIR
-
-DEMO_PROBLEM = DATA_DIR / "demo_problem.json"
+from optimizer.paths import DEMO_PROBLEM
 
 
 def format_validation_error(exc: ValidationError, source: str) -> str:

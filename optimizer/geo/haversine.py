@@ -11,6 +11,7 @@ from typing import Sequence
 import numpy as np
 from geopy.distance import EARTH_RADIUS
 
+from optimizer.geo.types import TravelMatrix
 from optimizer.models.common import Location
 
 DETOUR_FACTOR = 1.3
@@ -25,8 +26,8 @@ def great_circle_m(points: Sequence[Location]) -> np.ndarray:
     missing = next((i for i, p in enumerate(points) if p.lat is None or p.lon is None), None)
     if missing is not None:
         raise ValueError(f"location {missing} has no lat/lon: the haversine source needs coordinates")
-    lat = np.radians([p.lat for p in points], dtype=float)
-    lon = np.radians([p.lon for p in points], dtype=float)
+    coords = np.array([(p.lat, p.lon) for p in points if p.lat is not None and p.lon is not None], dtype=float)
+    lat, lon = np.radians(coords[:, 0]), np.radians(coords[:, 1])
     dlat = lat[:, None] - lat[None, :]
     dlon = lon[:, None] - lon[None, :]
     a = np.sin(dlat / 2) ** 2 + np.cos(lat[:, None]) * np.cos(lat[None, :]) * np.sin(dlon / 2) ** 2
@@ -37,10 +38,8 @@ def haversine_matrix(
     points: Sequence[Location],
     detour_factor: float = DETOUR_FACTOR,
     speed_kmh: float = AVERAGE_SPEED_KMH,
-):
+) -> TravelMatrix:
     """Matrix of road-like estimates from straight-line distances; see module docstring."""
-    from optimizer.geo.matrix import TravelMatrix
-
     if not points:
         return TravelMatrix(np.zeros((0, 0)), np.zeros((0, 0)), "haversine")
     distance_m = great_circle_m(points) * detour_factor

@@ -23,6 +23,7 @@ import numpy as np
 from optimizer.geo.ch import INF, Hierarchy, build_hierarchy, many_to_many, shortest_path
 from optimizer.geo.region import PROFILE_VERSION, Region, cache_dir, load_region
 from optimizer.geo.snap import FAR_SNAP_M, snap
+from optimizer.geo.types import TravelMatrix
 from optimizer.models.common import Location
 
 LENGTH_BITS = 22
@@ -97,12 +98,11 @@ def ms_to_s(time_ms: np.ndarray) -> np.ndarray:
     return (np.asarray(time_ms, dtype=np.int64) + 500) // 1000
 
 
-def road_matrix(points: Sequence[Location], region: Optional[str] = None):
+def road_matrix(points: Sequence[Location], region: Optional[str] = None) -> TravelMatrix:
     """TravelMatrix over ``points`` on the road network of ``region`` (default region if None):
     durations in whole seconds (half up), distances in whole metres along the fastest route,
     snap distance per point, a warning per point snapped farther than 500 m. Raises
     :class:`~optimizer.geo.snap.OutsideRegionError` for a point outside the region's box."""
-    from optimizer.geo.matrix import TravelMatrix
 
     reg = load_region(region)
     nodes, snap_m = snap(reg, points)
@@ -127,6 +127,12 @@ def node_path(region: Region, a: int, b: int) -> list[int]:
     return shortest_path(hierarchy(region), int(a), int(b))
 
 
+def _lon_lat(location: Location) -> list[float]:
+    if location.lat is None or location.lon is None:
+        raise ValueError("a road route needs locations with lat/lon")
+    return [float(location.lon), float(location.lat)]
+
+
 def leg_geometry(from_location: Location, to_location: Location, region: Optional[str] = None) -> dict:
     """GeoJSON LineString (``[lon, lat]`` pairs) of the fastest road route between two
     locations: the location itself, its snapped node, the road nodes, the other snapped node,
@@ -134,9 +140,9 @@ def leg_geometry(from_location: Location, to_location: Location, region: Optiona
     reg = load_region(region)
     (a, b), _ = snap(reg, [from_location, to_location])
     nodes = node_path(reg, int(a), int(b))
-    coords = [[float(from_location.lon), float(from_location.lat)]]
+    coords = [_lon_lat(from_location)]
     coords += [[float(reg.lon[n]), float(reg.lat[n])] for n in nodes]
-    coords.append([float(to_location.lon), float(to_location.lat)])
+    coords.append(_lon_lat(to_location))
     return {"type": "LineString", "coordinates": coords}
 
 

@@ -21,6 +21,6 @@ __all__ = [
     "plan_is_current", "replan",
 ]
 
-from optimizer.replan.request import ReplanRequest, ReplanResponse, run_replan  # noqa: E402
+from optimizer.replan.request import ReplanRequest, ReplanResponse, answer  # noqa: E402
 
-__all__ += ["ReplanRequest", "ReplanResponse", "run_replan"]
+__all__ += ["ReplanRequest", "ReplanResponse", "answer"]

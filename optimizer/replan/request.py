@@ -1,9 +1,8 @@
-"""One re-plan request and its answer as JSON documents (shared by the CLI and the HTTP API),
-and ``run_replan``: JSON in, JSON out, for a solver worker process."""
+"""One re-plan request and its answer (the JSON documents shared by the CLI and the HTTP API),
+and ``answer``: request in, response out. Reading and writing the JSON text of a worker process
+is the worker's business (:mod:`api.worker`)."""
 
 from __future__ import annotations
-
-import json
 
 from pydantic import Field
 
@@ -35,9 +34,3 @@ def answer(request: ReplanRequest) -> ReplanResponse:
     result = replan(request.problem, request.previous, request.events, request.options)
     return ReplanResponse(solution=result.solution, changes=result.changes, problem=result.problem, fixed=result.fixed or {})
 
-
-def run_replan(payload: str) -> str:
-    """``ReplanRequest`` JSON -> ``ReplanResponse`` JSON (raises ReplanError, a ValueError, on
-    events naming unknown ids: a worker answers that as invalid input)."""
-    request = ReplanRequest.model_validate(json.loads(payload))
-    return answer(request).model_dump_json()

@@ -6,6 +6,10 @@ Examples::
     dispatch bench --suite solomon --instances-filter R1 --time-limit 2
     dispatch bench --suite homberger1000 --time-limit 60 --jobs 2
     dispatch bench --suite fieldservice --sizes S,M --time-limit 30
+
+Registered with the ``dispatch`` command through the ``dispatch.commands`` entry point (see
+pyproject.toml), so that the ``optimizer`` library never imports the benchmarks. Peer solvers and
+the instance reader are the ``bench`` extra.
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ import argparse
 import sys
 from pathlib import Path
 
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+BENCH_EXTRA = "dispatch bench needs the bench extra: pip install 'fieldservice-dispatch[bench]'"
 SUITE_CHOICES = ("solomon", "homberger200", "homberger1000", "fieldservice")
 ALL_ENGINES = "ours,ortools,vroom,pyvrp"
 
 
-def register(subparsers) -> None:
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "bench",
         help="benchmark our engine against best-known solutions and peer solvers",
@@ -38,13 +44,13 @@ def register(subparsers) -> None:
     p.add_argument("--sizes", default="S,M,L", help="fieldservice suite: sizes to run (default S,M,L)")
     p.add_argument("--matrix", choices=("auto", "road", "haversine"), default="auto",
                    help="fieldservice suite: travel matrix source (default: road when available)")
-    p.add_argument("-o", "--output", type=Path, default=None, help="results folder (default benchmarks/results)")
+    p.add_argument("-o", "--output", type=Path, default=None, help="results folder (default: the results folder beside the benchmarks package)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from optimizer.paths import REPO_ROOT, instances_dir
+    from optimizer.paths import instances_dir
 
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
     from optimizer.solvers.engines import engine_names
@@ -54,7 +60,14 @@ def run(args: argparse.Namespace) -> int:
     if unknown or not engines:
         print(f"unknown engine(s) {unknown}; choose from {ALL_ENGINES}", file=sys.stderr)
         return 2
-    out_dir = args.output or (REPO_ROOT / "benchmarks" / "results")
+    out_dir = args.output or RESULTS_DIR
+    try:
+        import matplotlib  # noqa: F401
+        import pyvrp  # noqa: F401
+        import vrplib  # noqa: F401
+    except ImportError as exc:
+        print(f"error: {BENCH_EXTRA} ({exc})", file=sys.stderr)
+        return 2
     if args.suite == "fieldservice":
         from benchmarks.fieldservice.bench import run_fieldservice_bench
 

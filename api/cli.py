@@ -1,13 +1,25 @@
-"""``dispatch serve``: run the HTTP API (FastAPI on uvicorn)."""
+"""``dispatch serve``: run the HTTP API (FastAPI on uvicorn).
+
+Registered with the ``dispatch`` command through the ``dispatch.commands`` entry point (see
+pyproject.toml), so that the ``optimizer`` library never imports the HTTP layer. The API's own
+dependencies are the ``api`` extra; without them the command says so instead of failing."""
 
 from __future__ import annotations
 
 import argparse
 import os
+from types import FrameType
+from typing import Any, Optional
+
+API_EXTRA = "dispatch serve needs the api extra: pip install 'fieldservice-dispatch[api]'"
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn
+    except ImportError as exc:
+        raise SystemExit(f"error: {API_EXTRA} ({exc})") from None
 
     from api.app import create_app
     from api.settings import Settings
@@ -20,7 +32,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # the grace period), then the app's shutdown keeps queued jobs queued and lets running solves
     # finish within the same grace period (or queues them again).
     app = create_app(settings)
-    extra = {}
+    extra: dict[str, Any] = {}
     try:  # request headers time out too (uvicorn only times out idle keep-alive connections)
         from api.http_protocol import with_header_timeout
 
@@ -32,7 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server = uvicorn.Server(config)
     uvicorn_exit = server.handle_exit
 
-    def handle_exit(sig, frame) -> None:  # the grace period starts with the signal, not later
+    def handle_exit(sig: int, frame: Optional[FrameType]) -> None:  # the grace period starts with the signal, not later
         pool = getattr(app.state, "pool", None)
         if pool is not None:
             pool.request_stop()

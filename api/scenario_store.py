@@ -1,0 +1,45 @@
+"""What-if scenario records: one ``scenarios`` table in the same SQLite file as the job store
+(:mod:`api.store`); each row names the optimization jobs that are its runs."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from pathlib import Path
+from typing import Optional
+
+from api.store import now_iso
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS scenarios (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    runs        TEXT NOT NULL
+);
+"""
+
+
+class ScenarioStore:
+    """``scenarios`` rows: id, name, creation time and the runs (JSON list of
+    ``{name, description, optimization_id}``, base first). Blocking; call through a thread."""
+
+    def __init__(self, path: Path):
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(SCHEMA)
+
+    def create(self, name: str, runs: list[dict]) -> tuple[str, str]:
+        scenario_id, created = uuid.uuid4().hex, now_iso()
+        with self._lock:
+            self._db.execute("INSERT INTO scenarios (id, name, created_at, runs) VALUES (?, ?, ?, ?)",
+                             (scenario_id, name, created, json.dumps(runs)))
+        return scenario_id, created
+
+    def get(self, scenario_id: str) -> Optional[tuple[str, str, list[dict]]]:
+        with self._lock:
+            row = self._db.execute("SELECT name, created_at, runs FROM scenarios WHERE id = ?", (scenario_id,)).fetchone()
+        return (row[0], row[1], json.loads(row[2])) if row else None
