@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import asynccontextmanager
-from typing import Optional
+from typing import Any, Optional
 
 from fastapi import Depends, FastAPI
 
@@ -18,10 +18,9 @@ from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.pool import WorkerPool
 from api.recommend_pool import RecommendPool
-from api.schemas import RecommendationRequest
-from api.routers import planning, replan  # scenarios and reports; re-planning
-from api.routers import matrix, optimize, recommend
+from api.routers import matrix, optimize, planning, recommend, replan  # scenarios and reports; re-planning
 from api.routers.health import health_router, version_router
+from api.schemas import RecommendationRequest
 from api.settings import Settings
 from api.store import JobStore
 
@@ -42,6 +41,8 @@ async def _recover_jobs(app: FastAPI) -> None:
     queued = await asyncio.to_thread(store.recover)
     for job_id in queued:
         record = await asyncio.to_thread(store.get, job_id)
+        if record is None:  # pragma: no cover - recover() returns ids of stored rows
+            continue
         app.state.pool.submit(optimize.job_task(store, job_id, record.time_limit_s), force=True)
     if queued:
         log.info("re-queued %d job(s) from %s", len(queued), store.path)
@@ -51,15 +52,15 @@ def _add_schema(app: FastAPI, model) -> None:
     """Put ``model`` into the OpenAPI components (for a route that validates its body itself)."""
     generate = app.openapi
 
-    def openapi() -> dict:
+    def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = generate()
             extra = model.model_json_schema(ref_template="#/components/schemas/{model}")
             extra.pop("$defs", None)
             schema.setdefault("components", {}).setdefault("schemas", {}).setdefault(model.__name__, extra)
-        return app.openapi_schema
+        return app.openapi_schema or {}
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema
 
 
 def create_app(settings: Optional[Settings] = None) -> FastAPI:

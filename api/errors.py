@@ -9,7 +9,7 @@ traceback: unexpected exceptions are logged and answered with a JSON 500.
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -78,7 +78,7 @@ def _sentence(path: str, msg: str) -> str:
     return f"{path}: {msg}{'' if msg.endswith('.') else '.'}"
 
 
-def details_from_errors(errors: Sequence[dict], prefix: Sequence[Any] = ("body",)) -> list[ErrorDetail]:
+def details_from_errors(errors: Sequence[Mapping[str, Any]], prefix: Sequence[Any] = ("body",)) -> list[ErrorDetail]:
     """Pydantic error dicts -> envelope details (``prefix`` is prepended to each ``loc``)."""
     out = []
     for err in errors:

@@ -36,7 +36,7 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
             self.logger.warning("closing a connection whose request headers did not arrive within %g s", self.header_timeout_s)
             self.transport.close()
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport) -> None:
         super().connection_made(transport)
         self._start_header_timer()
 

@@ -67,19 +67,24 @@ class BodySizeLimit:
             headers={"Connection": "close"},
         )
 
+    def _declared_too_large(self, scope: Scope) -> bool:
+        """The request's Content-Length says the body is over the limit."""
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    if int(value) > self.max_bytes:
+                        return True
+                except ValueError:
+                    pass
+        return False
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        for name, value in scope.get("headers", ()):
-            if name == b"content-length":
-                try:
-                    too_large = int(value) > self.max_bytes
-                except ValueError:
-                    too_large = False
-                if too_large:
-                    await self._response()(scope, receive, send)
-                    return
+        if self._declared_too_large(scope):
+            await self._response()(scope, receive, send)
+            return
         received = 0
         started = rejected = body_done = False
         deadline = None if self.timeout_s is None else time.monotonic() + 6 * self.timeout_s
@@ -88,7 +93,7 @@ class BodySizeLimit:
             nonlocal received, started, rejected, body_done
             if rejected:
                 return {"type": "http.disconnect"}
-            if body_done or deadline is None:
+            if body_done or deadline is None or self.timeout_s is None:
                 message = await receive()
             else:
                 try:

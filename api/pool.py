@@ -33,6 +33,7 @@ import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from typing import Awaitable, Callable, Optional
 
 from api import worker
@@ -95,7 +96,7 @@ class _Slot:
         self.pool = pool
         self.number = number
         self.process: Optional[multiprocessing.process.BaseProcess] = None
-        self.conn = None
+        self.conn: Optional[Connection] = None
         self.ready = False
         self.task: Optional[Task] = None
 
@@ -143,6 +144,7 @@ class _Slot:
 
     async def _call(self, task: Task, payload: str) -> TaskOutcome:
         conn, process = self.conn, self.process
+        assert conn is not None and process is not None, "a task runs on a started worker"
         try:
             await self.pool._io(conn.send, (task.kind, payload))
             status, text = await self.pool._io(conn.recv)
@@ -167,7 +169,7 @@ class _Slot:
         if process is None:
             return
         self.ready = False
-        if self.task is None:
+        if self.task is None and conn is not None:
             try:
                 conn.send(None)
             except OSError:
@@ -301,7 +303,7 @@ class WorkerPool:
 
     def _next(self) -> Task:
         """Remove and return the oldest task of the group served least recently."""
-        best, best_rank = None, None
+        best, best_rank = self.pending[0], None
         for task in self.pending:
             rank = self._served.get(task.group, -1) if task.group is not None else -1
             if best_rank is None or rank < best_rank:
@@ -313,7 +315,7 @@ class WorkerPool:
             self._counter += 1
             self._served[best.group] = self._counter
             if len(self._served) > 10_000:  # forget old groups
-                for g in sorted(self._served, key=self._served.get)[:5000]:
+                for g in sorted(self._served, key=lambda name: self._served[name])[:5000]:
                     del self._served[g]
         return best
 

@@ -192,6 +192,9 @@ class _RouteCheck:
         self.out: list[Violation] = []
         self.stops = [s for s in route.stops if s.job_id in jobs]
         self.slots = sorted(route.breaks, key=lambda b: b.start)
+        # Departure and return; set by run() once it has checked that the route has both.
+        self.start: datetime = datetime.min
+        self.end: datetime = datetime.min
 
     def add(self, rule: str, message: str, job_id: Optional[str] = None) -> None:
         self.out.append(Violation(rule, message, job_id, self.tech.id))
@@ -209,6 +212,7 @@ class _RouteCheck:
         if route.start is None or route.end is None:
             self.add("timing", f"route of {tid} has stops but no start/end time")
             return self.out
+        self.start, self.end = route.start, route.end
         self.check_shift()
         self.check_break_placement()
         if len(self.stops) == len(route.stops):  # legs around an unknown job cannot be timed
@@ -242,7 +246,7 @@ class _RouteCheck:
 
     # -- shift ----------------------------------------------------------------------------
     def check_shift(self) -> None:
-        tech, route, tid = self.tech, self.route, self.tech.id
+        tech, tid = self.tech, self.tech.id
         earliest, what = tech.shift.start, "the shift start"
         # A route that begins with work already under way (its first job in progress or
         # dispatched to this technician) started before `now`: only the shift start binds it.
@@ -253,10 +257,10 @@ class _RouteCheck:
                 earliest, what = tech.available_from, "available_from"
             if self.problem.now is not None and self.problem.now > earliest:
                 earliest, what = self.problem.now, "the planning instant (now)"
-        if _s(route.start, earliest) < -TOLERANCE_S:
-            self.add("shift_start", f"{tid} leaves at {_iso(route.start)}, before {what} {_iso(earliest)}")
-        if _s(route.end, tech.shift.end) > TOLERANCE_S:
-            self.add("shift_end", f"{tid} is back at {_iso(route.end)}, after the shift end {_iso(tech.shift.end)}")
+        if _s(self.start, earliest) < -TOLERANCE_S:
+            self.add("shift_start", f"{tid} leaves at {_iso(self.start)}, before {what} {_iso(earliest)}")
+        if _s(self.end, tech.shift.end) > TOLERANCE_S:
+            self.add("shift_end", f"{tid} is back at {_iso(self.end)}, after the shift end {_iso(tech.shift.end)}")
 
     # -- breaks -----------------------------------------------------------------------------
     def check_break_matching(self) -> None:
@@ -272,10 +276,11 @@ class _RouteCheck:
                 j for j in free_breaks
                 if _s(slot.start, breaks[j].earliest_start) >= -TOLERANCE_S and _s(slot.start, breaks[j].latest_start) <= TOLERANCE_S
             ]
-            pick = (same_len or in_window or free_breaks or [None])[0]
-            if pick is None:
+            candidates = same_len or in_window or free_breaks
+            if not candidates:
                 self.add("break_extra", f"{tid} reports a break at {_iso(slot.start)} beyond its {len(breaks)} break(s)")
                 continue
+            pick = candidates[0]
             free_breaks.remove(pick)
             brk = breaks[pick]
             if pick not in in_window:
@@ -288,7 +293,7 @@ class _RouteCheck:
 
     def check_break_placement(self) -> None:
         """Breaks overlap neither each other nor a service, nor straddle departure/return."""
-        tid, route, slots = self.tech.id, self.route, self.slots
+        tid, slots = self.tech.id, self.slots
         for k, a in enumerate(slots):
             for b in slots[k + 1:]:
                 if _s(b.start, a.end) < -TOLERANCE_S:
@@ -297,10 +302,10 @@ class _RouteCheck:
             for stop in self.stops:
                 if _s(slot.start, stop.end) < -TOLERANCE_S and _s(stop.start, slot.end) < -TOLERANCE_S:
                     self.add("break_overlap", f"{tid}: break at {_iso(slot.start)} overlaps the service of {stop.job_id}", stop.job_id)
-            if _s(slot.start, route.start) < -TOLERANCE_S and _s(slot.end, route.start) > TOLERANCE_S:
-                self.add("break_gap", f"{tid}: break at {_iso(slot.start)} straddles the departure at {_iso(route.start)}")
-            if _s(slot.start, route.end) < -TOLERANCE_S and _s(slot.end, route.end) > TOLERANCE_S:
-                self.add("break_gap", f"{tid}: break at {_iso(slot.start)} straddles the return at {_iso(route.end)}")
+            if _s(slot.start, self.start) < -TOLERANCE_S and _s(slot.end, self.start) > TOLERANCE_S:
+                self.add("break_gap", f"{tid}: break at {_iso(slot.start)} straddles the departure at {_iso(self.start)}")
+            if _s(slot.start, self.end) < -TOLERANCE_S and _s(slot.end, self.end) > TOLERANCE_S:
+                self.add("break_gap", f"{tid}: break at {_iso(slot.start)} straddles the return at {_iso(self.end)}")
 
     def breaks_between(self, a: datetime, b: datetime) -> float:
         """Seconds of break lying entirely within ``[a, b]``."""
@@ -315,7 +320,7 @@ class _RouteCheck:
         tech, route, tid = self.tech, self.route, self.tech.id
         durations, distances = self.matrix.durations_s, self.matrix.distances_m
         prev_point = self.points.index_of(tech.route_start_location)
-        prev_time, prev_name = route.start, "the departure"
+        prev_time, prev_name = self.start, "the departure"
         total_travel = total_dist = service = 0
         for stop in self.stops:
             job = self.jobs[stop.job_id]
@@ -348,10 +353,10 @@ class _RouteCheck:
         back, back_m = int(durations[prev_point, end_point]), int(distances[prev_point, end_point])
         total_travel += back
         total_dist += back_m
-        gap = _s(route.end, prev_time)
+        gap = _s(self.end, prev_time)
         if gap + TOLERANCE_S < back:
-            self.add("timing", f"{tid}: back at {_iso(route.end)}, {gap:.0f} s after {prev_name}; the drive home takes {back} s")
-        elif gap + TOLERANCE_S < back + self.breaks_between(prev_time, route.end):
+            self.add("timing", f"{tid}: back at {_iso(self.end)}, {gap:.0f} s after {prev_name}; the drive home takes {back} s")
+        elif gap + TOLERANCE_S < back + self.breaks_between(prev_time, self.end):
             self.add("break_gap", f"{tid}: {gap:.0f} s from {prev_name} to the return cannot hold {back} s of travel plus its breaks")
         if route.travel_time_s != total_travel or route.distance_m != total_dist:
             self.add("totals", f"{tid}: route totals {route.travel_time_s} s / {route.distance_m} m; recomputed {total_travel} s / {total_dist} m")

@@ -16,7 +16,6 @@ import contextlib
 import io
 import json
 import math
-from pathlib import Path
 
 import httpx
 import pytest

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from typing import Optional
+from typing import Any, Optional, Union
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -13,9 +13,12 @@ from fastapi.responses import Response
 from api.errors import ApiError, ErrorDetail, ErrorResponse
 from api.pool import QueueFull, Task, TaskOutcome, WorkerPool
 
+# The ``responses`` argument of FastAPI's route decorators.
+Responses = dict[Union[int, str], dict[str, Any]]
 
-def _err(description: str, headers: Optional[dict] = None) -> dict:
-    out: dict = {"model": ErrorResponse, "description": description}
+
+def _err(description: str, headers: Optional[dict] = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"model": ErrorResponse, "description": description}
     if headers:
         out["headers"] = headers
     return out
@@ -23,13 +26,13 @@ def _err(description: str, headers: Optional[dict] = None) -> dict:
 
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying (an estimate).", "schema": {"type": "integer"}}}
 
-AUTH_ERRORS = {401: _err("Missing or invalid X-API-Key (only when the server sets DISPATCH_API_KEYS).")}
-BODY_ERRORS = {
+AUTH_ERRORS: Responses = {401: _err("Missing or invalid X-API-Key (only when the server sets DISPATCH_API_KEYS).")}
+BODY_ERRORS: Responses = {
     413: _err("Request body larger than DISPATCH_MAX_BODY_BYTES."),
     422: _err("Invalid request: each detail has the JSON path of the bad field and a sentence; also a server limit (jobs, technicians, time limit, locations) exceeded."),
 }
-QUEUE_ERRORS = {429: _err("The solve queue is full; retry after Retry-After seconds.", RETRY_AFTER)}
-SERVER_ERRORS = {500: _err("Unexpected server or solver error (JSON, never a traceback).")}
+QUEUE_ERRORS: Responses = {429: _err("The solve queue is full; retry after Retry-After seconds.", RETRY_AFTER)}
+SERVER_ERRORS: Responses = {500: _err("Unexpected server or solver error (JSON, never a traceback).")}
 
 
 def queue_full(exc: QueueFull) -> ApiError:
@@ -75,17 +78,19 @@ async def wait_or_cancel(request: Request, pool: WorkerPool, task: Task) -> Task
     """The outcome of a submitted synchronous ``task``; when the client disconnects first, the
     task is cancelled at once (a running solve's worker is stopped, so it is free for the next
     task within a second) and :class:`ClientGone` is raised."""
+    key = task.key
+    assert key is not None, "a synchronous task has a key"
     watcher = asyncio.ensure_future(_disconnected(request))
     try:
         await asyncio.wait({task.future, watcher}, return_when=asyncio.FIRST_COMPLETED)
     except asyncio.CancelledError:  # the server cancelled the request (shutdown timeout)
-        await pool.cancel(task.key)
+        await pool.cancel(key)
         raise
     finally:
         watcher.cancel()
     if task.future.done():
         return task.future.result()
-    await pool.cancel(task.key)
+    await pool.cancel(key)
     raise ClientGone()
 
 

@@ -12,7 +12,15 @@ from api.errors import ApiError, ErrorDetail
 from api.limits import check_locations
 from api.pool import QueueFull, Task, WorkerPool
 from api.routers.common import (
-    AUTH_ERRORS, BODY_ERRORS, QUEUE_ERRORS, SERVER_ERRORS, ClientGone, client_gone_response, new_key, outcome_error, queue_full,
+    AUTH_ERRORS,
+    BODY_ERRORS,
+    QUEUE_ERRORS,
+    SERVER_ERRORS,
+    ClientGone,
+    client_gone_response,
+    new_key,
+    outcome_error,
+    queue_full,
     wait_or_cancel,
 )
 from api.schemas import MatrixRequest, MatrixResponse

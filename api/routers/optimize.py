@@ -13,8 +13,17 @@ from api.errors import ApiError
 from api.limits import check_problem
 from api.pool import QueueFull, Task, TaskOutcome, WorkerPool
 from api.routers.common import (
-    AUTH_ERRORS, BODY_ERRORS, QUEUE_ERRORS, SERVER_ERRORS, ClientGone, client_gone_response, new_key, outcome_error, queue_full,
-    wait_or_cancel, with_warnings,
+    AUTH_ERRORS,
+    BODY_ERRORS,
+    QUEUE_ERRORS,
+    SERVER_ERRORS,
+    ClientGone,
+    client_gone_response,
+    new_key,
+    outcome_error,
+    queue_full,
+    wait_or_cancel,
+    with_warnings,
 )
 from api.schemas import OptimizationCreated, OptimizationJob
 from api.settings import Settings
@@ -47,7 +56,7 @@ async def optimize(problem: Problem, request: Request, settings: Settings = Depe
         problem = problem.model_copy(update={"options": problem.options.model_copy(update={"time_limit_s": settings.sync_time_limit_s})})
     task = Task("solve", problem.options.time_limit_s, with_warnings(problem.model_dump_json(), warnings), key=new_key("sync"))
     try:
-        future = pool.submit(task)
+        pool.submit(task)
     except QueueFull as exc:
         raise queue_full(exc)
     try:

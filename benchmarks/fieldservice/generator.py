@@ -18,7 +18,6 @@ Sizes: S = 10 technicians x 80 jobs, M = 40 x 400, L = 150 x 1500, XL = 500 x 50
 
 from __future__ import annotations
 
-import math
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone

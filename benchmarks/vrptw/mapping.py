@@ -25,6 +25,7 @@ from typing import Sequence
 
 import numpy as np
 
+from benchmarks.vrptw.instance import SCALE, VrptwInstance
 from optimizer.models import (
     ExplicitMatrix,
     Job,
@@ -39,7 +40,6 @@ from optimizer.models import (
     Unassigned,
     Weights,
 )
-from benchmarks.vrptw.instance import SCALE, VrptwInstance
 
 ORIGIN = datetime(2026, 1, 5, tzinfo=timezone.utc)
 """Instant that instance time 0 stands for (arbitrary)."""

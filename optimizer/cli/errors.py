@@ -90,18 +90,13 @@ def describe(exc: BaseException, source: Optional[str] = None, region_field: str
         lines = validation_lines(exc, source or "input")
         more = f" (and {len(lines) - 1} more)" if len(lines) > 1 else ""
         return lines[0] + more if lines else f"{prefix}invalid input"
-    try:
-        from optimizer.geo.snap import OutsideRegionError
-    except ImportError:  # pragma: no cover
-        OutsideRegionError = ()  # type: ignore[assignment]
-    try:
-        from optimizer.geo.region import RegionFileError
-    except ImportError:  # pragma: no cover
-        RegionFileError = ()  # type: ignore[assignment]
-    if OutsideRegionError and isinstance(exc, OutsideRegionError):
+    from optimizer.geo.region import RegionFileError
+    from optimizer.geo.snap import OutsideRegionError
+
+    if isinstance(exc, OutsideRegionError):
         return _one_line(f"{prefix}{region_field}: {exc}; name an extract that covers it in options.region "
                          "(or --region), or use options.matrix 'haversine'")
-    if RegionFileError and isinstance(exc, RegionFileError):
+    if isinstance(exc, RegionFileError):
         return _one_line(f"{prefix}{region_field}: {exc}")
     if isinstance(exc, FileNotFoundError):
         text = str(exc) if exc.filename is None else f"file not found: {Path(str(exc.filename)).name}"

@@ -12,11 +12,10 @@ from optimizer.cli.solve import load_problem, load_solution
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
+    from optimizer.cli.errors import InputError, read_text
     from optimizer.report import render_scenario_report, write_report
     from optimizer.scenarios import ScenarioError, ScenarioFileError, format_table, load_scenario, run_scenario
     from optimizer.scenarios.compare import METRICS, compare
-
-    from optimizer.cli.errors import InputError, read_text
 
     try:
         read_text(args.scenario, "scenario (YAML or JSON)")  # a missing, binary or non-UTF-8 file: one line naming it

@@ -7,16 +7,15 @@ import json
 import sys
 from pathlib import Path
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 
 from optimizer.cli.solve import format_validation_error, load_problem, load_solution
 
 
 def load_events(path: str):
     """EVENTS is a JSON list of events, or ``{"events": [...], "options": {...}}``."""
-    from optimizer.replan import EVENT_LIST, ReplanOptions
-
     from optimizer.cli.errors import InputError, read_json
+    from optimizer.replan import EVENT_LIST, ReplanOptions
 
     try:
         raw = read_json(path)

@@ -88,6 +88,6 @@ def load_spreadsheets(technicians: str, jobs: str, encoding: Optional[str] = Non
             return load_problem_from_spreadsheets(paths[0][0], paths[1][0], None)
         except SpreadsheetError as exc:
             message = str(exc)
-            for copy, original in paths:
-                message = message.replace(copy, original)
+            for read, given in paths:
+                message = message.replace(read, given)
             raise SystemExit(f"error: {message}")

@@ -144,8 +144,8 @@ def load_graph(path: str | Path):
     except (MemoryError, KeyboardInterrupt):
         raise
     except Exception as exc:  # noqa: BLE001 - pyrosm/osmnx/XML parsers raise many types
-        reason = str(exc).replace(str(path), path.name).strip().splitlines()
-        reason = reason[0][:300] if reason else type(exc).__name__
+        lines = str(exc).replace(str(path), path.name).strip().splitlines()
+        reason = lines[0][:300] if lines else type(exc).__name__
         raise RegionFileError(f"{path.name}: not a readable OpenStreetMap extract ({type(exc).__name__}: {reason})") from None
 
 
@@ -227,7 +227,7 @@ def compile_graph(graph, source: str = "", sha256: str = "") -> Region:
         if key not in best or cand < best[key]:
             best[key] = cand
     pairs = np.asarray(sorted(best), dtype=np.int64).reshape(-1, 2)
-    vals = np.asarray([best[tuple(p)] for p in pairs.tolist()], dtype=np.int64).reshape(-1, 2)
+    vals = np.asarray([best[(p[0], p[1])] for p in pairs.tolist()], dtype=np.int64).reshape(-1, 2)
     indptr = np.zeros(len(nodes) + 1, dtype=np.int64)
     np.add.at(indptr, pairs[:, 0] + 1, 1)
     indptr = np.cumsum(indptr)

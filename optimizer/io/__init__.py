@@ -4,8 +4,14 @@ Columns are documented in docs/spreadsheets.md."""
 
 from optimizer.io.export import STOP_COLUMNS, export_solution, stop_rows
 from optimizer.io.problem import (
-    JOB_COLUMNS, JOB_REQUIRED, TECHNICIAN_COLUMNS, TECHNICIAN_REQUIRED, load_problem_from_spreadsheets, read_jobs,
-    read_technicians, write_problem_spreadsheets,
+    JOB_COLUMNS,
+    JOB_REQUIRED,
+    TECHNICIAN_COLUMNS,
+    TECHNICIAN_REQUIRED,
+    load_problem_from_spreadsheets,
+    read_jobs,
+    read_technicians,
+    write_problem_spreadsheets,
 )
 from optimizer.io.table import SpreadsheetError, read_table, write_table
 

@@ -179,7 +179,10 @@ def parse_breaks(value: Any, day: Optional[date], offset: Optional[timezone]) ->
         window, sep, minutes = item.rpartition("/")
         if not sep or not window:
             raise ValueError(f"{item!r} is not a break (write earliest-latest/minutes, e.g. 11:00-12:30/30)")
-        ((earliest, latest),) = parse_windows(window, day, offset) or [(None, None)]
+        windows = parse_windows(window, day, offset)
+        if len(windows) != 1:
+            raise ValueError(f"{item!r} is not a break (write earliest-latest/minutes, e.g. 11:00-12:30/30)")
+        earliest, latest = windows[0]
         out.append((earliest, latest, parse_number(minutes, minimum=0)))
     return out
 

@@ -187,7 +187,9 @@ def _read_records(path: PathLike, known: dict[str, str], required: tuple[str, ..
     file = str(path)
     header, records = read_table(path)
     _check_header(file, header, known, required)
-    items, rows, seen = [], [], {}
+    items: list = []
+    rows: list[int] = []
+    seen: dict = {}
     for record in records:
         row = _Row(file, record)
         item = parse(row)

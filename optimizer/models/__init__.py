@@ -1,9 +1,10 @@
 """Public data model (pydantic v2): the JSON contract shared by the library, CLI and HTTP API."""
 
-from optimizer.models.common import Location, Priority, PRIORITIES, TimeWindow
+from optimizer.models.common import PRIORITIES, Location, Priority, TimeWindow
 from optimizer.models.job import Job, JobStatus
 from optimizer.models.options import ExplicitMatrix, Options, Weights
 from optimizer.models.problem import Problem
+from optimizer.models.recommendation import JobRecommendation, RecommendationOption, ShiftedStop
 from optimizer.models.solution import (
     BreakSlot,
     JobCandidates,
@@ -16,7 +17,6 @@ from optimizer.models.solution import (
     Unassigned,
 )
 from optimizer.models.technician import Break, Technician
-from optimizer.models.recommendation import JobRecommendation, RecommendationOption, ShiftedStop
 from optimizer.models.timebase import Timebase
 
 __all__ = [

@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import Optional, Sequence
 
 from optimizer.models import Problem, Solution
-from optimizer.models.job import JobStatus
+from optimizer.models.job import Job, JobStatus
+from optimizer.models.technician import Technician
 from optimizer.replan.events import (
     Event,
     JobCancelled,
@@ -61,68 +62,83 @@ def apply_events(problem: Problem, previous: Solution, events: Sequence[Event]) 
         if entry.code == "cancelled" and entry.job_id in jobs:
             out.cancelled[entry.job_id] = None
     for i, event in enumerate(events):
-        where = f"events[{i}]"
         if isinstance(event, NewJob):
-            if event.job.id in jobs:
-                raise ReplanError(f"{where}.job.id: job {event.job.id!r} already exists")
-            job = event.job.model_copy(update={"status": JobStatus.pending, "technician_id": None, "expected_end": None})
-            for name in ("pinned_technician",):
-                tid = getattr(job, name)
-                if tid is not None and tid not in techs:
-                    raise ReplanError(f"{where}.job.{name}: unknown technician {tid!r}")
-            for name in ("preferred_technicians", "excluded_technicians"):
-                for tid in getattr(job, name):
-                    if tid not in techs:
-                        raise ReplanError(f"{where}.job.{name}: unknown technician {tid!r}")
-            data.jobs.append(job)
-            jobs[job.id] = job
-            out.job_events.setdefault(job.id, []).append(i)
-            continue
-        if isinstance(event, (JobCancelled, JobOverrun)):
-            job = jobs.get(event.job_id)
-            if job is None:
-                raise ReplanError(f"{where}.job_id: unknown job {event.job_id!r}")
-            out.job_events.setdefault(job.id, []).append(i)
-            if isinstance(event, JobCancelled):
-                if job.status == JobStatus.completed:
-                    raise ReplanError(f"{where}.job_id: job {job.id!r} is already completed")
-                out.cancelled[job.id] = i
-            else:
-                job.duration_min = min(24 * 60, job.duration_min + event.minutes)
-                if job.status == JobStatus.in_progress and job.expected_end is not None:
-                    job.expected_end = job.expected_end + timedelta(minutes=event.minutes)
-                if job.technician_id is not None:
-                    out.tech_events.setdefault(job.technician_id, []).append(i)
-            continue
-        tech = techs.get(event.technician_id)
-        if tech is None:
-            raise ReplanError(f"{where}.technician_id: unknown technician {event.technician_id!r}")
-        out.tech_events.setdefault(tech.id, []).append(i)
-        if isinstance(event, TechnicianDelayed):
-            out.delay_s[tech.id] = out.delay_s.get(tech.id, 0) + int(round(event.minutes * 60))
-        elif isinstance(event, ShiftExtended):
-            if event.new_end < tech.shift.start:
-                raise ReplanError(f"{where}.new_end: before the shift start {tech.shift.start.isoformat()}")
-            tech.shift.end = event.new_end
-        elif isinstance(event, TechnicianUnavailable):
-            instant = event.unavailable_from or data.now
-            if instant is None:
-                raise ReplanError(f"{where}.unavailable_from: required when the problem has no 'now'")
-            instant = max(tech.shift.start, min(tech.shift.end, instant))
-            tech.shift.end = instant
-            out.unavailable_from[tech.id] = instant
-            # Breaks that can no longer start inside the shortened shift are dropped.
-            tech.breaks = [b for b in tech.breaks if b.earliest_start <= instant]
-            for job in data.jobs:
-                if job.technician_id == tech.id and job.status in (JobStatus.in_progress, JobStatus.dispatched):
-                    end = job.expected_end if job.status == JobStatus.in_progress else None
-                    if end is None or end > instant:
-                        out.released[job.id] = i
-                        out.job_events.setdefault(job.id, []).append(i)
-                        job.status = JobStatus.pending
-                        job.technician_id = None
-                        job.expected_end = None
+            _new_job(event, i, out, jobs, techs)
+        elif isinstance(event, (JobCancelled, JobOverrun)):
+            _job_event(event, i, out, jobs)
+        else:
+            _technician_event(event, i, out, techs)
     return out
+
+
+def _new_job(event: NewJob, i: int, out: AppliedEvents, jobs: dict[str, Job], techs: dict[str, Technician]) -> None:
+    where = f"events[{i}]"
+    if event.job.id in jobs:
+        raise ReplanError(f"{where}.job.id: job {event.job.id!r} already exists")
+    job = event.job.model_copy(update={"status": JobStatus.pending, "technician_id": None, "expected_end": None})
+    named = [("pinned_technician", job.pinned_technician)] if job.pinned_technician is not None else []
+    named += [(name, tid) for name in ("preferred_technicians", "excluded_technicians") for tid in getattr(job, name)]
+    for name, tid in named:
+        if tid not in techs:
+            raise ReplanError(f"{where}.job.{name}: unknown technician {tid!r}")
+    out.problem.jobs.append(job)
+    jobs[job.id] = job
+    out.job_events.setdefault(job.id, []).append(i)
+
+
+def _job_event(event: JobCancelled | JobOverrun, i: int, out: AppliedEvents, jobs: dict[str, Job]) -> None:
+    where = f"events[{i}]"
+    job = jobs.get(event.job_id)
+    if job is None:
+        raise ReplanError(f"{where}.job_id: unknown job {event.job_id!r}")
+    out.job_events.setdefault(job.id, []).append(i)
+    if isinstance(event, JobCancelled):
+        if job.status == JobStatus.completed:
+            raise ReplanError(f"{where}.job_id: job {job.id!r} is already completed")
+        out.cancelled[job.id] = i
+        return
+    job.duration_min = min(24 * 60, job.duration_min + event.minutes)
+    if job.status == JobStatus.in_progress and job.expected_end is not None:
+        job.expected_end = job.expected_end + timedelta(minutes=event.minutes)
+    if job.technician_id is not None:
+        out.tech_events.setdefault(job.technician_id, []).append(i)
+
+
+def _technician_event(event: Event, i: int, out: AppliedEvents, techs: dict[str, Technician]) -> None:
+    assert isinstance(event, (TechnicianDelayed, ShiftExtended, TechnicianUnavailable))
+    where = f"events[{i}]"
+    tech = techs.get(event.technician_id)
+    if tech is None:
+        raise ReplanError(f"{where}.technician_id: unknown technician {event.technician_id!r}")
+    out.tech_events.setdefault(tech.id, []).append(i)
+    if isinstance(event, TechnicianDelayed):
+        out.delay_s[tech.id] = out.delay_s.get(tech.id, 0) + int(round(event.minutes * 60))
+    elif isinstance(event, ShiftExtended):
+        if event.new_end < tech.shift.start:
+            raise ReplanError(f"{where}.new_end: before the shift start {tech.shift.start.isoformat()}")
+        tech.shift.end = event.new_end
+    else:
+        _unavailable(event, i, out, tech)
+
+
+def _unavailable(event: TechnicianUnavailable, i: int, out: AppliedEvents, tech: Technician) -> None:
+    instant = event.unavailable_from or out.problem.now
+    if instant is None:
+        raise ReplanError(f"events[{i}].unavailable_from: required when the problem has no 'now'")
+    instant = max(tech.shift.start, min(tech.shift.end, instant))
+    tech.shift.end = instant
+    out.unavailable_from[tech.id] = instant
+    # Breaks that can no longer start inside the shortened shift are dropped.
+    tech.breaks = [b for b in tech.breaks if b.earliest_start <= instant]
+    for job in out.problem.jobs:
+        if job.technician_id == tech.id and job.status in (JobStatus.in_progress, JobStatus.dispatched):
+            end = job.expected_end if job.status == JobStatus.in_progress else None
+            if end is None or end > instant:
+                out.released[job.id] = i
+                out.job_events.setdefault(job.id, []).append(i)
+                job.status = JobStatus.pending
+                job.technician_id = None
+                job.expected_end = None
 
 
 def validated(problem: Problem) -> Problem:

@@ -12,6 +12,7 @@ weight, or a new order within a route).
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal, Optional, Sequence
 
 from pydantic import Field
@@ -36,7 +37,7 @@ class Change(StrictModel):
     cause_type: Optional[str] = Field(None, description="Type of that event.")
 
 
-def _placement(solution: Solution) -> dict[str, tuple[str, object]]:
+def _placement(solution: Solution) -> dict[str, tuple[str, datetime]]:
     return {s.job_id: (r.technician_id, s.start) for r in solution.routes for s in r.stops}
 
 
@@ -73,25 +74,31 @@ def diff_plans(
     for job in problem.jobs:
         if job.status == JobStatus.completed:
             continue
-        before, after = old_at.get(job.id), new_at.get(job.id)
-        change: Optional[Change] = None
-        if before and after:
-            shift = (after[1] - before[1]).total_seconds() / 60.0
-            if before[0] != after[0]:
-                change = Change(job_id=job.id, kind="reassigned", from_technician=before[0], to_technician=after[0],
-                                old_start=before[1], new_start=after[1], shift_min=round(shift, 1))
-            elif abs(shift) > threshold_min:
-                change = Change(job_id=job.id, kind="time_shifted", from_technician=before[0], to_technician=after[0],
-                                old_start=before[1], new_start=after[1], shift_min=round(shift, 1))
-        elif before:
-            change = Change(job_id=job.id, kind="unassigned", from_technician=before[0], old_start=before[1], reason=reasons.get(job.id))
-        elif after:
-            change = Change(job_id=job.id, kind="assigned", to_technician=after[0], new_start=after[1])
-        elif job.id in new_jobs:
-            change = Change(job_id=job.id, kind="unassigned", reason=reasons.get(job.id))
+        change = _change_of(job.id, old_at.get(job.id), new_at.get(job.id), threshold_min, reasons.get(job.id), job.id in new_jobs)
         if change is not None:
             idx = cause(job.id, (change.from_technician, change.to_technician))
             change.cause = idx
             change.cause_type = events[idx].type if idx is not None else None
             out.append(change)
     return out
+
+
+def _change_of(job_id: str, before: Optional[tuple[str, datetime]], after: Optional[tuple[str, datetime]],
+               threshold_min: float, reason: Optional[str], is_new: bool) -> Optional[Change]:
+    """How one job's placement changed (technician and start, before and after), if it did."""
+    if before and after:
+        shift = (after[1] - before[1]).total_seconds() / 60.0
+        if before[0] != after[0]:
+            return Change(job_id=job_id, kind="reassigned", from_technician=before[0], to_technician=after[0],
+                          old_start=before[1], new_start=after[1], shift_min=round(shift, 1))
+        if abs(shift) > threshold_min:
+            return Change(job_id=job_id, kind="time_shifted", from_technician=before[0], to_technician=after[0],
+                          old_start=before[1], new_start=after[1], shift_min=round(shift, 1))
+        return None
+    if before:
+        return Change(job_id=job_id, kind="unassigned", from_technician=before[0], old_start=before[1], reason=reason)
+    if after:
+        return Change(job_id=job_id, kind="assigned", to_technician=after[0], new_start=after[1])
+    if is_new:
+        return Change(job_id=job_id, kind="unassigned", reason=reason)
+    return None

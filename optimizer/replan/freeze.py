@@ -203,13 +203,13 @@ class HeadBuilder:
         ready_floor = max([tb.to_s_ceil(tech.shift.start)] + [tb.to_s_ceil(x) for x in (tech.available_from,) if x is not None] + ([now_s] if now_s is not None else []))
         on_break_until = max([e for s, e in taken if now_s is not None and e > now_s], default=None)
         if not jobs:
-            point = self._resting_point(tech, route)
+            resting = self._resting_point(tech, route)
             ready = None
             if on_break_until is not None:
                 ready = on_break_until
             if delay:
                 ready = max(ready or ready_floor, ready_floor) + delay
-            return FixedHead(tech.id, point, None, [], list(taken), remaining, ready)
+            return FixedHead(tech.id, resting, None, [], list(taken), remaining, ready)
         head = FixedHead(tech.id, jobs[0].location, None, breaks=list(taken), remaining_breaks=remaining)
         rest = jobs
         first = jobs[0]
@@ -249,32 +249,13 @@ class HeadBuilder:
                 target = max(target, prev)
             duration = minutes_to_s(job.duration_min)
             target = _window_start(job, tb, target) or target
-            # A break that fits in the wait before the service costs nothing: take it there.
-            while head.remaining_breaks:
-                brk = head.remaining_breaks[0]
-                b_start = max(arrival, tb.to_s_ceil(brk.earliest_start))
-                if b_start > tb.to_s(brk.latest_start) or b_start + minutes_to_s(brk.duration_min) > target:
-                    break
-                head.breaks.append((b_start, b_start + minutes_to_s(brk.duration_min)))
-                head.remaining_breaks.pop(0)
-            while head.remaining_breaks and tb.to_s(head.remaining_breaks[0].latest_start) < target + duration:
-                brk = head.remaining_breaks[0]
-                b_len = minutes_to_s(brk.duration_min)
-                b_start = max(arrival, tb.to_s_ceil(brk.earliest_start))
-                if b_start > tb.to_s(brk.latest_start):
-                    b_start = max(clock, tb.to_s_ceil(brk.earliest_start))  # before leaving / en route
-                    if b_start > tb.to_s(brk.latest_start):
-                        head.postpone(0, tb.to_datetime(b_start))  # fixed work ran over its window
-                    arrival += b_len
-                head.breaks.append((b_start, b_start + b_len))
-                head.remaining_breaks.pop(0)
-                target = max(target, arrival, b_start + b_len)
-            start = _window_start(job, tb, target)
-            if start is None:
+            arrival, target = _take_breaks(head, tb, clock, arrival, target, duration)
+            service = _window_start(job, tb, target)
+            if service is None:
                 head.released.append(job.id)
                 return head
-            head.stops.append(FixedStop(job, arrival, start, start + duration, travel, int(self.distances[point, here])))
-            clock, point, pending_delay = start + duration, here, 0
+            head.stops.append(FixedStop(job, arrival, service, service + duration, travel, int(self.distances[point, here])))
+            clock, point, pending_delay = service + duration, here, 0
         for k, brk in enumerate(head.remaining_breaks):
             if tb.to_s(brk.latest_start) < clock:
                 head.postpone(k, tb.to_datetime(max(clock, tb.to_s_ceil(brk.earliest_start))))
@@ -285,12 +266,41 @@ class HeadBuilder:
         where = self.prev_stop.get(first.id)
         if first.status == JobStatus.dispatched and tech.current_location is None and where is not None and where[0] == tech.id:
             k = where[1]
+            assert route is not None, "a previous stop implies a previous route"
             if k == 0:
                 loc, dep = tech.start_location, route.start
             else:
                 before = route.stops[k - 1]
                 loc = self.jobs[before.job_id].location if before.job_id in self.jobs else tech.start_location
                 dep = before.end
+            assert dep is not None, "a route with stops has a departure"
             return self.tb.to_s(dep), self.points.index_of(loc), loc
         loc = self._resting_point(tech, route)
         return ready_floor, self.points.index_of(loc), loc
+
+
+def _take_breaks(head: FixedHead, tb: Timebase, clock: int, arrival: int, target: int, duration: int) -> tuple[int, int]:
+    """Place the head's remaining breaks around the service of the next fixed job (departure at
+    ``clock``, arrival ``arrival``, service wanted from ``target`` for ``duration``); returns the
+    arrival and service target after them."""
+    # A break that fits in the wait before the service costs nothing: take it there.
+    while head.remaining_breaks:
+        brk = head.remaining_breaks[0]
+        b_start = max(arrival, tb.to_s_ceil(brk.earliest_start))
+        if b_start > tb.to_s(brk.latest_start) or b_start + minutes_to_s(brk.duration_min) > target:
+            break
+        head.breaks.append((b_start, b_start + minutes_to_s(brk.duration_min)))
+        head.remaining_breaks.pop(0)
+    while head.remaining_breaks and tb.to_s(head.remaining_breaks[0].latest_start) < target + duration:
+        brk = head.remaining_breaks[0]
+        b_len = minutes_to_s(brk.duration_min)
+        b_start = max(arrival, tb.to_s_ceil(brk.earliest_start))
+        if b_start > tb.to_s(brk.latest_start):
+            b_start = max(clock, tb.to_s_ceil(brk.earliest_start))  # before leaving / en route
+            if b_start > tb.to_s(brk.latest_start):
+                head.postpone(0, tb.to_datetime(b_start))  # fixed work ran over its window
+            arrival += b_len
+        head.breaks.append((b_start, b_start + b_len))
+        head.remaining_breaks.pop(0)
+        target = max(target, arrival, b_start + b_len)
+    return arrival, target

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from typing import Optional, Sequence
 
 from optimizer.geo.matrix import PointIndex, TravelMatrix, build_problem_matrix
-from optimizer.models import BreakSlot, Problem, Route, Solution, SolverInfo, Stop, Timebase, Unassigned
+from optimizer.models import BreakSlot, Problem, Route, Solution, SolverInfo, Stop, Technician, Timebase, Unassigned
 from optimizer.models.job import JobStatus
 from optimizer.models.timebase import minutes_to_s
-from optimizer.replan.apply import AppliedEvents, ReplanError, apply_events, validated
+from optimizer.replan.apply import AppliedEvents, apply_events, validated
 from optimizer.replan.changes import Change, diff_plans
 from optimizer.replan.events import Event
 from optimizer.replan.freeze import FixedHead, HeadBuilder
@@ -67,7 +67,7 @@ def plan_is_current(problem: Problem, plan: Solution) -> bool:
             if fixed and (not head or job.technician_id != route.technician_id):
                 return False
             head = head and fixed
-            if not fixed and problem.now is not None and (stop.start < problem.now or (k == 0 and route.start < problem.now)):
+            if not fixed and problem.now is not None and (stop.start < problem.now or (k == 0 and route.start is not None and route.start < problem.now)):
                 return False
     for entry in plan.unassigned:
         if entry.job_id not in jobs or entry.job_id in seen:
@@ -214,6 +214,29 @@ def _answered_problem(state: Problem, heads: dict[str, FixedHead]) -> Problem:
     return out
 
 
+def _after_head(tech: Technician, head: FixedHead, tb: Timebase) -> None:
+    """The technician as the engine sees it once its fixed head is done: where and from when it
+    is free, the parts and job count left, the breaks still to take."""
+    if head.stops:
+        tech.current_location = head.end_location
+        ready: Optional[int] = head.stops[-1].end_s
+        if head.ready_s is not None:
+            ready = max(head.stops[-1].end_s, head.ready_s)
+        for stop in head.stops:
+            for part, units in stop.job.parts.items():
+                tech.parts[part] = max(0, tech.parts.get(part, 0) - units)
+        if tech.max_jobs is not None:
+            tech.max_jobs = max(0, tech.max_jobs - len(head.stops))
+    else:
+        tech.current_location = head.start_location
+        ready = head.ready_s
+    if ready is not None:
+        instant = tb.to_datetime(ready)
+        if tech.available_from is None or instant > tech.available_from:
+            tech.available_from = instant
+    tech.breaks = list(head.remaining_breaks)
+
+
 def _derived_problem(state: Problem, heads: dict[str, FixedHead], applied: AppliedEvents, previous: Solution, options: ReplanOptions,
                      matrix: TravelMatrix, points: PointIndex) -> Optional[Problem]:
     """The problem the engine solves (None when no technician can work any more)."""
@@ -223,25 +246,7 @@ def _derived_problem(state: Problem, heads: dict[str, FixedHead], applied: Appli
     out = state.model_copy(deep=True)
     out.freeze_until = None
     for tech in out.technicians:
-        head = heads[tech.id]
-        if head.stops:
-            tech.current_location = head.end_location
-            ready = head.stops[-1].end_s
-            if head.ready_s is not None:
-                ready = max(ready, head.ready_s)
-            for stop in head.stops:
-                for part, units in stop.job.parts.items():
-                    tech.parts[part] = max(0, tech.parts.get(part, 0) - units)
-            if tech.max_jobs is not None:
-                tech.max_jobs = max(0, tech.max_jobs - len(head.stops))
-        else:
-            tech.current_location = head.start_location
-            ready = head.ready_s
-        if ready is not None:
-            instant = tb.to_datetime(ready)
-            if tech.available_from is None or instant > tech.available_from:
-                tech.available_from = instant
-        tech.breaks = list(head.remaining_breaks)
+        _after_head(tech, heads[tech.id], tb)
     jobs = []
     for job in out.jobs:
         if job.status == JobStatus.completed or job.id in applied.cancelled or job.id in fixed:
@@ -312,7 +317,7 @@ def _combine(answered: Problem, heads: dict[str, FixedHead], suffix: Solution, a
         service = sum(int(round((s.end - s.start).total_seconds())) for s in stops)
         routes.append(Route(
             technician_id=tech.id,
-            start=tb.to_datetime(head.departure_s),
+            start=tb.to_datetime(_departure_of(head)),
             end=end,
             stops=stops,
             breaks=[BreakSlot(start=tb.to_datetime(s), end=tb.to_datetime(e)) for s, e in slots],
@@ -355,3 +360,9 @@ def _go_home(tech, head: FixedHead, tb: Timebase, matrix: TravelMatrix, points: 
         start = max(arrive, earliest, slots[-1][1] if slots else arrive)
         slots.append((start, start + length))
     return arrive, drive, meters, slots
+
+
+def _departure_of(head: FixedHead) -> int:
+    """A head with stops has its departure set by the freezing step."""
+    assert head.departure_s is not None, "a fixed head with stops has a departure"
+    return head.departure_s

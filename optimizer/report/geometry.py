@@ -31,7 +31,7 @@ class MapGeometry:
 
     def leg(self, a: Location, b: Location) -> list[list[float]]:
         """The drawn path from ``a`` to ``b`` (road when available, else the straight line)."""
-        if a.lat is None or b.lat is None:
+        if a.lat is None or a.lon is None or b.lat is None or b.lon is None:
             return []
         straight = [[round(a.lon, DIGITS), round(a.lat, DIGITS)], [round(b.lon, DIGITS), round(b.lat, DIGITS)]]
         if self.source != "road" or a.key() == b.key():

@@ -10,15 +10,29 @@ from __future__ import annotations
 import math
 import random
 from datetime import datetime, timedelta
-from typing import Iterable, Optional, Sequence
+from typing import Any, Callable, Iterable, Optional, Sequence
 
 from pydantic import ValidationError
 
 from optimizer.models import Break, Location, Problem, Technician, TimeWindow
 from optimizer.models.job import Job, JobStatus
 from optimizer.scenarios.model import (
-    AddJobs, AddSkills, AddTechnicians, Change, ChangePriorities, ChangeShift, RemoveJobs, RemoveSkills,
-    RemoveTechnicians, ScaleDemand, ScaleSla, Scenario, SetOptions, SetWeights, SpeedFactor, TechniciansUnavailable,
+    AddJobs,
+    AddSkills,
+    AddTechnicians,
+    Change,
+    ChangePriorities,
+    ChangeShift,
+    RemoveJobs,
+    RemoveSkills,
+    RemoveTechnicians,
+    ScaleDemand,
+    ScaleSla,
+    Scenario,
+    SetOptions,
+    SetWeights,
+    SpeedFactor,
+    TechniciansUnavailable,
 )
 
 M_PER_DEG_LAT = 111_320.0
@@ -212,17 +226,17 @@ def _scale_demand(problem: Problem, change: ScaleDemand, seed: int) -> Problem:
         return problem
     if not plannable:
         raise ScenarioError("no pending job to sample new jobs from")
-    located = [j for j in plannable if j.location.lat is not None]
+    located = [(j.location.lat, j.location.lon) for j in plannable if j.location.lat is not None and j.location.lon is not None]
     if not located:
         raise ScenarioError("scale_demand needs jobs with lat/lon")
-    lats = [j.location.lat for j in located]
-    lons = [j.location.lon for j in located]
+    lats = [lat for lat, _ in located]
+    lons = [lon for _, lon in located]
     taken = {j.id for j in problem.jobs}
     new_jobs = []
     for k in range(1, n_new + 1):
         template = rng.choice(plannable)
-        anchor = rng.choice(located).location
-        lat, lon = _jitter(rng, anchor, change.jitter_m)
+        anchor_lat, anchor_lon = rng.choice(located)
+        lat, lon = _jitter(rng, anchor_lat, anchor_lon, change.jitter_m)
         lat = min(max(lat, min(lats)), max(lats))
         lon = min(max(lon, min(lons)), max(lons))
         job_id = f"{template.id}-new{k}"
@@ -242,12 +256,12 @@ def _scale_demand(problem: Problem, change: ScaleDemand, seed: int) -> Problem:
     return problem
 
 
-def _jitter(rng: random.Random, at: Location, radius_m: float) -> tuple[float, float]:
+def _jitter(rng: random.Random, lat: float, lon: float, radius_m: float) -> tuple[float, float]:
     r = radius_m * math.sqrt(rng.random())
     theta = rng.uniform(0.0, 2.0 * math.pi)
     dlat = r * math.sin(theta) / M_PER_DEG_LAT
-    dlon = r * math.cos(theta) / (M_PER_DEG_LAT * max(0.01, math.cos(math.radians(at.lat))))
-    return at.lat + dlat, at.lon + dlon
+    dlon = r * math.cos(theta) / (M_PER_DEG_LAT * max(0.01, math.cos(math.radians(lat))))
+    return lat + dlat, lon + dlon
 
 
 def _scale_sla(problem: Problem, change: ScaleSla, seed: int) -> Problem:
@@ -266,7 +280,7 @@ def _change_priorities(problem: Problem, change: ChangePriorities, seed: int) ->
     missing = [i for i in change.jobs if i not in by_id]
     if missing:
         raise ScenarioError(f"unknown job(s) {missing}")
-    if change.from_priority is not None:
+    if change.from_priority is not None and change.to_priority is not None:  # given together (validated)
         for job in problem.jobs:
             if job.priority == change.from_priority:
                 job.priority = change.to_priority
@@ -306,7 +320,7 @@ def _remove_jobs(problem: Problem, change: RemoveJobs, seed: int) -> Problem:
     return problem
 
 
-_APPLY = {
+_APPLY: dict[type, Callable[[Problem, Any, int], Problem]] = {
     RemoveTechnicians: _remove_technicians,
     TechniciansUnavailable: _unavailable,
     AddTechnicians: _add_technicians,

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 from optimizer.solvers.compiled import CJob, CompiledProblem, CTech
 from optimizer.solvers.costs import CostModel
@@ -64,7 +64,6 @@ def _gain(cp: CompiledProblem, costs: CostModel, routes: list[RouteState], u: CJ
 
 def _find_move(cp: CompiledProblem, costs: CostModel, routes: list[RouteState], u: CJob, deadline: float) -> Optional[_Move]:
     """The move of largest objective decrease (full cost: drops, travel, lateness, balance)."""
-    drop = costs.drop_penalty
     best: Optional[_Move] = None
 
     def consider(changed: dict[int, list[CJob]], dropped: Optional[CJob]) -> None:
@@ -81,25 +80,32 @@ def _find_move(cp: CompiledProblem, costs: CostModel, routes: list[RouteState], 
                 return best
             rest = [j for j in state.jobs if j is not e]
             new_r = insert_anywhere(cp, state.tech, rest, u)
-            if new_r is None:
-                continue
-            for s, other in enumerate(routes):
-                if s != r:
-                    new_s = insert_anywhere(cp, other.tech, other.jobs, e)
-                    if new_s is not None:
-                        consider({r: new_r, s: new_s}, None)
-            if drop[e.priority] <= drop[u.priority]:
-                consider({r: new_r}, e)
-            for s, other in enumerate(routes):
-                if s == r or other.tech.index not in e.allowed:
-                    continue
-                for f in other.jobs:
-                    if drop[f.priority] > drop[u.priority]:
-                        continue
-                    new_s = insert_anywhere(cp, other.tech, [j for j in other.jobs if j is not f], e)
-                    if new_s is not None:
-                        consider({r: new_r, s: new_s}, f)
+            if new_r is not None:
+                _consider_moves_of(cp, costs, routes, u, r, e, new_r, consider)
     return best
+
+
+def _consider_moves_of(cp: CompiledProblem, costs: CostModel, routes: list[RouteState], u: CJob, r: int, e: CJob,
+                       new_r: list[CJob], consider: Callable[[dict[int, list[CJob]], Optional[CJob]], None]) -> None:
+    """With ``u`` in route ``r`` in place of ``e`` (``new_r``): move ``e`` to another route, drop
+    it, or move it there in place of a job ``f`` that is dropped."""
+    drop = costs.drop_penalty
+    for s, other in enumerate(routes):
+        if s != r:
+            new_s = insert_anywhere(cp, other.tech, other.jobs, e)
+            if new_s is not None:
+                consider({r: new_r, s: new_s}, None)
+    if drop[e.priority] <= drop[u.priority]:
+        consider({r: new_r}, e)
+    for s, other in enumerate(routes):
+        if s == r or other.tech.index not in e.allowed:
+            continue
+        for f in other.jobs:
+            if drop[f.priority] > drop[u.priority]:
+                continue
+            new_s = insert_anywhere(cp, other.tech, [j for j in other.jobs if j is not f], e)
+            if new_s is not None:
+                consider({r: new_r, s: new_s}, f)
 
 
 def serve_by_ejection(cp: CompiledProblem, costs: CostModel, index: InsertionIndex, pool: list[CJob], deadline: float) -> list[CJob]:

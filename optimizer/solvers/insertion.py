@@ -12,7 +12,6 @@ exact top-k technicians.
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 

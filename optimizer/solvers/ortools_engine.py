@@ -44,14 +44,15 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Optional
+from dataclasses import dataclass
+from typing import Any, Optional
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from optimizer.solvers.base import EngineResult
 from optimizer.solvers.budget import Budget
-from optimizer.solvers.compiled import CompiledProblem
+from optimizer.solvers.compiled import CJob, CompiledProblem
 from optimizer.solvers.costs import CostModel
 from optimizer.solvers.vroom_seed import vroom_routes
 
@@ -114,17 +115,92 @@ class OrToolsEngine:
         jobs = [j for j in cp.jobs if j.allowed]
         if not jobs:
             return EngineResult([[] for _ in cp.techs], "trivial", 0.0, time.perf_counter() - t0)
-        n_jobs, n_veh = len(jobs), len(cp.techs)
         notes: list[str] = []
         seeded_by_caller = initial is not None
         use_vroom = self.vroom_seed
         if use_vroom is None:
-            use_vroom = self.first_solution is None and n_jobs >= self.VROOM_MIN_JOBS
+            use_vroom = self.first_solution is None and len(jobs) >= self.VROOM_MIN_JOBS
         if not seeded_by_caller and use_vroom:
             seed_t0 = time.perf_counter()
             initial = vroom_routes(cp, costs, self.VROOM_SHARE * budget.remaining_s())  # None without pyvroom
             if initial is not None:
                 notes.append(f"started from VROOM's plan ({time.perf_counter() - seed_t0:.2f} s)")
+        model = _Model.build(cp, costs, jobs)
+        time_dim = model.add_time()
+        if self.break_reserve and not self.model_breaks:
+            model.add_break_reserve(time_dim)
+        large = len(jobs) >= self.WARM_START_MIN_JOBS
+        if self.model_breaks:
+            model.add_break_intervals(time_dim)
+        model.add_balance_and_capacities()
+        params = self._parameters(len(jobs), budget, large)
+        accepted = [0]
+
+        def _count() -> None:
+            accepted[0] += 1
+
+        model.routing.AddAtSolutionCallback(_count)
+
+        routing = model.routing
+        assignment = None
+        warm = initial is not None or (self.warm_start if self.warm_start is not None else large)
+        if warm:
+            start_routes = model.start_routes(initial)
+            routing.CloseModelWithParameters(params)
+            start = routing.ReadAssignmentFromRoutes(model.node_routes(start_routes), True)
+            if start is not None:
+                params.time_limit.FromMilliseconds(int(max(0.1, budget.remaining_s()) * 1000))
+                assignment = routing.SolveFromAssignmentWithParameters(start, params)
+            if assignment is None and (large or seeded_by_caller):
+                # OR-Tools could not complete the warm start (seen on large instances with
+                # breaks: it fails to place the breaks), and its own construction heuristics do
+                # not finish at this size: return the starting routes rather than nothing.
+                notes.append("OR-Tools rejected the warm start; starting routes returned")
+                return EngineResult(start_routes, "warm_start_only", None, time.perf_counter() - t0, notes, accepted[0])
+        if assignment is None:
+            assignment = routing.SolveWithParameters(params)
+        status = _STATUS.get(routing.status(), str(routing.status()))
+        if status == "time_limit" and budget.max_iterations is not None and accepted[0] >= budget.max_iterations:
+            status = "iteration_limit"  # OR-Tools reports a reached solution_limit like a time limit
+        objective = None if assignment is None else float(assignment.ObjectiveValue())
+        return EngineResult(model.routes(assignment), status, objective, time.perf_counter() - t0, notes, accepted[0])
+
+    def _parameters(self, n_jobs: int, budget: Budget, large: bool):
+        params = pywrapcp.DefaultRoutingSearchParameters()
+        strategy = self.first_solution or ("PARALLEL_CHEAPEST_INSERTION" if n_jobs <= 300 else "LOCAL_CHEAPEST_INSERTION")
+        params.log_search = bool(os.environ.get("DISPATCH_LOG_SEARCH"))  # debugging aid
+        params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
+        params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, self.metaheuristic)
+        if large:
+            # Neighbour lists: moves only towards the closest nodes. Without them one search step
+            # on ~1000 jobs scanned 4.5 million neighbours and overran a 42 s limit by 28 s (Homberger
+            # C1_10_2); with them the run ends on time at the same quality (benchmarks/README.md).
+            params.ls_operator_neighbors_ratio = 0.05
+            params.ls_operator_min_neighbors = 20
+        params.time_limit.FromMilliseconds(int(max(0.1, budget.remaining_s()) * 1000))
+        if budget.max_iterations is not None:
+            params.solution_limit = max(1, budget.max_iterations)
+        return params
+
+
+@dataclass
+class _Model:
+    """The OR-Tools routing model of one solve (see the module docstring), built part by part."""
+
+    cp: CompiledProblem
+    costs: CostModel
+    jobs: list[CJob]
+    manager: Any
+    routing: Any
+    travel: np.ndarray
+    dist: np.ndarray
+    service: np.ndarray
+    horizon: int
+
+    @classmethod
+    def build(cls, cp: CompiledProblem, costs: CostModel, jobs: list[CJob]) -> "_Model":
+        """Nodes, arc costs and fixed costs."""
+        n_jobs, n_veh = len(jobs), len(cp.techs)
         n_nodes = n_jobs + 2 * n_veh
         starts = [n_jobs + 2 * v for v in range(n_veh)]
         ends = [n_jobs + 2 * v + 1 for v in range(n_veh)]
@@ -141,24 +217,31 @@ class OrToolsEngine:
         dist = cp.distances[np.ix_(point, point)]
         manager = pywrapcp.RoutingIndexManager(n_nodes, n_veh, starts, ends)
         routing = pywrapcp.RoutingModel(manager)
-        solver = routing.solver()
 
         arc_cb = routing.RegisterTransitMatrix(costs.arc_costs(travel, dist).tolist())
         routing.SetArcCostEvaluatorOfAllVehicles(arc_cb)
         if costs.fixed_per_tech:
             routing.SetFixedCostOfAllVehicles(costs.fixed_per_tech)
+        return cls(cp, costs, jobs, manager, routing, travel, dist, service, int(cp.horizon_s))
 
-        horizon = int(cp.horizon_s)
-        time_cb = routing.RegisterTransitMatrix((travel + service[:, None]).tolist())
+    @property
+    def n_veh(self) -> int:
+        return len(self.cp.techs)
+
+    def add_time(self):
+        """The ``time`` dimension: shifts, windows, SLA soft bounds; allowed vehicles and drop
+        penalties per job."""
+        routing, horizon, costs = self.routing, self.horizon, self.costs
+        time_cb = routing.RegisterTransitMatrix((self.travel + self.service[:, None]).tolist())
         routing.AddDimension(time_cb, horizon, horizon, False, "time")
         time_dim = routing.GetDimensionOrDie("time")
-        for v, tech in enumerate(cp.techs):
+        for v, tech in enumerate(self.cp.techs):
             lo = min(max(tech.ready_s, 0), horizon)
             hi = max(min(tech.shift_end_s, horizon), lo)
             time_dim.CumulVar(routing.Start(v)).SetRange(lo, hi)
             time_dim.CumulVar(routing.End(v)).SetRange(lo, hi)
-        for k, job in enumerate(jobs):
-            index = manager.NodeToIndex(k)
+        for k, job in enumerate(self.jobs):
+            index = self.manager.NodeToIndex(k)
             cumul = time_dim.CumulVar(index)
             windows = [(max(lo, 0), min(hi, horizon)) for lo, hi in job.windows if hi >= 0 and lo <= horizon]
             cumul.SetRange(windows[0][0], windows[-1][1])
@@ -169,35 +252,42 @@ class OrToolsEngine:
                 bound = max(0, job.deadline_s - job.duration_s)
                 time_dim.SetCumulVarSoftUpperBound(index, bound, costs.sla_per_s[job.priority])
             allowed = sorted(job.allowed)
-            if len(allowed) < n_veh:
+            if len(allowed) < self.n_veh:
                 routing.VehicleVar(index).SetValues([-1] + allowed)
             routing.AddDisjunction([index], costs.drop_penalty[job.priority])
+        return time_dim
 
-        if self.break_reserve and not self.model_breaks:
-            # Breaks are timed after the search (see the module docstring); a route that ends
-            # later than the shift end minus its breaks' durations usually loses jobs then. A
-            # steep soft bound keeps room for them: one minute over costs a tenth of a low drop.
-            per_s = max(1, min(costs.drop_penalty.values()) // 600)
-            for v, tech in enumerate(cp.techs):
-                reserve = sum(b.duration_s for b in tech.breaks if b.latest_s >= tech.ready_s)
-                if reserve:
-                    lo = min(max(tech.ready_s, 0), horizon)
-                    bound = max(lo, min(tech.shift_end_s, horizon) - reserve)
-                    time_dim.SetCumulVarSoftUpperBound(routing.End(v), bound, per_s)
+    def add_break_reserve(self, time_dim) -> None:
+        """Breaks are timed after the search (see the module docstring); a route that ends later
+        than the shift end minus its breaks' durations usually loses jobs then. A steep soft
+        bound keeps room for them: one minute over costs a tenth of a low drop."""
+        per_s = max(1, min(self.costs.drop_penalty.values()) // 600)
+        for v, tech in enumerate(self.cp.techs):
+            reserve = sum(b.duration_s for b in tech.breaks if b.latest_s >= tech.ready_s)
+            if reserve:
+                lo = min(max(tech.ready_s, 0), self.horizon)
+                bound = max(lo, min(tech.shift_end_s, self.horizon) - reserve)
+                time_dim.SetCumulVarSoftUpperBound(self.routing.End(v), bound, per_s)
 
-        visit = [int(s) for s in service]
-        large = n_jobs >= self.WARM_START_MIN_JOBS
-        for v, tech in enumerate(cp.techs):
-            if tech.breaks and self.model_breaks:
+    def add_break_intervals(self, time_dim) -> None:
+        """The exact break model (``model_breaks=True``)."""
+        solver = self.routing.solver()
+        visit = [int(s) for s in self.service]
+        for v, tech in enumerate(self.cp.techs):
+            if tech.breaks:
                 intervals = [
                     solver.FixedDurationIntervalVar(b.earliest_s, b.latest_s, b.duration_s, False, f"break_{v}_{i}")
                     for i, b in enumerate(tech.breaks)
                 ]
                 time_dim.SetBreakIntervalsOfVehicle(intervals, v, visit)
 
+    def add_balance_and_capacities(self) -> None:
+        """``work`` (balance), ``jobs`` (max_jobs), one dimension per part, ``non_preferred``."""
+        routing, costs, cp, jobs = self.routing, self.costs, self.cp, self.jobs
+        n_jobs, n_veh = len(jobs), self.n_veh
         if costs.balance_per_s:
-            work_cb = routing.RegisterTransitMatrix((travel + service[:, None]).tolist())
-            routing.AddDimension(work_cb, 0, 10 * horizon + 1, True, "work")
+            work_cb = routing.RegisterTransitMatrix((self.travel + self.service[:, None]).tolist())
+            routing.AddDimension(work_cb, 0, 10 * self.horizon + 1, True, "work")
             work_dim = routing.GetDimensionOrDie("work")
             for v in range(n_veh):
                 work_dim.SetCumulVarSoftUpperBound(routing.End(v), costs.work_targets[v], costs.balance_per_s)
@@ -223,68 +313,30 @@ class OrToolsEngine:
             routing.AddDimensionWithVehicleTransits(callbacks, 0, n_jobs, True, "non_preferred")
             routing.GetDimensionOrDie("non_preferred").SetSpanCostCoefficientForAllVehicles(costs.non_preferred)
 
-        params = pywrapcp.DefaultRoutingSearchParameters()
-        strategy = self.first_solution or ("PARALLEL_CHEAPEST_INSERTION" if n_jobs <= 300 else "LOCAL_CHEAPEST_INSERTION")
-        params.log_search = bool(os.environ.get("DISPATCH_LOG_SEARCH"))  # debugging aid
-        params.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, strategy)
-        params.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, self.metaheuristic)
-        if large:
-            # Neighbour lists: moves only towards the closest nodes. Without them one search step
-            # on ~1000 jobs scanned 4.5 million neighbours and overran a 42 s limit by 28 s (Homberger
-            # C1_10_2); with them the run ends on time at the same quality (benchmarks/README.md).
-            params.ls_operator_neighbors_ratio = 0.05
-            params.ls_operator_min_neighbors = 20
-        params.time_limit.FromMilliseconds(int(max(0.1, budget.remaining_s()) * 1000))
-        if budget.max_iterations is not None:
-            params.solution_limit = max(1, budget.max_iterations)
-        accepted = [0]
+    def start_routes(self, initial: Optional[list[list[int]]]) -> list[list[int]]:
+        """Job indexes per technician to start from: the given routes (only jobs this technician
+        may serve: OR-Tools rejects the whole seed otherwise), else our greedy insertion plan."""
+        if initial is not None:
+            node_of_job = {job.index for job in self.jobs}
+            return [[i for i in seq if i in node_of_job and v in self.cp.jobs[i].allowed] for v, seq in enumerate(initial)]
+        return [[j.index for j in state.jobs] for state in _greedy_plan(self.cp, self.costs).routes]
 
-        def _count() -> None:
-            accepted[0] += 1
+    def node_routes(self, routes: list[list[int]]) -> list[list[int]]:
+        node_of_job = {job.index: k for k, job in enumerate(self.jobs)}
+        return [[node_of_job[i] for i in seq] for seq in routes]
 
-        routing.AddAtSolutionCallback(_count)
-
-        assignment = None
-        warm = initial is not None or (self.warm_start if self.warm_start is not None else large)
-        if warm:
-            node_of_job = {job.index: k for k, job in enumerate(jobs)}
-            if initial is not None:
-                # Only jobs this technician may serve (OR-Tools rejects the whole seed otherwise).
-                start_routes = [
-                    [i for i in seq if i in node_of_job and v in cp.jobs[i].allowed] for v, seq in enumerate(initial)
-                ]
-            else:
-                start_routes = [[j.index for j in state.jobs] for state in _greedy_plan(cp, costs).routes]
-            initial_routes = [[node_of_job[i] for i in seq] for seq in start_routes]
-            routing.CloseModelWithParameters(params)
-            initial = routing.ReadAssignmentFromRoutes(initial_routes, True)
-            if initial is not None:
-                params.time_limit.FromMilliseconds(int(max(0.1, budget.remaining_s()) * 1000))
-                assignment = routing.SolveFromAssignmentWithParameters(initial, params)
-            if assignment is None and (large or seeded_by_caller):
-                # OR-Tools could not complete the warm start (seen on large instances with
-                # breaks: it fails to place the breaks), and its own construction heuristics do
-                # not finish at this size: return the starting routes rather than nothing.
-                notes.append("OR-Tools rejected the warm start; starting routes returned")
-                return EngineResult(start_routes, "warm_start_only", None, time.perf_counter() - t0, notes, accepted[0])
-            if assignment is None:
-                assignment = routing.SolveWithParameters(params)
-        else:
-            assignment = routing.SolveWithParameters(params)
-        status = _STATUS.get(routing.status(), str(routing.status()))
-        if status == "time_limit" and budget.max_iterations is not None and accepted[0] >= budget.max_iterations:
-            status = "iteration_limit"  # OR-Tools reports a reached solution_limit like a time limit
-        routes: list[list[int]] = [[] for _ in cp.techs]
-        objective = None
-        if assignment is not None:
-            objective = float(assignment.ObjectiveValue())
-            for v in range(n_veh):
-                index = routing.Start(v)
+    def routes(self, assignment) -> list[list[int]]:
+        """Job indexes per technician in the solution (empty routes without one)."""
+        routes: list[list[int]] = [[] for _ in self.cp.techs]
+        if assignment is None:
+            return routes
+        routing = self.routing
+        for v in range(self.n_veh):
+            index = assignment.Value(routing.NextVar(routing.Start(v)))
+            while not routing.IsEnd(index):
+                routes[v].append(self.jobs[self.manager.IndexToNode(index)].index)
                 index = assignment.Value(routing.NextVar(index))
-                while not routing.IsEnd(index):
-                    routes[v].append(jobs[manager.IndexToNode(index)].index)
-                    index = assignment.Value(routing.NextVar(index))
-        return EngineResult(routes, status, objective, time.perf_counter() - t0, notes, accepted[0])
+        return routes
 
 
 def _greedy_plan(cp: CompiledProblem, costs):

@@ -78,9 +78,9 @@ def build_plan(
         if found:
             ins = found[0]
             r = index.routes.index(ins.route)
-            state = RouteState.build(ins.route.tech, ins.jobs, cp.durations)
-            assert not isinstance(state, Infeasible)
-            index.replace_route(r, state)
+            built = RouteState.build(ins.route.tech, ins.jobs, cp.durations)
+            assert not isinstance(built, Infeasible)
+            index.replace_route(r, built)
             repaired += 1
         else:
             left.append(job)

@@ -28,7 +28,7 @@ from typing import Optional
 
 import numpy as np
 
-from optimizer.solvers.compiled import CompiledProblem
+from optimizer.solvers.compiled import CJob, CompiledProblem
 from optimizer.solvers.costs import COST_SCALE, CostModel
 
 _UINT32_MAX = 2**32 - 1
@@ -66,6 +66,22 @@ def _break_windows(tech) -> Optional[list[tuple[int, int]]]:
     return windows
 
 
+def _skills(jobs: list[CJob], n_veh: int) -> tuple[dict[frozenset[int], int], list[set[int]]]:
+    """VROOM skills for the allowed-technician sets: one skill per set of allowed technicians
+    that is not everyone (``{set: skill id}``), and each technician's skills."""
+    everyone = frozenset(range(n_veh))
+    skill_of: dict[frozenset[int], int] = {}
+    for job in jobs:
+        key = frozenset(job.allowed)
+        if key != everyone and key not in skill_of:
+            skill_of[key] = len(skill_of) + 1
+    vehicle_skills: list[set[int]] = [set() for _ in range(n_veh)]
+    for key, sid in skill_of.items():
+        for v in key:
+            vehicle_skills[v].add(sid)
+    return skill_of, vehicle_skills
+
+
 def vroom_routes(cp: CompiledProblem, costs: CostModel, time_limit_s: float, level: Optional[int] = None) -> Optional[list[list[int]]]:
     """Job-index sequences per technician from VROOM, or ``None`` when VROOM is not installed,
     fails, or has nothing to plan. Runs single-threaded and stops at ``time_limit_s``."""
@@ -85,16 +101,7 @@ def vroom_routes(cp: CompiledProblem, costs: CostModel, time_limit_s: float, lev
     inp.set_costs_matrix(profile="car", matrix_input=np.minimum(arc, _UINT32_MAX).astype(np.uint32))
 
     parts = sorted({p for j in jobs for p in j.parts})
-    everyone = frozenset(range(n_veh))
-    skill_of: dict[frozenset[int], int] = {}
-    for job in jobs:
-        key = frozenset(job.allowed)
-        if key != everyone and key not in skill_of:
-            skill_of[key] = len(skill_of) + 1
-    vehicle_skills: list[set[int]] = [set() for _ in range(n_veh)]
-    for key, sid in skill_of.items():
-        for v in key:
-            vehicle_skills[v].add(sid)
+    skill_of, vehicle_skills = _skills(jobs, n_veh)
 
     top = max(costs.drop_penalty.values()) or 1
     usable = set()

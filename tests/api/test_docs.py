@@ -13,7 +13,7 @@ def test_curl_example_in_docs_works(server):
     page = (REPO_ROOT / "docs" / "api.md").read_text()
     block = re.search(r"<!-- curl-example -->\s*```bash\n(.*?)```", page, re.S)
     assert block, "docs/api.md lost its curl example"
-    lines = [l for l in block.group(1).splitlines() if not l.startswith(("dispatch serve", "sleep "))]
+    lines = [line for line in block.group(1).splitlines() if not line.startswith(("dispatch serve", "sleep "))]
     script = "set -euo pipefail\n" + "\n".join(lines).replace("http://127.0.0.1:8000", server.url)
     done = subprocess.run(["bash", "-c", script], cwd=REPO_ROOT, capture_output=True, text=True, timeout=90)
     assert done.returncode == 0, done.stderr

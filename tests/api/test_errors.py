@@ -94,8 +94,8 @@ def test_api_keys(tmp_path):
 
 def test_region_path_from_a_request_is_refused(tmp_path):
     """A client must not make the server open a file of its choosing (options.region)."""
-    from api.limits import check_problem
     from api.errors import ApiError
+    from api.limits import check_problem
     from api.settings import Settings
     from tests.factories import job, problem, tech
 

@@ -8,7 +8,11 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from optimizer.io import (
-    SpreadsheetError, export_solution, load_problem_from_spreadsheets, read_table, write_problem_spreadsheets,
+    SpreadsheetError,
+    export_solution,
+    load_problem_from_spreadsheets,
+    read_table,
+    write_problem_spreadsheets,
 )
 from optimizer.models import Problem, Solution
 from optimizer.paths import DATA_DIR

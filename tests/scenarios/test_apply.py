@@ -3,7 +3,6 @@ the base is never mutated."""
 
 from __future__ import annotations
 
-
 import pytest
 from pydantic import TypeAdapter, ValidationError
 

@@ -1,7 +1,6 @@
 """One hand-made case per rule: the job that breaks it is left unassigned with the right reason,
 the rest is served, and the independent validator accepts every answer."""
 
-import pytest
 
 from optimizer.solve import solve
 from optimizer.validate import assert_valid
