@@ -62,7 +62,7 @@ class NativeEngine:
         seqs = np.full((m, int(D.cap)), -1, dtype=np.int64)
         lens = np.zeros(m, dtype=np.int64)
         notes: list[str] = []
-        if initial is None and p.vroom_from_jobs and n >= p.vroom_from_jobs:
+        if initial is None and p.vroom_from_jobs and p.vroom_from_jobs <= n < p.vroom_below_jobs:
             from optimizer.solvers.vroom_seed import vroom_routes
 
             v0 = time.monotonic()

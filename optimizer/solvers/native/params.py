@@ -25,6 +25,10 @@ class NativeParams(BaseModel):
         1000, ge=0, description="From this many jobs on, start from VROOM's plan (pyvroom) instead of our greedy "
         "insertion; 0 = never. Default 1000."
     )
+    vroom_below_jobs: int = Field(
+        3000, ge=0, description="No VROOM start from this many jobs on: VROOM's construction does not stop at its "
+        "timeout (5,000 jobs: 181 s of a 60 s share), our greedy insertion does in seconds. Default 3000."
+    )
     vroom_share: float = Field(0.2, gt=0, lt=1, description="Share of the time VROOM may take for the starting plan. Default 0.2.")
     start_temperature: float = Field(
         0.5, ge=0, description="Annealing start temperature, as a multiple of the starting plan's average arc cost per job. Default 0.5."

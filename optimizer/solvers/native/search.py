@@ -800,7 +800,8 @@ def try_moves(D, S, u, v):
 
 @njit(**KERNEL)
 def empty_route_move(D, S, u):
-    """Relocate ``u`` to an empty route when that pays (one route per technician class)."""
+    """Relocate ``u`` to an empty route when that pays (one route per technician class, at most
+    eight empty routes tried, from a random one on)."""
     ru = S.route_of[u]
     if ru < 0:
         return False
@@ -815,9 +816,16 @@ def empty_route_move(D, S, u):
         return False
     stamp = S.stats[7] + 1
     S.stats[7] = stamp
-    for r in range(S.rlen.shape[0]):
+    m = S.rlen.shape[0]
+    first = np.random.randint(0, m)
+    tried = 0
+    for step in range(m):
+        if tried >= 8:
+            break  # a sample of the empty routes: with hundreds of technicians a full scan per job dominates
+        r = (first + step) % m
         if S.rlen[r] != 0 or D.allowed[u, r] == 0:
             continue
+        tried += 1
         cl = D.tclass[r]
         if S.mark[cl] == stamp:
             continue
