@@ -3,4 +3,4 @@
 Tests parametrize over this list; a new engine joins every such test by being added here.
 """
 
-ENGINES = ["ortools"]
+ENGINES = ["ortools", "native"]
