@@ -83,7 +83,9 @@ def summary_table(problem: Problem, solution: Solution) -> str:
         )
     if solution.solver is not None:
         s = solution.solver
-        lines.append(f"engine {s.engine} | status {s.status} | {s.wall_time_s:.2f} s | objective {s.objective} | matrix {s.matrix_source} ({s.matrix_time_s} s)")
+        search = f" (search {s.search_time_s:.2f} s" + (f", iterations {s.iterations}" if s.iterations else "") + \
+            (f", compile {s.compile_time_s:.2f} s" if s.compile_time_s else "") + ")" if s.search_time_s is not None else ""
+        lines.append(f"engine {s.engine} | status {s.status} | {s.wall_time_s:.2f} s{search} | objective {s.objective} | matrix {s.matrix_source} ({s.matrix_time_s} s)")
     return "\n".join(lines)
 
 
