@@ -26,7 +26,7 @@ def test_optimize_sync(client):
     solution = _check_solution(problem, response.json())
     assert [u.job_id for u in solution.unassigned] == ["jx"]  # infeasible input is not an error
     assert "plumbing" in solution.unassigned[0].reason
-    assert solution.kpis.jobs_assigned == 6 and solution.solver.engine == "ortools"
+    assert solution.kpis.jobs_assigned == 6 and solution.solver.engine == "native"
     assert elapsed < 30
 
 

@@ -117,16 +117,16 @@ def test_unknown_engine_is_a_field_error():
 
 def test_bad_engine_params_key_is_named():
     with pytest.raises(ValidationError) as info:
-        Options(engine_params={"metaheuristc": "TABU_SEARCH"})
+        Options(engine="ortools", engine_params={"metaheuristc": "TABU_SEARCH"})
     (err,) = info.value.errors()
     assert err["loc"] == ("engine_params",) and "engine_params.metaheuristc: Extra inputs are not permitted" in err["msg"]
     with pytest.raises(ValidationError) as info:
-        Options(engine_params={"metaheuristic": "NOPE"})
+        Options(engine="ortools", engine_params={"metaheuristic": "NOPE"})
     assert "engine_params.metaheuristic:" in info.value.errors()[0]["msg"]
     with pytest.raises(ValidationError) as info:
         Options(max_iterations=0)
     assert info.value.errors()[0]["loc"] == ("max_iterations",)
-    assert Options(engine_params={"first_solution": "SAVINGS"}, max_iterations=5).max_iterations == 5
+    assert Options(engine="ortools", engine_params={"first_solution": "SAVINGS"}, max_iterations=5).max_iterations == 5
 
 
 def test_api_answers_422_naming_the_field(client):  # noqa: F811
@@ -196,7 +196,7 @@ def test_engine_notes_budget_and_info_reach_the_solution(noting_engine, monkeypa
 
 
 def test_max_iterations_reported_and_deterministic():
-    p = _small(time_limit_s=5, max_iterations=5)
+    p = _small(time_limit_s=5, max_iterations=5, engine="ortools")
     from optimizer.solve import solve
 
     first, second = solve(p), solve(p)
@@ -208,6 +208,18 @@ def test_max_iterations_reported_and_deterministic():
         assert s.solver.wall_time_s < 4  # stopped by the iteration limit, not the time limit
     assert [[st.job_id for st in r.stops] for r in first.routes] == [[st.job_id for st in r.stops] for r in second.routes]
     assert first.solver.objective == second.solver.objective
+
+
+def test_max_iterations_native_exact_and_deterministic():
+    p = _small(time_limit_s=30, max_iterations=300)
+    from optimizer.solve import solve
+
+    first, second = solve(p), solve(p)
+    assert first.solver.engine == "native" and first.solver.iterations == 300 == second.solver.iterations
+    assert first.solver.status == "iteration_limit"
+    assert [(r.technician_id, [s.job_id for s in r.stops]) for r in first.routes] == \
+        [(r.technician_id, [s.job_id for s in r.stops]) for r in second.routes]
+    assert validate(p, first) == [] and first.solver.objective == second.solver.objective
 
 
 # --- The public pipeline steps ---------------------------------------------------------------
