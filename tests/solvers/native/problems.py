@@ -39,9 +39,13 @@ def problems(draw, fast: bool = False, max_jobs: int = 8, max_techs: int = 3,
     inequality may fail; the timing must still agree)."""
     n_jobs = draw(st.integers(1, max_jobs))
     n_techs = draw(st.integers(1, max_techs))
+    # a quarter of the problems: every job's deadline at the planning origin, so that its
+    # lateness is its end time and every stop's timing shows in the cost; breaks at fixed times
+    # and long drives, so that where a break falls (en route, waiting, at a stop) matters
+    timed = not fast and draw(st.integers(0, 3)) == 0
     n_points = n_techs + n_jobs
     xy = [(draw(st.integers(0, 8)), draw(st.integers(0, 8))) for _ in range(n_points)]
-    unit = draw(st.sampled_from([60, 120, 300]))
+    unit = draw(st.sampled_from([300, 600] if timed else [60, 120, 300]))
     rng = random.Random(draw(st.integers(0, 2**31)))
     noise = draw(st.sampled_from(["none", "second"] if fast else ["none", "second", "unit"]))
     span = {"none": 0, "second": 1, "unit": unit}[noise]
@@ -59,7 +63,7 @@ def problems(draw, fast: bool = False, max_jobs: int = 8, max_techs: int = 3,
         n_breaks = 0 if fast else draw(st.integers(0, 2))
         if n_breaks:
             e = draw(st.sampled_from([9.5, 10, 11]))
-            brks = [x.brk(e, e + draw(st.sampled_from([0, 0.25, 1, 2])), draw(st.sampled_from([10, 30, 45])))]
+            brks = [x.brk(e, e + (0 if timed else draw(st.sampled_from([0, 0.25, 1, 2]))), draw(st.sampled_from([10, 30, 45])))]
             e2 = e + draw(st.sampled_from([0.5, 1.5, 2.5]))
             if n_breaks == 2 and e2 < end:
                 brks.append(x.brk(e2, e2 + draw(st.sampled_from([0, 0.5, 1.5])), draw(st.sampled_from([10, 15]))))
@@ -78,13 +82,10 @@ def problems(draw, fast: bool = False, max_jobs: int = 8, max_techs: int = 3,
     sla_off = fast and draw(st.booleans())
     now = draw(st.sampled_from([None, None, None, 8.5]))
     origin = min([float(t["shift"]["start"][11:13]) for t in techs] + ([now] if now is not None else []))
-    # a quarter of the problems: every job's deadline at the planning origin, so that its
-    # lateness is its end time and every stop's timing shows in the cost
-    timed = not fast and draw(st.integers(0, 3)) == 0
     jobs = []
     for j in range(n_jobs):
         extra = {"priority": draw(st.sampled_from(PRIORITIES))}
-        n_win = draw(st.integers(0, 3))
+        n_win = 0 if timed and draw(st.booleans()) else draw(st.integers(0, 3))
         if n_win:
             hours = sorted(draw(st.lists(st.sampled_from([7.5, 8, 9, 10, 11.5, 13, 14.5, 16]), min_size=n_win, max_size=n_win, unique=True)))
             wins = []
