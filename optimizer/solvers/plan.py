@@ -13,7 +13,7 @@ from typing import Optional
 from optimizer.solvers.compiled import CJob, CompiledProblem
 from optimizer.solvers.costs import CostModel
 from optimizer.solvers.ejection import serve_by_ejection
-from optimizer.solvers.insertion import InsertionIndex, RouteState
+from optimizer.solvers.insertion import InsertionIndex, RouteState, has_room
 from optimizer.solvers.precheck import Rejection
 from optimizer.solvers.schedule import Infeasible, Schedule
 
@@ -56,9 +56,23 @@ def build_plan(
     routes: list[RouteState] = []
     pool: list[CJob] = []
     routed: set[int] = set()
+    taken: set[int] = set()
     for tech, seq in zip(cp.techs, sequences):
-        jobs = [cp.jobs[i] for i in seq if tech.index in cp.jobs[i].allowed]
-        pool.extend(cp.jobs[i] for i in seq if tech.index not in cp.jobs[i].allowed)
+        # Static rules first: a job the technician may not serve, one already taken (by an earlier
+        # route or earlier in this one) or one over max_jobs or the van stock goes back to the pool.
+        jobs: list[CJob] = []
+        used: dict[str, int] = {}
+        for i in seq:
+            job = cp.jobs[i]
+            if i in taken:
+                continue
+            taken.add(i)
+            if tech.index in job.allowed and has_room(tech, len(jobs), used, job):
+                jobs.append(job)
+                for part, units in job.parts.items():
+                    used[part] = used.get(part, 0) + units
+            else:
+                pool.append(job)
         state, evicted = _timed_route(cp, tech, jobs)
         pool.extend(evicted)
         routes.append(state)

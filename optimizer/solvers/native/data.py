@@ -26,7 +26,7 @@ Data = namedtuple(
         "wptr",  # [n + 1] window ranges into wlo/whi
         "wlo",  # [W] window opens (start of service), sorted per job, disjoint
         "whi",  # [W] window closes
-        "jdl",  # [n] SLA deadline on the end of service, -1 = none
+        "jdl",  # [n] SLA deadline on the end of service (may be < 0: overdue at the origin); NO_DEADLINE = none
         "jsla",  # [n] SLA cost per second late
         "jdrop",  # [n] cost of leaving the job unserved
         "jdem",  # [n, K] units of each part type needed
@@ -53,6 +53,10 @@ Data = namedtuple(
         "cap",  # longest route the state arrays hold
     ],
 )
+
+
+NO_DEADLINE = 1 << 60
+"""``jdl`` of a job without SLA deadline: no service ever ends after it."""
 
 
 def build_data(cp: CompiledProblem, costs: CostModel, n_neighbours: int) -> tuple[Data, np.ndarray]:
@@ -84,7 +88,7 @@ def build_data(cp: CompiledProblem, costs: CostModel, n_neighbours: int) -> tupl
                 if tech.id not in job.preferred:
                     nonpref[e, tech.index] = costs.non_preferred
     jsla = np.array([costs.sla_per_s[j.priority] if j.deadline_s is not None else 0 for j in jobs], dtype=np.int64)
-    jdl = np.array([j.deadline_s if j.deadline_s is not None else -1 for j in jobs], dtype=np.int64)
+    jdl = np.array([j.deadline_s if j.deadline_s is not None else NO_DEADLINE for j in jobs], dtype=np.int64)
     tcap = np.zeros((m, K), dtype=np.int64)
     bptr = np.zeros(m + 1, dtype=np.int64)
     blo: list[int] = []

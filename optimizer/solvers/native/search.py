@@ -882,17 +882,29 @@ def seed_rng(seed):
 
 @njit(**KERNEL)
 def load_routes(D, S, seqs, lens):
-    """Start from given routes (each checked; an infeasible route starts empty and its jobs go
-    back to the pool). Then insert every unassigned job where it fits."""
+    """Start from given routes (each checked: allowed technician, no job twice, max_jobs, van
+    stock, timing; a route failing any check starts empty and its jobs go back to the pool).
+    Then insert every unassigned job where it fits."""
     m = S.rlen.shape[0]
     n = S.route_of.shape[0]
+    K = D.jdem.shape[1]
     for r in range(m):
         L = lens[r]
         ok = L <= S.seq.shape[1] and L <= D.tmaxj[r]
         if ok:
             for i in range(L):
-                if D.allowed[seqs[r, i], r] == 0 or S.route_of[seqs[r, i]] >= 0:
+                j = seqs[r, i]
+                if D.allowed[j, r] == 0 or S.route_of[j] >= 0:
+                    ok = False  # not allowed, or already in a route (another one, or this one twice)
+                S.route_of[j] = r
+            for k in range(K):
+                load = 0
+                for i in range(L):
+                    load += D.jdem[seqs[r, i], k]
+                if load > D.tcap[r, k]:
                     ok = False
+            for i in range(L):
+                S.route_of[seqs[r, i]] = -1
         if ok:
             for i in range(L):
                 S.seq[r, i] = seqs[r, i]

@@ -128,7 +128,7 @@ def eval_route(D, t, seq, n, work):
                     continue
                 end = start + D.jsrv[j]
                 late = np.int64(0)
-                if D.jdl[j] >= 0 and end > D.jdl[j]:
+                if end > D.jdl[j]:  # no deadline: jdl is 2**60
                     late = end - D.jdl[j]
                 key = k + extra
                 tl = s_late[k] + late

@@ -184,8 +184,6 @@ def test_a_starting_plan_is_never_made_worse(seed):
         assert solution.solver.objective * 100 <= seeded + 1e-6
 
 
-@pytest.mark.xfail(strict=True, reason="engine/pipeline bug: a starting plan over van stock is kept (load_routes "
-                   "checks allowed, max_jobs and timing but not parts; repair() does not check parts either)")
 def test_a_starting_plan_over_van_stock_is_not_kept():
     p = x.problem(x.uniform(3, 600), [x.tech("a", 0, 8, 16, parts={"p": 1}), x.tech("b", 0, 8, 16, parts={"p": 1})],
                   [x.job("j0", 1, 30, parts={"p": 1}), x.job("j1", 2, 30, parts={"p": 1})],
@@ -198,9 +196,6 @@ def test_a_starting_plan_over_van_stock_is_not_kept():
 
 
 
-@pytest.mark.xfail(strict=True, reason="engine/pipeline bug: a starting plan listing a job twice in one route is "
-                   "kept (load_routes only checks for jobs already in *other* routes; repair() keeps the duplicate "
-                   "too, so solve returns a job routed twice, with either engine)")
 def test_a_starting_plan_with_a_job_twice_is_not_kept():
     p = x.problem(x.uniform(3, 600), [x.tech("a", 0, 8, 16), x.tech("b", 0, 8, 16)],
                   [x.job("j0", 1, 30), x.job("j1", 2, 30)], engine="native", max_iterations=20, time_limit_s=5)

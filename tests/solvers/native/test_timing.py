@@ -73,9 +73,6 @@ def test_a_hand_checked_route_with_an_en_route_break():
     assert int(work[4]) == 30 * 60 * 1000
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: Data.jdl uses -1 for 'no deadline', and eval_route only "
-                   "counts lateness when jdl >= 0, so a deadline before the planning origin (an overdue job, "
-                   "deadline_s < 0) costs nothing in the native engine while plan_cost charges it")
 def test_a_deadline_before_the_planning_origin_is_late():
     """Shift 9:00-12:00 (the planning origin is 9:00), an urgent job 10 min away whose deadline
     was 8:30: service ends 9:40, 70 min late, 4200 s x 1000 units/s."""
