@@ -8,12 +8,41 @@ engine can report it apart from search time and add it to the deadline.
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
 _READY = False
+
+_HERE = Path(__file__).resolve().parent
+
+
+def _sources_digest() -> str:
+    return hashlib.sha256(b"".join(p.read_bytes() for p in sorted(_HERE.glob("*.py")))).hexdigest()
+
+
+def drop_stale_cache() -> bool:
+    """Delete numba's cached kernels of this package when any of its modules changed since they
+    were cached. numba keys each file's cache on that file alone, so a change in ``timing.py``
+    would otherwise leave the cached kernels of ``search.py`` running the old timing code.
+    Returns True when the cache was dropped. Never raises (a read-only install keeps its cache)."""
+    try:
+        cache = _HERE / "__pycache__"
+        stamp = cache / "native-sources.sha256"
+        digest = _sources_digest()
+        if stamp.exists() and stamp.read_text().strip() == digest:
+            return False
+        if cache.is_dir():
+            for f in list(cache.glob("*.nbi")) + list(cache.glob("*.nbc")):
+                f.unlink(missing_ok=True)
+        cache.mkdir(exist_ok=True)
+        stamp.write_text(digest + "\n")
+        return True
+    except OSError:
+        return False
 
 
 def _tiny_problem():
@@ -54,6 +83,7 @@ def ensure_compiled() -> float:
     if _READY:
         return 0.0
     t0 = time.monotonic()
+    drop_stale_cache()
     from optimizer.solve import prepare
     from optimizer.solvers.costs import build_cost_model
     from optimizer.solvers.native import search as K
