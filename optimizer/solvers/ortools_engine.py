@@ -54,7 +54,7 @@ from optimizer.solvers.base import EngineResult
 from optimizer.solvers.budget import Budget
 from optimizer.solvers.compiled import CJob, CompiledProblem
 from optimizer.solvers.costs import CostModel
-from optimizer.solvers.vroom_seed import vroom_routes
+from optimizer.solvers.vroom_seed import vroom_routes_bounded
 
 _STATUS = {  # RoutingModel.status() codes
     0: "not_solved",
@@ -122,7 +122,7 @@ class OrToolsEngine:
             use_vroom = self.first_solution is None and len(jobs) >= self.VROOM_MIN_JOBS
         if not seeded_by_caller and use_vroom:
             seed_t0 = time.perf_counter()
-            initial = vroom_routes(cp, costs, self.VROOM_SHARE * budget.remaining_s())  # None without pyvroom
+            initial = vroom_routes_bounded(cp, costs, self.VROOM_SHARE * budget.remaining_s())  # None without pyvroom
             if initial is not None:
                 notes.append(f"started from VROOM's plan ({time.perf_counter() - seed_t0:.2f} s)")
         model = _Model.build(cp, costs, jobs)

@@ -78,3 +78,37 @@ def test_engine_seeded_by_vroom_gives_valid_complete_answers(p):
     with patch.object(OrToolsEngine, "VROOM_MIN_JOBS", 0):
         solution = solve(p)
     assert_valid_and_complete(p, solution)
+
+
+def _tiny_cp():
+    p = problem([tech("a"), tech("b", loc=point(2, 0))],
+                [job(f"j{i}", loc=point(i % 3, i // 3), duration_min=20) for i in range(6)])
+    cp = prepare(p)
+    precheck(cp)
+    return cp, build_cost_model(cp)
+
+
+def test_bounded_vroom_gives_vroom_s_plan():
+    from optimizer.solvers.vroom_seed import vroom_routes_bounded
+
+    cp, costs = _tiny_cp()
+    assert vroom_routes_bounded(cp, costs, 2.0) == vroom_routes(cp, costs, 2.0)
+
+
+def test_bounded_vroom_is_stopped_at_its_time_limit():
+    """VROOM's construction ignores its timeout on large problems (Homberger C2_10_2: 145 s for
+    12 s); the bounded call kills it. Here the VROOM call is replaced by one that takes 30 s."""
+    import time as _time
+
+    import optimizer.solvers.vroom_seed as vs
+
+    cp, costs = _tiny_cp()
+
+    def slow(*args, **kwargs):
+        _time.sleep(30)
+        return [[0]]
+
+    with patch.object(vs, "vroom_routes", slow):
+        t0 = _time.monotonic()
+        assert vs.vroom_routes_bounded(cp, costs, 0.5) is None
+        assert _time.monotonic() - t0 < 3.0

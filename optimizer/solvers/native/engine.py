@@ -63,12 +63,14 @@ class NativeEngine:
         lens = np.zeros(m, dtype=np.int64)
         notes: list[str] = []
         if initial is None and p.vroom_from_jobs and p.vroom_from_jobs <= n < p.vroom_below_jobs:
-            from optimizer.solvers.vroom_seed import vroom_routes
+            from optimizer.solvers.vroom_seed import vroom_routes_bounded
 
             v0 = time.monotonic()
-            initial = vroom_routes(cp, costs, p.vroom_share * budget.remaining_s())  # None without pyvroom
+            initial = vroom_routes_bounded(cp, costs, p.vroom_share * budget.remaining_s())  # None without pyvroom
             if initial is not None:
                 notes.append(f"started from VROOM's plan ({time.monotonic() - v0:.2f} s)")
+            else:
+                notes.append(f"no VROOM plan within its share ({time.monotonic() - v0:.2f} s); started from greedy insertion")
         if initial is not None:
             for r, seq in enumerate(initial):
                 route = [engine_of[i] for i in seq if i in engine_of]

@@ -20,12 +20,16 @@ _READY = False
 _HERE = Path(__file__).resolve().parent
 
 
+KERNEL_MODULES = ("data.py", "timing.py", "search.py")
+"""The modules whose code or data layout the compiled kernels depend on."""
+
+
 def _sources_digest() -> str:
-    return hashlib.sha256(b"".join(p.read_bytes() for p in sorted(_HERE.glob("*.py")))).hexdigest()
+    return hashlib.sha256(b"".join((_HERE / name).read_bytes() for name in KERNEL_MODULES)).hexdigest()
 
 
 def drop_stale_cache() -> bool:
-    """Delete numba's cached kernels of this package when any of its modules changed since they
+    """Delete numba's cached kernels of this package when any kernel module changed since they
     were cached. numba keys each file's cache on that file alone, so a change in ``timing.py``
     would otherwise leave the cached kernels of ``search.py`` running the old timing code.
     Returns True when the cache was dropped. Never raises (a read-only install keeps its cache)."""
