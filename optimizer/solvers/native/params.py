@@ -26,9 +26,9 @@ class NativeParams(BaseModel):
         "insertion; 0 = never. Default 1000."
     )
     vroom_below_jobs: int = Field(
-        1_000_000, ge=0, description="No VROOM start from this many jobs on. VROOM's construction does not stop at "
-        "its timeout (field-service XL, 5,000 jobs: 181 s of a 60 s share), yet its plan still beat our greedy start "
-        "there (4,786 served and 369 h of travel against 4,670 and 532 h at 300 s). Default 1000000 (no upper limit)."
+        3000, ge=0, description="No VROOM start from this many jobs on. VROOM's construction does not stop at its "
+        "timeout (field-service XL, 5,000 jobs: 181 s), so it now runs in a child process killed at its share, and "
+        "at that size it would only waste the share. Default 3000."
     )
     vroom_share: float = Field(0.2, gt=0, lt=1, description="Share of the time VROOM may take for the starting plan. Default 0.2.")
     start_temperature: float = Field(
