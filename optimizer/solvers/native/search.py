@@ -892,19 +892,23 @@ def load_routes(D, S, seqs, lens):
         L = lens[r]
         ok = L <= S.seq.shape[1] and L <= D.tmaxj[r]
         if ok:
+            claimed = 0
             for i in range(L):
                 j = seqs[r, i]
                 if D.allowed[j, r] == 0 or S.route_of[j] >= 0:
                     ok = False  # not allowed, or already in a route (another one, or this one twice)
+                    break
                 S.route_of[j] = r
+                claimed += 1
+            for i in range(claimed):  # only the claims made here: earlier routes keep their jobs
+                S.route_of[seqs[r, i]] = -1
+        if ok:
             for k in range(K):
                 load = 0
                 for i in range(L):
                     load += D.jdem[seqs[r, i], k]
                 if load > D.tcap[r, k]:
                     ok = False
-            for i in range(L):
-                S.route_of[seqs[r, i]] = -1
         if ok:
             for i in range(L):
                 S.seq[r, i] = seqs[r, i]

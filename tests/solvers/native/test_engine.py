@@ -206,6 +206,22 @@ def test_a_starting_plan_with_a_job_twice_is_not_kept():
     solution = solve(p, initial_routes={"a": ["j0", "j0"]})
     assert validate(p, solution) == []
 
+
+def test_a_starting_plan_with_a_job_in_two_routes_keeps_the_first():
+    """The second route naming j0 is rejected as a whole; j0 stays in the first one (the
+    rejected route's jobs must not be taken from the route that holds them) and the engine's
+    state stays consistent through the search."""
+    p = x.problem(x.uniform(4, 600), [x.tech("a", 0, 8, 16), x.tech("b", 0, 8, 16)],
+                  [x.job("j0", 1, 30), x.job("j1", 2, 30), x.job("j2", 3, 30)], engine="native",
+                  max_iterations=30, time_limit_s=5)
+    b = build(p)
+    result = NativeEngine().solve(b.cp, b.costs, Budget.of(10, 30), 0, [[0, 1], [0, 2]])
+    served = [i for r in result.routes for i in r]
+    assert sorted(served) == [0, 1, 2], result.routes
+    solution = solve(p, initial_routes={"a": ["j0", "j1"], "b": ["j0", "j2"]})
+    assert validate(p, solution) == [] and solution.kpis.jobs_assigned == 3
+
+
 def _timed_solve(p):
     t0 = time.perf_counter()
     solution = solve(p)
