@@ -107,7 +107,8 @@ MatrixSource = Literal["road", "haversine", "explicit"]
 class Options(StrictModel):
     """How to solve."""
 
-    time_limit_s: float = Field(10.0, gt=0, le=3600, description="Wall-clock budget for the search, seconds. Default 10.")
+    time_limit_s: float = Field(10.0, gt=0, le=3600, description="Wall-clock budget for the search, seconds. Building the travel matrix "
+                                "(solver.matrix_time_s) and loading compiled kernels (solver.compile_time_s) come on top. Default 10.")
     seed: int = Field(
         0,
         ge=0,
