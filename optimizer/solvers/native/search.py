@@ -345,34 +345,6 @@ def apply_two(D, S, ra, ia, mida, na, rb, jb, rc, ic, midc, nc, rd, jd):
 
 
 @njit(**KERNEL)
-def remove_job(D, S, j):
-    """Take job ``j`` out of its route (the route stays feasible: removal never breaks timing
-    in the earliest schedule only when the matrix obeys the triangle inequality, so the result
-    is checked and, if needed, the route is left as it was and False returned)."""
-    r = S.route_of[j]
-    p = S.pos_of[j]
-    L = S.rlen[r]
-    out = S.buf[1]
-    n = 0
-    for i in range(L):
-        if i != p:
-            out[n] = S.seq[r, i]
-            n += 1
-    c = eval_route(D, r, out, n, S.work)
-    if c < 0:
-        return False
-    write_route(D, S, r, out, n)
-    S.route_of[j] = -1
-    S.pos_of[j] = -1
-    return True
-
-
-# --------------------------------------------------------------------------------------------
-# Recreate: cheapest insertion with blinks
-# --------------------------------------------------------------------------------------------
-
-
-@njit(**KERNEL)
 def insertion_in_route(D, S, j, r, blink, best_d):
     """Cheapest position for job ``j`` in route ``r`` if it beats ``best_d``: (position, delta),
     position -1 when none does. Each position is skipped with probability ``blink``."""
@@ -669,9 +641,7 @@ def recreate(D, S, nrem, blink, granular):
                 dem += D.jdem[j, k]
             key = -float(dem) - np.random.random() * 1e-3
         else:
-            d = 0.0
-            for r in range(min(S.rlen.shape[0], 1)):
-                d = float(D.dur[D.tstart[r], D.jpt[j]])
+            d = float(D.dur[D.tstart[0], D.jpt[j]])  # from the first technician's start (SISR: the depot)
             key = -d if mode == 2 else d
         keys[x] = key
         if abs(key) > big:
