@@ -32,9 +32,12 @@ warm: $(STAMP)
 demo: warm
 	$(BIN)/dispatch demo
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist), one test file per worker so that a
+# file's module fixtures (servers, road matrices) are built once.
+TEST_WORKERS ?= 2
 test: warm
 	@if [ -x scripts/ensure_chromium.sh ]; then scripts/ensure_chromium.sh; fi
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis

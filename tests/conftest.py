@@ -37,7 +37,6 @@ SLOW_TESTS = {
     "tests/api/test_docs.py::test_curl_example_in_docs_works",  # 11 s
     "tests/api/test_fuzz.py::test_openapi_conformance",  # 39 s over all operations
     "tests/solvers/test_properties.py::test_every_answer_is_valid_and_complete",  # 8 s
-    "tests/solvers/test_bruteforce.py::test_engine_matches_brute_force_optimum",  # 7 s
     "tests/api/test_fairness.py::test_a_large_scenario_does_not_starve_another_client",  # 6 s
     "tests/solvers/test_vroom_seed.py::test_engine_seeded_by_vroom_gives_valid_complete_answers",  # 6 s
     "tests/replan/test_simulated_day.py::test_small_day_stays_valid_after_every_event",  # 5 s

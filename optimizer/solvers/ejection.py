@@ -3,7 +3,7 @@
 Local search keeps a plan where, say, an urgent job occupies the only technician who could do a
 high-priority job, while another technician could take the urgent job if it dropped a low one.
 That takes two simultaneous moves, which OR-Tools' operators did not find on tiny instances
-(see tests/solvers/test_bruteforce.py). For each unserved job ``u``, most important first:
+(found by the exhaustive optimum tests, tests/solvers/test_oracle_optimum.py). For each unserved job ``u``, most important first:
 
 1. eject a job ``e`` from a route of a qualified technician so that ``u`` fits there, and
    re-insert ``e`` elsewhere as is (gain: ``u`` served, nobody dropped); else
