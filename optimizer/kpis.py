@@ -28,24 +28,67 @@ Definitions (units in the names; percentages are rounded to 2 decimals, minutes 
 - ``overtime_s``: sum over routes of ``max(0, route.end - shift.end)``, seconds (0 for a plan
   that passes the validator).
 
+Money (``cost``, null when the problem names no cost, see :mod:`optimizer.models.costs`), per
+used technician with the rates :func:`~optimizer.models.technician_rates` resolves:
+
+- paid time = ``route.end - route.start`` minus the part of each taken break inside that span
+  (breaks are unpaid), seconds; ``overtime_paid_s`` = its part beyond ``overtime_after_h``.
+- labour = regular paid hours x ``per_hour`` + overtime paid hours x ``overtime_per_hour``;
+  vehicle = ``route.distance_m`` / 1000 x ``per_km``; fixed = the technician's fixed cost;
+  parts = the units of its served jobs x ``problem.costs.parts`` prices.
+- ``by_technician`` = labour + vehicle + fixed + parts of each used technician; ``total`` = their
+  sum; ``per_served_job`` = total / ``jobs_assigned``; ``per_technician_used`` = total /
+  ``technicians_used``. Amounts are rounded to 2 decimals after summing.
+
+Service:
+
+- ``response_time_by_priority``: for each served job with ``reported_at``, ``max(0, arrival -
+  reported_at)`` in minutes; mean and 90th percentile (nearest rank: the ``ceil(0.9 n)``-th
+  smallest value) per priority and over ``all``.
+- ``backlog``: unserved jobs by priority and by age = the planning instant (``problem.now``, else
+  the earliest shift start) - ``reported_at``: ``lt_1d`` (< 24 h), ``1d_3d`` (< 72 h), ``3d_7d``
+  (< 168 h), ``ge_7d``, ``unknown`` (no ``reported_at``).
+- first-visit readiness: a served job is ready when its technician has every required skill at
+  the required level and, in route order, still carries the job's parts (van stock minus what
+  earlier stops used). ``first_visit_ready_pct`` = ready / served, %. A valid plan is always 100 %;
+  a what-if that relaxes a rule is measured against the requirements of the problem before the
+  relaxation (``requirements``), and the jobs that are not ready are listed.
+
 Routes of technicians not in the problem contribute to travel, distance and service sums but
 not to workload or overtime; stops of jobs not in the problem are ignored for job counts.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
+from datetime import datetime
+from typing import Optional
 
-from optimizer.models import PRIORITIES, Kpis, Problem, Solution
-from optimizer.models.job import JobStatus
+from optimizer.models import (
+    PRIORITIES,
+    Backlog,
+    CostKpis,
+    Kpis,
+    NotReady,
+    Problem,
+    ResponseTime,
+    Route,
+    Solution,
+    has_costs,
+    technician_rates,
+)
+from optimizer.models.job import Job, JobStatus
 
 
 def _pct(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 2) if whole else None
 
 
-def compute_kpis(problem: Problem, solution: Solution) -> Kpis:
-    """The KPIs of ``solution`` for ``problem``; see the module docstring for each definition."""
+def compute_kpis(problem: Problem, solution: Solution, requirements: Optional[Problem] = None) -> Kpis:
+    """The KPIs of ``solution`` for ``problem``; see the module docstring for each definition.
+    ``requirements``: the problem whose jobs' skill and part requirements first-visit readiness
+    is measured against (a what-if's base, before it relaxed a rule); default ``problem``."""
     priorities = [p.value for p in PRIORITIES]
     to_plan = {j.id: j for j in problem.jobs if j.status != JobStatus.completed}
 
@@ -118,4 +161,152 @@ def compute_kpis(problem: Problem, solution: Solution) -> Kpis:
         technicians_used=len(used),
         technicians_total=len(problem.technicians),
         overtime_s=overtime_s,
+        cost=cost_kpis(problem, solution, first_stop),
+        response_time_by_priority=response_times(to_plan, first_stop),
+        backlog=backlog(problem, [j for j in to_plan.values() if j.id not in first_stop]),
+        **readiness(problem, solution, to_plan, requirements or problem),
     )
+
+
+def paid_time_s(route: Route) -> int:
+    """Departure to return minus the part of each break inside that span, seconds (0 without stops)."""
+    if not route.stops or route.start is None or route.end is None:
+        return 0
+    span = (route.end - route.start).total_seconds()
+    for brk in route.breaks:
+        overlap = (min(brk.end, route.end) - max(brk.start, route.start)).total_seconds()
+        span -= max(0.0, overlap)
+    return int(round(span))
+
+
+def cost_kpis(problem: Problem, solution: Solution, first_stop: dict) -> Optional[CostKpis]:
+    """Money of the plan (module docstring); None when the problem names no cost."""
+    if not has_costs(problem):
+        return None
+    prices = problem.costs.parts if problem.costs is not None else {}
+    techs = {t.id: t for t in problem.technicians}
+    jobs = {j.id: j for j in problem.jobs}
+    labour = overtime = vehicle = fixed = parts = 0.0
+    paid_total = overtime_total = 0
+    by_tech: dict[str, float] = {}
+    for route in solution.routes:
+        tech = techs.get(route.technician_id)
+        if tech is None or not route.stops:
+            continue
+        rates = technician_rates(problem, tech)
+        paid = paid_time_s(route)
+        extra = max(0, paid - rates.overtime_after_s)
+        t_overtime = extra / 3600.0 * rates.overtime_per_hour
+        t_labour = (paid - extra) / 3600.0 * rates.per_hour + t_overtime
+        t_vehicle = route.distance_m / 1000.0 * rates.per_km
+        t_parts = sum(
+            units * prices.get(part, 0.0)
+            for stop in route.stops
+            if first_stop.get(stop.job_id) is stop
+            for part, units in jobs[stop.job_id].parts.items()
+        )
+        by_tech[tech.id] = round(t_labour + t_vehicle + rates.fixed + t_parts, 2)
+        labour += t_labour
+        overtime += t_overtime
+        vehicle += t_vehicle
+        fixed += rates.fixed
+        parts += t_parts
+        paid_total += paid
+        overtime_total += extra
+    total = labour + vehicle + fixed + parts
+    served = len(first_stop)
+    return CostKpis(
+        currency=problem.costs.currency if problem.costs is not None else "EUR",
+        total=round(total, 2),
+        labour=round(labour, 2),
+        overtime=round(overtime, 2),
+        vehicle=round(vehicle, 2),
+        fixed=round(fixed, 2),
+        parts=round(parts, 2),
+        per_served_job=round(total / served, 2) if served else None,
+        per_technician_used=round(total / len(by_tech), 2) if by_tech else None,
+        by_technician=by_tech,
+        paid_time_s=paid_total,
+        overtime_paid_s=overtime_total,
+    )
+
+
+def nearest_rank(values: list[float], pct: float) -> float:
+    """The ``ceil(pct/100 * n)``-th smallest of ``values`` (nearest-rank percentile); n >= 1."""
+    ordered = sorted(values)
+    return ordered[max(1, math.ceil(pct / 100.0 * len(ordered))) - 1]
+
+
+def response_times(to_plan: dict[str, Job], first_stop: dict) -> dict[str, ResponseTime]:
+    """Report-to-arrival minutes per priority and ``all`` (module docstring)."""
+    by: dict[str, list[float]] = {p.value: [] for p in PRIORITIES}
+    for job_id, stop in first_stop.items():
+        job = to_plan[job_id]
+        if job.reported_at is not None:
+            by[job.priority.value].append(max(0.0, (stop.arrival - job.reported_at).total_seconds() / 60.0))
+    by["all"] = [v for p in PRIORITIES for v in by[p.value]]
+    return {
+        key: ResponseTime(
+            jobs=len(values),
+            mean_min=round(statistics.fmean(values), 2) if values else None,
+            p90_min=round(nearest_rank(values, 90), 2) if values else None,
+        )
+        for key, values in by.items()
+    }
+
+
+AGE_BUCKETS: tuple[tuple[str, float], ...] = (("lt_1d", 24.0), ("1d_3d", 72.0), ("3d_7d", 168.0), ("ge_7d", math.inf))
+"""Backlog age buckets: name and exclusive upper bound, hours."""
+
+
+def backlog(problem: Problem, unserved: list[Job]) -> Backlog:
+    """Unserved jobs by priority and by age at the planning instant (module docstring)."""
+    at: datetime = problem.now if problem.now is not None else problem.planning_origin()
+    by_age = {name: 0 for name, _ in AGE_BUCKETS}
+    by_age["unknown"] = 0
+    ages: list[float] = []
+    for job in unserved:
+        if job.reported_at is None:
+            by_age["unknown"] += 1
+            continue
+        age_h = (at - job.reported_at).total_seconds() / 3600.0
+        ages.append(age_h)
+        by_age[next(name for name, bound in AGE_BUCKETS if age_h < bound)] += 1
+    return Backlog(
+        jobs=len(unserved),
+        by_priority={p.value: sum(1 for j in unserved if j.priority == p) for p in PRIORITIES},
+        by_age=by_age,
+        oldest_age_h=round(max(ages), 2) if ages else None,
+    )
+
+
+def readiness(problem: Problem, solution: Solution, to_plan: dict[str, Job], requirements: Problem) -> dict:
+    """``first_visit_ready_pct`` and ``first_visit_not_ready`` (module docstring): the jobs' skill
+    and part needs from ``requirements`` (falling back to ``problem`` for jobs it lacks), the
+    technicians' skills and van stock from ``problem``."""
+    needs = {j.id: j for j in requirements.jobs}
+    techs = {t.id: t for t in problem.technicians}
+    served = 0
+    not_ready: list[NotReady] = []
+    seen: set[str] = set()
+    for route in solution.routes:
+        tech = techs.get(route.technician_id)
+        if tech is None:
+            continue
+        stock = dict(tech.parts)
+        for stop in route.stops:
+            if stop.job_id not in to_plan or stop.job_id in seen:
+                continue
+            seen.add(stop.job_id)
+            served += 1
+            job = needs.get(stop.job_id, to_plan[stop.job_id])
+            skills = {s: lvl for s, lvl in job.skills.items() if tech.skills.get(s, 0) < lvl}
+            short = {p: units - max(0, stock.get(p, 0)) for p, units in job.parts.items() if stock.get(p, 0) < units}
+            for part, units in job.parts.items():
+                stock[part] = stock.get(part, 0) - units
+            if skills or short:
+                not_ready.append(NotReady(job_id=job.id, technician_id=tech.id, missing_skills=skills, missing_parts=short))
+    return {
+        "first_visit_ready_pct": round(100.0 * (served - len(not_ready)) / served, 2) if served else None,
+        "first_visit_not_ready": not_ready,
+    }

@@ -70,11 +70,11 @@ def recommend(
         if not found:
             out.append(JobRecommendation(job_id=job.id, reason=explain_unserved(cp, routes, job).reason))
             continue
-        out.append(JobRecommendation(job_id=job.id, options=[_option(cp, ins, rank) for rank, ins in enumerate(found, 1)]))
+        out.append(JobRecommendation(job_id=job.id, options=[_option(cp, ins, rank, costs.units_per_weight) for rank, ins in enumerate(found, 1)]))
     return out
 
 
-def _option(cp, ins: Insertion, rank: int) -> RecommendationOption:
+def _option(cp, ins: Insertion, rank: int, units_per_weight: int = COST_SCALE) -> RecommendationOption:
     tb = cp.timebase
     stop = ins.stop
     old = ins.route.schedule.stops
@@ -100,7 +100,7 @@ def _option(cp, ins: Insertion, rank: int) -> RecommendationOption:
         extra_travel_time_s=ins.extra_travel_s,
         sla_met=None if ins.job.deadline_s is None else stop.end_s <= ins.job.deadline_s,
         lateness_s=stop.lateness_s,
-        cost=ins.cost / COST_SCALE,
+        cost=ins.cost / units_per_weight,
         shifted_stops=shifted,
     )
 

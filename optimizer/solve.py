@@ -96,7 +96,7 @@ def solve(
     solution.solver = SolverInfo(
         engine=engine.name,
         wall_time_s=round(time.perf_counter() - t0, 3),
-        objective=value / COST_SCALE,
+        objective=value / costs.units_per_weight,
         status=result.status,
         matrix_source=cp.matrix.source,
         matrix_time_s=round(matrix_time, 3),
@@ -135,8 +135,8 @@ def repair(
 
 
 def objective(cp: CompiledProblem, costs: CostModel, plan: Plan, rejections: list[Rejection]) -> int:
-    """Objective of ``plan`` in integer cost units (``COST_SCALE`` per weight unit, so divide by
-    ``COST_SCALE`` for seconds-of-driving units). Jobs rejected by the pre-check cost the same in
+    """Objective of ``plan`` in integer cost units (``costs.units_per_weight`` per weight unit:
+    ``COST_SCALE`` per second of driving, ``MONEY_SCALE`` per currency unit in cost mode). Jobs rejected by the pre-check cost the same in
     every plan and are not counted."""
     dropped_ids = {r.job_id for r in plan.unassigned} - {r.job_id for r in rejections}
     return plan_cost(cp, costs, [r.schedule for r in plan.routes], [j for j in cp.jobs if j.id in dropped_ids])

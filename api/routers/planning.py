@@ -167,12 +167,29 @@ async def get_scenario(request: Request, scenario_id: str = SCENARIO_ID, store: 
     if status == "succeeded" and len(done) == len(solutions):
         from optimizer.report.payload import comparison_payload
 
+        done = await asyncio.to_thread(_measure_readiness, store, runs, done)
+        out_runs = [run.model_copy(update={"kpis": sol.kpis.model_dump(mode="json") if sol.kpis else None})
+                    for run, sol in zip(out_runs, done)]
+
         comparison = comparison_payload([(run["name"], sol.kpis) for run, sol in zip(runs, done) if sol.kpis is not None],
                                         [sol.solver.wall_time_s if sol.solver else 0.0 for sol in done])
     return ScenarioState(
         id=scenario_id, name=name, status=status, progress=round(finished / len(statuses), 3), created_at=created,
         runs=out_runs, comparison=comparison, report=f"/v1/scenarios/{scenario_id}/report" if status == "succeeded" else None,
     )
+
+
+def _measure_readiness(store: JobStore, runs: list[dict], solutions: list[Solution]) -> list[Solution]:
+    """Each variant's first-visit readiness against the base's requirements (a variant may relax
+    them; see optimizer.scenarios.runner.measure_readiness)."""
+    from optimizer.scenarios.runner import RunResult, measure_readiness
+
+    texts = [store.problem_json(run["optimization_id"]) for run in runs]
+    if any(t is None for t in texts):
+        return solutions
+    results = [RunResult(run["name"], Problem.model_validate_json(t), sol, 0.0) for run, t, sol in zip(runs, texts, solutions) if t]
+    measure_readiness(results)
+    return [r.solution for r in results]
 
 
 @router.delete(
@@ -214,7 +231,7 @@ async def scenario_report(request: Request, scenario_id: str = SCENARIO_ID, stor
 
 def _render_scenario(name: str, runs: list[dict], problems: list[str], solutions: list[str]) -> str:
     from optimizer.report import render_scenario_report
-    from optimizer.scenarios.runner import RunResult, ScenarioResult
+    from optimizer.scenarios.runner import RunResult, ScenarioResult, measure_readiness
 
     results = []
     for run, p, s in zip(runs, problems, solutions):
@@ -222,6 +239,7 @@ def _render_scenario(name: str, runs: list[dict], problems: list[str], solutions
         results.append(RunResult(run["name"], Problem.model_validate_json(p), solution,
                                  solution.solver.wall_time_s if solution.solver else 0.0))
     descriptions = {r["name"]: r["description"] for r in runs if r.get("description")}
+    measure_readiness(results)
     return render_scenario_report(ScenarioResult(name, results, workers=0, descriptions=descriptions))
 
 

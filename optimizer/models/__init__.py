@@ -1,15 +1,20 @@
 """Public data model (pydantic v2): the JSON contract shared by the library, CLI and HTTP API."""
 
 from optimizer.models.common import PRIORITIES, Location, Priority, TimeWindow
+from optimizer.models.costs import CostRates, TechnicianRates, has_costs, technician_rates
 from optimizer.models.job import Job, JobStatus
 from optimizer.models.options import ExplicitMatrix, Options, Weights
 from optimizer.models.problem import Problem
 from optimizer.models.recommendation import JobRecommendation, RecommendationOption, ShiftedStop
 from optimizer.models.solution import (
+    Backlog,
     BreakSlot,
+    CostKpis,
     JobCandidates,
     Kpis,
+    NotReady,
     RankedTechnician,
+    ResponseTime,
     Route,
     Solution,
     SolverInfo,
@@ -20,6 +25,7 @@ from optimizer.models.technician import Break, Technician
 from optimizer.models.timebase import Timebase
 
 __all__ = [
+    "Backlog", "CostKpis", "CostRates", "NotReady", "ResponseTime", "TechnicianRates", "has_costs", "technician_rates",
     "Break", "BreakSlot", "JobRecommendation", "RecommendationOption", "ShiftedStop", "ExplicitMatrix", "Job", "JobCandidates", "JobStatus", "Kpis",
     "Location", "Options", "PRIORITIES", "Priority", "Problem", "RankedTechnician", "Route",
     "Solution", "SolverInfo", "Stop", "Technician", "TimeWindow", "Timebase", "Unassigned", "Weights",

@@ -37,6 +37,9 @@ class Job(StrictModel):
         description="Service must START inside one of these; several allowed. Default none: any time within a shift.",
     )
     sla_deadline: Optional[AwareDatetime] = Field(None, description="Service should end by this instant (soft).")
+    reported_at: Optional[AwareDatetime] = Field(
+        None, description="When the customer reported the job (ISO-8601 with offset): start of the response time and of the backlog age. Default none."
+    )
     priority: Priority = Field(Priority.normal, description="urgent | high | normal | low. Default normal.")
     parts: dict[str, int] = Field(default_factory=dict, description="Part -> units needed.")
     pinned_technician: Optional[str] = Field(None, description="Only this technician may do the job.")

@@ -147,6 +147,13 @@ class Options(StrictModel):
         "applies. Default: no iteration limit.",
     )
     weights: Weights = Field(default_factory=Weights, description="Objective weights (see Weights); defaults as documented there.")
+    objective: Literal["time", "cost"] = Field(
+        "time",
+        description="time: the weights in seconds of driving. cost: money (problem.costs and the technicians' rates) "
+        "replaces the travel, distance, fixed-cost and balance weights, and sla_lateness_per_min and "
+        "non_preferred_technician read as amounts of the problem's currency (docs/costs.md says what the engines "
+        "price exactly and what they approximate). Default time.",
+    )
     speed_factor: float = Field(
         1.0, gt=0, le=10, description="Multiply every travel time by this (traffic what-ifs). Default 1."
     )

@@ -10,6 +10,7 @@ from pydantic import Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from optimizer.models.common import AwareDatetime, StrictModel
+from optimizer.models.costs import CostRates, has_costs
 from optimizer.models.job import Job
 from optimizer.models.options import Options
 from optimizer.models.technician import Technician
@@ -27,6 +28,9 @@ class Problem(StrictModel):
     technicians: list[Technician] = Field(..., description="At least one technician.")
     jobs: list[Job] = Field(default_factory=list, description="Work orders to plan. Default none.")
     options: Options = Field(default_factory=Options, description="How to solve (see Options).")
+    costs: Optional[CostRates] = Field(
+        None, description="Money rates and currency (see CostRates); technicians may override them. Default none: no cost KPIs."
+    )
     now: Optional[AwareDatetime] = Field(
         None, description="Planning instant (re-planning): nothing new starts before it."
     )
@@ -60,6 +64,8 @@ class Problem(StrictModel):
                         errors.append(_error(("jobs", j, field, k), f"unknown technician {tid!r}", tid))
             if job.technician_id is not None and job.technician_id not in tech_ids:
                 errors.append(_error(("jobs", j, "technician_id"), f"unknown technician {job.technician_id!r}", job.technician_id))
+        if self.options.objective == "cost" and not has_costs(self):
+            errors.append(_error(("options", "objective"), "objective 'cost' needs problem.costs or technician cost fields (cost_per_hour, ...)", "cost"))
         errors.extend(self._check_locations())
         if errors:
             raise ValidationError.from_exception_data("Problem", errors)

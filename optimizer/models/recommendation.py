@@ -32,7 +32,7 @@ class RecommendationOption(StrictModel):
     extra_travel_time_s: int = Field(..., description="Added driving time of the route, seconds.")
     sla_met: Optional[bool] = Field(None, description="The new job ends by its sla_deadline (null: no deadline).")
     lateness_s: int = Field(0, ge=0, description="Seconds the new job ends after its sla_deadline.")
-    cost: float = Field(..., description="Objective increase, in seconds-of-driving units (see Weights).")
+    cost: float = Field(..., description="Objective increase, in seconds-of-driving units (see Weights); in the currency with options.objective cost.")
     shifted_stops: list[ShiftedStop] = Field(default_factory=list, description="Later stops of the same technician whose start moves.")
 
 

@@ -66,6 +66,52 @@ class JobCandidates(StrictModel):
     ranked: list[RankedTechnician] = Field(default_factory=list, description="Up to options.candidates_per_job technicians, best first; empty for unserved jobs.")
 
 
+class CostKpis(StrictModel):
+    """Money of the plan (see optimizer/kpis.py for each definition), in ``currency``."""
+
+    currency: str = Field(..., description="ISO 4217 code of every amount here (problem.costs.currency).")
+    total: float = Field(..., description="labour + vehicle + fixed + parts, currency.")
+    labour: float = Field(..., description="Paid time at the regular rate plus overtime at the overtime rate, currency.")
+    overtime: float = Field(..., description="The part of labour paid at the overtime rate, currency.")
+    vehicle: float = Field(..., description="Kilometres driven x vehicle cost per km, currency.")
+    fixed: float = Field(..., description="Fixed cost of the technicians used, currency.")
+    parts: float = Field(..., description="Parts of the served jobs x their unit prices, currency.")
+    per_served_job: Optional[float] = Field(..., description="total / jobs_assigned, currency; null when no job is served.")
+    per_technician_used: Optional[float] = Field(..., description="total / technicians_used, currency; null when no technician is used.")
+    by_technician: dict[str, float] = Field(default_factory=dict, description="Cost of each used technician's day (its parts included), currency.")
+    paid_time_s: int = Field(0, description="Paid time of all used technicians: departure to return, breaks excluded, s.")
+    overtime_paid_s: int = Field(0, description="Paid time beyond each technician's overtime_after_h, s.")
+
+
+class ResponseTime(StrictModel):
+    """Report-to-arrival time of served jobs that have ``reported_at``."""
+
+    jobs: int = Field(..., description="Served jobs with reported_at.")
+    mean_min: Optional[float] = Field(..., description="Mean of arrival - reported_at, min; null when jobs is 0.")
+    p90_min: Optional[float] = Field(..., description="90th percentile (nearest rank: the ceil(0.9 n)-th smallest), min; null when jobs is 0.")
+
+
+class Backlog(StrictModel):
+    """Unserved jobs (jobs to plan that are in no route)."""
+
+    jobs: int = Field(..., description="Unserved jobs (= jobs_unassigned).")
+    by_priority: dict[str, int] = Field(..., description="Unserved jobs per priority (all four keys).")
+    by_age: dict[str, int] = Field(
+        ..., description="Unserved jobs by age = planning instant (problem.now, else the earliest shift start) - reported_at: "
+        "lt_1d, 1d_3d, 3d_7d, ge_7d, and unknown (no reported_at)."
+    )
+    oldest_age_h: Optional[float] = Field(..., description="Age of the oldest unserved job with reported_at, h; null when none.")
+
+
+class NotReady(StrictModel):
+    """A served job whose technician does not meet the skill levels or lacks parts on arrival."""
+
+    job_id: str = Field(..., description="The job.")
+    technician_id: str = Field(..., description="Who serves it.")
+    missing_skills: dict[str, int] = Field(default_factory=dict, description="Skill -> level the job requires that the technician lacks.")
+    missing_parts: dict[str, int] = Field(default_factory=dict, description="Part -> units short when the technician arrives.")
+
+
 class Kpis(StrictModel):
     jobs_total: int = Field(..., description="Jobs to plan (status completed excluded).")
     jobs_assigned: int = Field(..., description="Jobs in routes.")
@@ -85,12 +131,23 @@ class Kpis(StrictModel):
     technicians_used: int = Field(..., description="Technicians with at least one stop.")
     technicians_total: int = Field(..., description="Technicians in the problem.")
     overtime_s: int = Field(0, description="Time routes end after their shift end (0 for valid plans).")
+    cost: Optional[CostKpis] = Field(None, description="Money of the plan (null when the problem names no cost; see CostKpis).")
+    response_time_by_priority: dict[str, ResponseTime] = Field(
+        default_factory=dict, description="Report-to-arrival time by priority (urgent, high, normal, low) and 'all'."
+    )
+    backlog: Optional[Backlog] = Field(None, description="Unserved jobs by priority and by age.")
+    first_visit_ready_pct: Optional[float] = Field(
+        None, description="Share of served jobs whose technician meets the required skill levels and carries the parts on arrival, %; null when no job is served."
+    )
+    first_visit_not_ready: list[NotReady] = Field(
+        default_factory=list, description="The served jobs that are not first-visit ready (possible only when a what-if relaxes a rule)."
+    )
 
 
 class SolverInfo(StrictModel):
     engine: str = Field(..., description="Engine that produced the routes (options.engine).")
     wall_time_s: float = Field(..., description="Whole solve, matrix included, s.")
-    objective: Optional[float] = Field(None, description="Objective of the returned plan in seconds-of-driving units (see Weights), recomputed by the library for every engine.")
+    objective: Optional[float] = Field(None, description="Objective of the returned plan in seconds-of-driving units (see Weights), or in the currency with options.objective cost (the engines' approximation of money, docs/costs.md; kpis.cost has the exact figures); recomputed by the library for every engine.")
     status: str = Field(..., description="Engine status, e.g. success, time_limit, iteration_limit, warm_start_only.")
     matrix_source: Optional[str] = Field(None, description="road | haversine | explicit.")
     matrix_time_s: Optional[float] = Field(None, description="Time to build the travel matrix, s.")

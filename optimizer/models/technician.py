@@ -87,6 +87,23 @@ class Technician(StrictModel):
     parts: dict[str, int] = Field(
         default_factory=dict, description="Van stock: part -> units carried (consumed by jobs)."
     )
+    # Money (see optimizer/models/costs.py): each overrides the problem's costs default.
+    cost_per_hour: Optional[float] = Field(
+        None, ge=0, le=1e7, description="Labour cost per paid hour, currency/h. Default: problem.costs.technician_per_hour."
+    )
+    overtime_cost_per_hour: Optional[float] = Field(
+        None, ge=0, le=1e7, description="Labour cost per paid hour beyond overtime_after_h, currency/h. Default: "
+        "problem.costs.overtime_per_hour when the technician has no cost_per_hour of its own, else its cost_per_hour.",
+    )
+    overtime_after_h: Optional[float] = Field(
+        None, ge=0, le=24, description="Paid hours at the regular rate before overtime, h. Default: problem.costs.overtime_after_h (8)."
+    )
+    vehicle_cost_per_km: Optional[float] = Field(
+        None, ge=0, le=1e7, description="Vehicle cost per kilometre driven, currency/km. Default: problem.costs.vehicle_per_km."
+    )
+    fixed_cost: Optional[float] = Field(
+        None, ge=0, le=1e7, description="Fixed cost when the technician is used (at least one stop), currency. Default: problem.costs.technician_fixed."
+    )
     # Re-planning state (see docs/api.md): where the technician is now and from when available.
     current_location: Optional[Location] = Field(
         None, description="Current position; when set, the route starts here instead of start_location."

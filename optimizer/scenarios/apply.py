@@ -23,6 +23,7 @@ from optimizer.scenarios.model import (
     Change,
     ChangePriorities,
     ChangeShift,
+    RelaxRules,
     RemoveJobs,
     RemoveSkills,
     RemoveTechnicians,
@@ -320,7 +321,23 @@ def _remove_jobs(problem: Problem, change: RemoveJobs, seed: int) -> Problem:
     return problem
 
 
+def _relax_rules(problem: Problem, change: RelaxRules, seed: int) -> Problem:
+    taken = {j.id for j in problem.jobs}
+    missing = [i for i in change.ids or [] if i not in taken]
+    if missing:
+        raise ScenarioError(f"unknown job(s) {missing}")
+    chosen = set(change.ids) if change.ids is not None else taken
+    for job in problem.jobs:
+        if job.id in chosen:
+            if change.skills:
+                job.skills = {}
+            if change.parts:
+                job.parts = {}
+    return problem
+
+
 _APPLY: dict[type, Callable[[Problem, Any, int], Problem]] = {
+    RelaxRules: _relax_rules,
     RemoveTechnicians: _remove_technicians,
     TechniciansUnavailable: _unavailable,
     AddTechnicians: _add_technicians,

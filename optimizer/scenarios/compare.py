@@ -27,6 +27,23 @@ def _prio(p: str) -> Callable[[Kpis], Optional[float]]:
     return lambda k: k.sla_met_pct_by_priority.get(p)
 
 
+def _cost(read: Callable) -> Callable[[Kpis], Optional[float]]:
+    return lambda k: read(k.cost) if k.cost is not None else None
+
+
+def _response(p: str, field: str) -> Callable[[Kpis], Optional[float]]:
+    def read(k: Kpis) -> Optional[float]:
+        rt = k.response_time_by_priority.get(p)
+        return getattr(rt, field) if rt is not None else None
+    return read
+
+
+def _backlog_old(k: Kpis) -> Optional[float]:
+    if k.backlog is None:
+        return None
+    return k.backlog.by_age.get("3d_7d", 0) + k.backlog.by_age.get("ge_7d", 0)
+
+
 METRICS: tuple[Metric, ...] = (
     Metric("jobs_assigned", "jobs served", lambda k: k.jobs_assigned, 0, True),
     Metric("jobs_total", "jobs to plan", lambda k: k.jobs_total, 0, None),
@@ -44,6 +61,17 @@ METRICS: tuple[Metric, ...] = (
     Metric("overtime_min", "overtime min", lambda k: k.overtime_s / 60.0, 1, False, "min"),
     Metric("technicians_used", "technicians used", lambda k: k.technicians_used, 0, None),
     Metric("technicians_total", "technicians", lambda k: k.technicians_total, 0, None),
+    Metric("cost_total", "total cost", _cost(lambda c: c.total), 2, False),
+    Metric("cost_per_served_job", "cost per served job", _cost(lambda c: c.per_served_job), 2, False),
+    Metric("cost_per_technician", "cost per technician used", _cost(lambda c: c.per_technician_used), 2, False),
+    Metric("response_mean_min_urgent", "response mean min urgent", _response("urgent", "mean_min"), 1, False, "min"),
+    Metric("response_p90_min_urgent", "response p90 min urgent", _response("urgent", "p90_min"), 1, False, "min"),
+    Metric("response_p90_min_high", "response p90 min high", _response("high", "p90_min"), 1, False, "min"),
+    Metric("response_p90_min_all", "response p90 min all", _response("all", "p90_min"), 1, False, "min"),
+    Metric("backlog_urgent", "backlog urgent", lambda k: k.unassigned_by_priority.get("urgent"), 0, False),
+    Metric("backlog_older_3d", "backlog older than 3 days", _backlog_old, 0, False),
+    Metric("first_visit_ready_pct", "first-visit ready %", lambda k: k.first_visit_ready_pct, 1, True, "%"),
+    Metric("first_visit_not_ready", "jobs not first-visit ready", lambda k: len(k.first_visit_not_ready), 0, False),
 )
 
 

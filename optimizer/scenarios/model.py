@@ -177,10 +177,29 @@ class RemoveJobs(StrictModel):
     ids: list[str] = Field(..., min_length=1)
 
 
+class RelaxRules(StrictModel):
+    """Let jobs ``ids`` (default: all) be served without their skill requirements (``skills``)
+    and/or without their parts (``parts``): "what if anyone may take these jobs and fetch parts
+    later?". The run's first-visit readiness is measured against the base's requirements, so the
+    jobs served by a technician who lacks a skill level or the parts are listed."""
+
+    type: Literal["relax_rules"]
+    ids: Optional[list[str]] = None
+    skills: bool = False
+    parts: bool = False
+
+    @model_validator(mode="after")
+    def _something(self) -> "RelaxRules":
+        if not (self.skills or self.parts):
+            raise ValueError("relax skills, parts or both (skills: true / parts: true)")
+        return self
+
+
 Change = Annotated[
     Union[
         RemoveTechnicians, TechniciansUnavailable, AddTechnicians, ChangeShift, AddSkills, RemoveSkills,
         ScaleDemand, ScaleSla, ChangePriorities, SetWeights, SpeedFactor, SetOptions, AddJobs, RemoveJobs,
+        RelaxRules,
     ],
     Field(discriminator="type"),
 ]

@@ -11,10 +11,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from optimizer.models.costs import technician_rates
 from optimizer.solvers.compiled import CompiledProblem
 
 COST_SCALE = 100
 """Cost units per weight unit (one second of driving costs 100 units at default weights)."""
+
+MONEY_SCALE = 10_000
+"""Cost units per currency unit when ``options.objective`` is ``"cost"`` (one unit = 0.01 cent,
+so a 40/h technician costs 111 units per second, rounded by less than 0.5 %)."""
 
 
 @dataclass(frozen=True)
@@ -28,10 +33,14 @@ class CostModel:
     fixed_per_tech: int
     drop_penalty: dict[str, int]
     work_targets: list[int]
-    """Fair share of working time (service + travel) per technician, seconds: all service plus
+    """Per technician, seconds of work (service + travel) above which ``balance_per_s`` applies.
+    In time mode: the fair share of working time (service + travel) per technician, seconds: all service plus
     every technician's home-to-home drive, split in proportion to available shift time. Work
     above it costs ``balance_per_s`` per second (linear: moving work from an overloaded to an
-    underloaded technician always pays)."""
+    underloaded technician always pays). In cost mode: see :func:`money_terms`."""
+    units_per_weight: int = COST_SCALE
+    """Cost units per weight unit: ``COST_SCALE`` (seconds of driving), or ``MONEY_SCALE`` per
+    currency unit in cost mode. Divide a cost by it to report it in weight units."""
 
     def arc_costs(self, durations: np.ndarray, distances: np.ndarray) -> np.ndarray:
         """Integer arc cost matrix: travel-time cost plus distance cost."""
@@ -46,12 +55,18 @@ class CostModel:
 
 def build_cost_model(cp: CompiledProblem) -> CostModel:
     w = cp.problem.options.weights
-    travel = int(round(w.travel_time_per_s * COST_SCALE))
-    dist_milli = int(round(w.distance_per_km * COST_SCALE))
-    sla = {p: int(round(v * COST_SCALE / 60.0)) for p, v in w.sla_lateness_per_min.items()}
-    balance = int(round(w.workload_balance_per_s * COST_SCALE))
-    pref = int(round(w.non_preferred_technician * COST_SCALE))
-    fixed = int(round(w.technician_fixed_cost * COST_SCALE))
+    money = cp.problem.options.objective == "cost"
+    scale = MONEY_SCALE if money else COST_SCALE
+    sla = {p: int(round(v * scale / 60.0)) for p, v in w.sla_lateness_per_min.items()}
+    pref = int(round(w.non_preferred_technician * scale))
+    if money:
+        travel, dist_milli, fixed, balance, targets = money_terms(cp)
+    else:
+        travel = int(round(w.travel_time_per_s * COST_SCALE))
+        dist_milli = int(round(w.distance_per_km * COST_SCALE))
+        balance = int(round(w.workload_balance_per_s * COST_SCALE))
+        fixed = int(round(w.technician_fixed_cost * COST_SCALE))
+        targets = work_targets(cp)
     # The drop base exceeds whatever serving one job can cost: its detour (at most twice the
     # largest arc), its own lateness over the whole horizon and that of every other deadline job
     # it could delay, the balance term, a non-preference and a technician's fixed cost.
@@ -68,9 +83,52 @@ def build_cost_model(cp: CompiledProblem) -> CostModel:
         + pref
         + fixed
     )
-    base = 2 * base + COST_SCALE
+    base = 2 * base + scale
     drop = {p: int(round(base * m)) for p, m in w.unassigned_penalty.items()}
-    return CostModel(travel, dist_milli, sla, balance, pref, fixed, drop, work_targets(cp))
+    return CostModel(travel, dist_milli, sla, balance, pref, fixed, drop, targets, scale)
+
+
+def money_terms(cp: CompiledProblem) -> tuple[int, int, int, int, list[int]]:
+    """The money objective on the engines' terms: ``(travel_per_s, distance_per_m_milli,
+    fixed_per_tech, balance_per_s, work_targets)`` in cost units (``MONEY_SCALE`` per currency).
+
+    Every engine prices one travel rate, one distance rate and one fixed cost for all
+    technicians, plus ``balance_per_s`` on each technician's work (service + travel) above its
+    own target. The money model maps onto that as follows (docs/costs.md):
+
+    - every drive at the LOWEST hourly rate of the technicians (per second) and the lowest
+      vehicle rate (per metre); service time at that rate is the same whoever serves a job;
+    - the MEAN fixed cost of the technicians per technician used;
+    - when hourly rates differ, ``balance`` = the largest rate premium over the lowest (per
+      second) and each technician's target = its available time x (1 - its premium / the
+      largest premium): exact for the cheapest (never reached) and the dearest (target 0)
+      technicians, a lower bound in between; overtime is then not priced by the engine;
+    - when hourly rates are equal, ``balance`` = the largest overtime premium (overtime rate -
+      rate) and the targets = each technician's overtime threshold (same scaling when the
+      premiums differ): overtime priced on work time (waiting is not paid time to the engine).
+    """
+    problem = cp.problem
+    by_id = {t.id: t for t in problem.technicians}
+    rates = [technician_rates(problem, by_id[t.id]) for t in cp.techs]
+    if not rates:
+        return 0, 0, 0, 0, []
+    low = min(r.per_hour for r in rates)
+    travel = int(round(low / 3600.0 * MONEY_SCALE))
+    dist_milli = int(round(min(r.per_km for r in rates) * MONEY_SCALE))
+    fixed = int(round(sum(r.fixed for r in rates) / len(rates) * MONEY_SCALE))
+    available = [max(0, t.shift_end_s - t.ready_s) for t in cp.techs]
+    premiums = [r.per_hour - low for r in rates]
+    if max(premiums) > 0:
+        top = max(premiums)
+        targets = [int(round(a * (1.0 - p / top))) for a, p in zip(available, premiums)]
+    else:
+        premiums = [max(0.0, r.overtime_per_hour - r.per_hour) for r in rates]
+        top = max(premiums)
+        targets = [
+            min(a, r.overtime_after_s) + int(round(max(0, a - r.overtime_after_s) * (1.0 - p / top))) if top > 0 else a
+            for a, r, p in zip(available, rates, premiums)
+        ]
+    return travel, dist_milli, fixed, int(round(top / 3600.0 * MONEY_SCALE)), targets
 
 
 def work_targets(cp: CompiledProblem) -> list[int]:

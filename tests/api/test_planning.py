@@ -133,3 +133,27 @@ def test_cancel_a_scenario(planning_server):
     assert state["status"] == "cancelled" and state["progress"] == 1
     assert [r["status"] for r in state["runs"]] == ["cancelled"] * 3
     assert client.get(f"/v1/scenarios/{created['id']}/report").status_code == 409
+
+
+def test_relaxed_what_if_readiness_and_costs_over_http(planning_server):
+    """Only a has hvac level 2; the variant relaxes the skills of j1 and j2, which b (next door,
+    level 1) may then serve: the run's readiness is measured against the base's rules."""
+    client = planning_server
+    techs = [f.tech("a", {"hvac": 2}, loc=f.point(-4, 0), cost_per_hour=60), f.tech("b", {"hvac": 1}, loc=f.point(1, 1))]
+    jobs = [f.job(f"j{i}", loc=f.point(1, 1 + 0.1 * i), skills={"hvac": 2}, reported_at=f.at(6)) for i in range(3)]
+    base = f.problem(techs, jobs, time_limit_s=1.0, max_iterations=50, candidates_per_job=0).model_dump(mode="json", exclude_none=True)
+    base["costs"] = {"currency": "CNY", "technician_per_hour": 40}
+    created = client.post("/v1/scenarios", json={"base": base, "variants": [
+        {"name": "anyone", "changes": [{"type": "relax_rules", "ids": ["j1", "j2"], "skills": True}]}]})
+    assert created.status_code == 202, created.text
+    state = wait_scenario(client, created.json()["id"])
+    assert state["status"] == "succeeded"
+    base_kpis, variant = (r["kpis"] for r in state["runs"])
+    assert base_kpis["first_visit_ready_pct"] == 100.0 and base_kpis["cost"]["currency"] == "CNY"
+    assert base_kpis["response_time_by_priority"]["all"]["jobs"] == 3
+    not_ready = variant["first_visit_not_ready"]
+    assert not_ready and {n["job_id"] for n in not_ready} <= {"j1", "j2"}
+    assert all(n["technician_id"] == "b" and n["missing_skills"] == {"hvac": 2} for n in not_ready)
+    metrics = {m["key"]: m for m in state["comparison"]["metrics"]}
+    assert metrics["first_visit_not_ready"]["values"] == [0, len(not_ready)]
+    assert metrics["cost_total"]["values"][0] == base_kpis["cost"]["total"]

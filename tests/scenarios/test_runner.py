@@ -111,3 +111,58 @@ def test_compare_deltas_and_direction():
     assert table["jobs_assigned"]["base"].delta is None
     text = format_table([("base", kpis()), ("v", kpis(jobs_assigned=9))], markdown=True)
     assert "| jobs served | 8 | 9 (+1) |" in text
+
+
+def test_relaxed_skills_what_if_lists_the_jobs_not_first_visit_ready():
+    """Base: j0..j2 need hvac level 2, only t0 has it (level 2); t1 has hvac 1. Variant: skills
+    relaxed on j1 and j2, so t1 may serve them. Readiness is measured against the base rules:
+    each relaxed job that t1 serves lacks hvac 2; the base run is 100 % ready."""
+    from optimizer.scenarios import Scenario
+
+    techs = [f.tech("t0", skills={"hvac": 2}, loc=f.point(-3, 0)), f.tech("t1", skills={"hvac": 1}, loc=f.point(1, 1))]
+    jobs = [f.job(f"j{i}", loc=f.point(1, 1 + 0.1 * i), duration_min=30, skills={"hvac": 2}) for i in range(3)]
+    base = f.problem(techs, jobs, max_iterations=50, candidates_per_job=0)
+    scenario = Scenario.model_validate({"name": "relax", "base": base.model_dump(mode="json"), "variants": [
+        {"name": "anyone", "changes": [{"type": "relax_rules", "ids": ["j1", "j2"], "skills": True}]}]})
+    result = run_scenario(scenario, workers=1)
+    base_run, variant = result.runs
+    assert validate(base_run.problem, base_run.solution) == [] and validate(variant.problem, variant.solution) == []
+    assert base_run.kpis.first_visit_ready_pct == 100.0
+    by_t1 = {s.job_id for s in variant.solution.route_of("t1").stops}
+    assert by_t1 and by_t1 <= {"j1", "j2"}  # t1 is next door; j0 still needs level 2
+    not_ready = {n.job_id: n for n in variant.kpis.first_visit_not_ready}
+    assert set(not_ready) == by_t1
+    assert all(n.technician_id == "t1" and n.missing_skills == {"hvac": 2} for n in not_ready.values())
+    served = variant.kpis.jobs_assigned
+    assert variant.kpis.first_visit_ready_pct == round(100 * (served - len(by_t1)) / served, 2)
+    table = compare([(r.name, r.kpis) for r in result.runs])
+    assert table["first_visit_not_ready"]["anyone"].value == len(by_t1)
+    assert table["first_visit_not_ready"]["anyone"].better is False
+
+
+def test_relax_rules_needs_something_to_relax():
+    from optimizer.scenarios.model import Variant
+
+    with pytest.raises(Exception, match="relax skills, parts or both"):
+        Variant.model_validate({"name": "x", "changes": [{"type": "relax_rules"}]})
+
+
+def test_compare_costs_and_service_rows():
+    from optimizer.models import Backlog, CostKpis, ResponseTime
+
+    def money(total, per_job):
+        return CostKpis(currency="EUR", total=total, labour=total, overtime=0, vehicle=0, fixed=0, parts=0,
+                        per_served_job=per_job, per_technician_used=total / 3)
+
+    rt = {"urgent": ResponseTime(jobs=2, mean_min=30.0, p90_min=45.0), "all": ResponseTime(jobs=5, mean_min=50.0, p90_min=90.0)}
+    rt2 = {"urgent": ResponseTime(jobs=2, mean_min=20.0, p90_min=25.0), "all": ResponseTime(jobs=5, mean_min=60.0, p90_min=120.0)}
+    old = Backlog(jobs=2, by_priority={}, by_age={"lt_1d": 0, "1d_3d": 0, "3d_7d": 1, "ge_7d": 1, "unknown": 0}, oldest_age_h=200.0)
+    table = compare([("base", kpis(cost=money(800.0, 100.0), response_time_by_priority=rt, backlog=old)),
+                     ("v", kpis(cost=money(900.0, 100.0), response_time_by_priority=rt2))])
+    assert (table["cost_total"]["v"].delta, table["cost_total"]["v"].better) == (100.0, False)
+    assert table["cost_per_served_job"]["v"].better is None  # no change
+    assert (table["response_p90_min_urgent"]["v"].delta, table["response_p90_min_urgent"]["v"].better) == (-20.0, True)
+    assert table["response_p90_min_all"]["v"].better is False
+    assert table["backlog_older_3d"]["base"].value == 2 and table["backlog_older_3d"]["v"].value is None
+    text = format_table([("base", kpis(cost=money(800.0, 100.0))), ("v", kpis(cost=money(900.0, 100.0)))])
+    assert "total cost" in text and "900.00 (+100.00)" in text
