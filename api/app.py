@@ -16,9 +16,10 @@ from fastapi import Depends, FastAPI
 from api.deps import require_api_key
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
+from api.plan_store import PlanStore
 from api.pool import WorkerPool
 from api.recommend_pool import RecommendPool
-from api.routers import matrix, optimize, planning, recommend, replan  # scenarios and reports; re-planning
+from api.routers import matrix, optimize, planning, plans, recommend, replan  # scenarios and reports; re-planning; live plans
 from api.routers.health import health_router, version_router
 from api.schemas import RecommendationRequest
 from api.settings import Settings
@@ -70,6 +71,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.store = JobStore(settings.db_path)
+        app.state.plans = PlanStore(settings.db_path)
+        app.state.plan_runtime = plans.PlanRuntime()
         app.state.pool = WorkerPool(settings.workers, settings.max_queue, settings.shutdown_grace_s)
         await app.state.pool.start()
         app.state.recommend_pool = RecommendPool(settings.recommend_workers, settings.max_recommendations)
@@ -83,6 +86,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
             log.warning("stopped: %(requeued)d queued task(s) kept, %(finished)d running finished, "
                         "%(interrupted)d running stopped and queued again", counts)
             app.state.store.close()
+            app.state.plans.close()
 
     app = FastAPI(
         title="Field-service dispatch API",
@@ -106,4 +110,5 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.include_router(matrix.router, prefix="/v1", dependencies=auth)
     app.include_router(planning.router, prefix="/v1", dependencies=auth)
     app.include_router(replan.router, prefix="/v1", dependencies=auth)
+    app.include_router(plans.router, prefix="/v1", dependencies=auth)
     return app

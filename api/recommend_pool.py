@@ -70,6 +70,21 @@ class RecommendPool:
                 self._executor = self._new_executor()
             return "error", "the recommendation process died"
 
+    async def run_call(self, fn, *args) -> tuple[str, str]:
+        """``fn(*args)`` (a picklable module-level function returning ``(status, text)``) in a
+        recommendation process, after :meth:`acquire`; used for live-plan recommendations."""
+        executor = self._executor
+        if executor is None:
+            return "error", "the server is shutting down"
+        try:
+            return await asyncio.get_running_loop().run_in_executor(executor, worker.run_guarded, fn, *args)
+        except BrokenProcessPool:
+            log.error("a recommendation process died; starting new ones")
+            if self._executor is executor and not self.closing:
+                executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = self._new_executor()
+            return "error", "the recommendation process died"
+
     def stop(self) -> None:
         self.closing = True
         executor, self._executor = self._executor, None

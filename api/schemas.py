@@ -88,3 +88,52 @@ class Version(BaseModel):
     engines: list[str] = Field(..., description="Solver engines available for options.engine.")
     python: str = Field(..., description="Python version of the server.")
     ortools: Optional[str] = Field(None, description="OR-Tools version, when installed. Default null.")
+
+
+# -- live plans (POST /v1/plans and below) ------------------------------------------------------
+
+from optimizer.live import Escalation, LiveChange, LiveSettings, RiskReport  # noqa: E402
+from optimizer.models import Job, Kpis  # noqa: E402
+
+
+class PlanCreateRequest(_Strict):
+    """A live plan from a problem (solved by the server unless ``solution`` is given) or from a
+    finished optimization job."""
+
+    problem: Optional[Problem] = Field(None, description="The day to plan. Exactly one of problem and optimization_id.")
+    solution: Optional[Solution] = Field(None, description="With problem: its plan (checked by the validator); default: the server solves the problem (options.time_limit_s, capped at DISPATCH_SYNC_TIME_LIMIT_S).")
+    optimization_id: Optional[str] = Field(None, description="A succeeded POST /v1/optimizations job: its problem and solution become version 1.")
+    settings: LiveSettings = Field(default_factory=LiveSettings, description="Re-plan, promise, risk and escalation settings of the plan (see LiveSettings). Default: all defaults.")
+
+
+class PlanSummary(BaseModel):
+    """A version without its problem and plan: the answer to POST /v1/plans and to an event post."""
+
+    plan_id: str = Field(..., description="Plan id (32 hex characters).")
+    version: int = Field(..., description="The version made (or, for a replay, the version that applied the events).")
+    now: Optional[str] = Field(None, description="The plan's clock at this version, ISO-8601.")
+    created_at: str = Field(..., description="When the version was made (UTC), ISO-8601.")
+    event_ids: list[str] = Field(default_factory=list, description="Event ids this version applied.")
+    skipped_event_ids: list[str] = Field(default_factory=list, description="Posted event ids skipped because an earlier version applied them. Default [].")
+    replayed: bool = Field(False, description="True when every posted event had been applied before: nothing new was made and this is the version that applied them.")
+    changes: list[LiveChange] = Field(default_factory=list, description="What changed against the previous version (reassigned, time_shifted, unassigned, assigned, promise_broken), each with its cause.")
+    risk: RiskReport = Field(..., description="Jobs at risk and predicted breaches.")
+    escalations: list[Escalation] = Field(default_factory=list, description="Escalations raised by this version.")
+    kpis: Optional[Kpis] = Field(None, description="KPIs of the version's plan.")
+    promises: int = Field(0, description="Promised starts held after this version.")
+    replan_time_s: Optional[float] = Field(None, description="Library time to make the version (re-plan, risk, escalation), s.")
+
+
+class PlanRecommendationRequest(_Strict):
+    """New jobs to place into the plan's current version (the plan is not resent)."""
+
+    jobs: list[Job] = Field(..., min_length=1, max_length=100, description="The new jobs (ids not in the plan). 1 to 100.")
+    max_results: int = Field(5, ge=1, le=50, description="Ranked options per job. Default 5.")
+
+
+class PlanRecommendationResponse(BaseModel):
+    plan_id: str = Field(..., description="The plan.")
+    version: int = Field(..., description="The version the jobs were placed into.")
+    recommendations: list[JobRecommendation] = Field(..., description="One entry per job, in request order.")
+    elapsed_ms: float = Field(..., description="Compute time of the ranking, ms.")
+    load_ms: float = Field(..., description="Time to load the version into the recommendation process (0 when it was cached), ms.")

@@ -66,7 +66,21 @@ def run_replan(payload: str) -> str:
     return answer(ReplanRequest.model_validate_json(payload)).model_dump_json()
 
 
-TASKS = {"solve": run_solve, "matrix": run_matrix, "replan": run_replan}
+def run_plan_create(payload: str) -> str:
+    """Live plan version 1 (see :mod:`api.plan_tasks`)."""
+    from api.plan_tasks import run_plan_create as run
+
+    return run(payload)
+
+
+def run_plan_apply(payload: str) -> str:
+    """Events applied to a live plan: the next version (see :mod:`api.plan_tasks`)."""
+    from api.plan_tasks import run_plan_apply as run
+
+    return run(payload)
+
+
+TASKS = {"solve": run_solve, "matrix": run_matrix, "replan": run_replan, "plan_create": run_plan_create, "plan_apply": run_plan_apply}
 
 
 def warm_recommend() -> int:
@@ -83,6 +97,15 @@ def run_recommend(body: bytes, settings) -> tuple[str, str]:
 
     try:
         return compute(body, settings)
+    except Exception as exc:  # noqa: BLE001 - report, never crash the process
+        traceback.print_exc(file=sys.stderr)
+        return "error", f"{type(exc).__name__}: {exc}"
+
+
+def run_guarded(fn, *args) -> tuple[str, str]:
+    """In a recommendation process: ``fn(*args)``, any exception reported as ``("error", reason)``."""
+    try:
+        return fn(*args)
     except Exception as exc:  # noqa: BLE001 - report, never crash the process
         traceback.print_exc(file=sys.stderr)
         return "error", f"{type(exc).__name__}: {exc}"
