@@ -19,11 +19,14 @@ from optimizer.models.technician import Technician
 from optimizer.replan.events import (
     Event,
     JobCancelled,
+    JobCompleted,
     JobOverrun,
+    JobStarted,
     NewJob,
     ShiftExtended,
     TechnicianDelayed,
     TechnicianUnavailable,
+    is_status_event,
 )
 
 
@@ -43,6 +46,8 @@ class AppliedEvents:
     """Technician id -> seconds of delay before its next arrival or departure."""
     unavailable_from: dict[str, datetime] = field(default_factory=dict)
     job_events: dict[str, list[int]] = field(default_factory=dict)
+    started_at: dict[str, datetime] = field(default_factory=dict)
+    """Job id -> start reported by its latest job_started event (the in-progress job's start)."""
     tech_events: dict[str, list[int]] = field(default_factory=dict)
 
 
@@ -53,7 +58,8 @@ def _now(problem: Problem) -> Optional[datetime]:
 def apply_events(problem: Problem, previous: Solution, events: Sequence[Event]) -> AppliedEvents:
     """The problem state after ``events`` (a new Problem; the input is not modified).
 
-    Jobs the previous plan lists as unassigned with code ``cancelled`` stay cancelled."""
+    Jobs the previous plan lists as unassigned with code ``cancelled`` stay cancelled. Status
+    events (started, completed, position) change nothing here: :func:`derive_state` reads them."""
     data = problem.model_copy(deep=True)
     jobs = {j.id: j for j in data.jobs}
     techs = {t.id: t for t in data.technicians}
@@ -62,6 +68,19 @@ def apply_events(problem: Problem, previous: Solution, events: Sequence[Event]) 
         if entry.code == "cancelled" and entry.job_id in jobs:
             out.cancelled[entry.job_id] = None
     for i, event in enumerate(events):
+        if is_status_event(event):
+            # Already folded into the state by optimizer.replan.state.derive_state; a job's own
+            # status event explains a change of that job.
+            if isinstance(event, (JobStarted, JobCompleted)):
+                out.job_events.setdefault(event.job_id, []).append(i)
+            if isinstance(event, JobStarted):
+                if event.job_id not in out.started_at or out.started_at[event.job_id] <= event.at:
+                    out.started_at[event.job_id] = event.at
+            if isinstance(event, JobStarted) and _started_off_plan(event, previous):
+                tid = event.technician_id or _planned_technician(previous, event.job_id)
+                if tid is not None:
+                    out.tech_events.setdefault(tid, []).append(i)
+            continue
         if isinstance(event, NewJob):
             _new_job(event, i, out, jobs, techs)
         elif isinstance(event, (JobCancelled, JobOverrun)):
@@ -69,6 +88,24 @@ def apply_events(problem: Problem, previous: Solution, events: Sequence[Event]) 
         else:
             _technician_event(event, i, out, techs)
     return out
+
+
+STARTED_OFF_PLAN_S = 300
+"""A job_started event more than this many seconds away from the planned start (or by another
+technician) explains the changes of its technician's later stops."""
+
+
+def _planned_technician(previous: Solution, job_id: str) -> Optional[str]:
+    return next((r.technician_id for r in previous.routes for s in r.stops if s.job_id == job_id), None)
+
+
+def _started_off_plan(event: JobStarted, previous: Solution) -> bool:
+    for route in previous.routes:
+        for stop in route.stops:
+            if stop.job_id == event.job_id:
+                other = event.technician_id is not None and event.technician_id != route.technician_id
+                return other or abs((event.at - stop.start).total_seconds()) > STARTED_OFF_PLAN_S
+    return True
 
 
 def _new_job(event: NewJob, i: int, out: AppliedEvents, jobs: dict[str, Job], techs: dict[str, Technician]) -> None:

@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Optional, Union
 
 from pydantic import Field, TypeAdapter
 
-from optimizer.models.common import AwareDatetime, StrictModel
+from optimizer.models.common import AwareDatetime, Location, StrictModel
 from optimizer.models.job import Job
 
 
@@ -68,8 +68,48 @@ class ShiftExtended(StrictModel):
     new_end: AwareDatetime
 
 
+class JobStarted(StrictModel):
+    """Status event: a technician started a job at ``at`` (from the field app). The job is in
+    progress from then (unless a ``job_completed`` event at or before ``now`` follows); it is
+    expected to end at ``expected_end``, default ``at`` + the job's duration. See
+    :mod:`optimizer.replan.state`."""
+
+    type: Literal["job_started"] = "job_started"
+    job_id: str = Field(..., min_length=1)
+    at: AwareDatetime = Field(..., description="When the work started (not after the problem's now).")
+    technician_id: Optional[str] = Field(
+        None, description="Who started it. Default: the technician of the previous plan (required when the plan did not route the job).")
+    expected_end: Optional[AwareDatetime] = Field(None, description="Expected end of the work. Default: at + duration_min.")
+
+
+class JobCompleted(StrictModel):
+    """Status event: a job was finished at ``at``. It is completed: never planned again."""
+
+    type: Literal["job_completed"] = "job_completed"
+    job_id: str = Field(..., min_length=1)
+    at: AwareDatetime = Field(..., description="When the work ended (not after the problem's now).")
+    technician_id: Optional[str] = Field(None, description="Who did it. Default: the technician of the previous plan.")
+
+
+class TechnicianPosition(StrictModel):
+    """Status event: where a technician was at ``at`` (GPS). The latest position at or before
+    ``now`` becomes the technician's ``current_location`` (where its route continues when it is
+    not on site or driving to a job it keeps)."""
+
+    type: Literal["technician_position"] = "technician_position"
+    technician_id: str = Field(..., min_length=1)
+    location: Location
+    at: AwareDatetime = Field(..., description="When the position was measured (not after the problem's now).")
+
+
+STATUS_EVENT_TYPES = ("job_started", "job_completed", "technician_position")
+"""Event types that report the state of the day rather than a disruption (see
+:func:`optimizer.replan.state.derive_state`)."""
+
+
 Event = Annotated[
-    Union[NewJob, JobCancelled, TechnicianUnavailable, JobOverrun, TechnicianDelayed, ShiftExtended],
+    Union[NewJob, JobCancelled, TechnicianUnavailable, JobOverrun, TechnicianDelayed, ShiftExtended,
+          JobStarted, JobCompleted, TechnicianPosition],
     Field(discriminator="type"),
 ]
 """Any event; the ``type`` field selects the model."""
@@ -84,4 +124,11 @@ def event_subject(event: Event) -> tuple[Optional[str], Optional[str]]:
         return event.job.id, None
     if isinstance(event, (JobCancelled, JobOverrun)):
         return event.job_id, None
+    if isinstance(event, (JobStarted, JobCompleted)):
+        return event.job_id, event.technician_id
     return None, event.technician_id
+
+
+def is_status_event(event: Event) -> bool:
+    """Does ``event`` report the state of the day (started, completed, position)?"""
+    return event.type in STATUS_EVENT_TYPES

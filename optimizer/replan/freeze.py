@@ -6,7 +6,7 @@ that starts before ``freeze_until``. The prefix keeps its technician and order. 
 recomputed from the state, keeping each stop's previous start whenever that is still possible
 (so with nothing changed they stay as they were):
 
-- the in-progress job keeps its start; it ends at ``expected_end`` (after overruns), else at
+- the in-progress job keeps its start (the ``job_started`` event's, else the previous plan's); it ends at ``expected_end`` (after overruns), else at
   start + duration; the route is reported from there (the technician is on site);
 - a dispatched job is reached from the point before it in the previous route, leaving when the
   previous route left (or from ``current_location`` at ``now`` when the state gives one), plus
@@ -215,13 +215,7 @@ class HeadBuilder:
         first = jobs[0]
         if first.status == JobStatus.in_progress:
             duration = minutes_to_s(first.duration_min)
-            prev = self._prev_start(tech.id, first.id)
-            if prev is not None:
-                start = prev
-            elif first.expected_end is not None:
-                start = tb.to_s(first.expected_end) - duration
-            else:
-                start = now_s if now_s is not None else ready_floor
+            start = self._started(tech, first, duration, ready_floor)
             end = tb.to_s(first.expected_end) if first.expected_end is not None else start + duration
             end = max(end, start, now_s if now_s is not None else end)
             if end - start != duration:
@@ -260,6 +254,19 @@ class HeadBuilder:
             if tb.to_s(brk.latest_start) < clock:
                 head.postpone(k, tb.to_datetime(max(clock, tb.to_s_ceil(brk.earliest_start))))
         return head
+
+    def _started(self, tech: Technician, job: Job, duration: int, ready_floor: int) -> int:
+        """Start of an in-progress job: reported by a job_started event, else the previous plan's,
+        else its expected end minus its duration, else now."""
+        reported = self.applied.started_at.get(job.id)
+        if reported is not None:
+            return self.tb.to_s(reported)
+        prev = self._prev_start(tech.id, job.id)
+        if prev is not None:
+            return prev
+        if job.expected_end is not None:
+            return self.tb.to_s(job.expected_end) - duration
+        return self.now_s if self.now_s is not None else ready_floor
 
     def _departure(self, tech: Technician, route: Optional[Route], first: Job, ready_floor: int) -> tuple[int, int, Location]:
         """``(departure_s, point, location)`` of the leg to the first fixed stop that is not in progress."""

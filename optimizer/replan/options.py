@@ -37,4 +37,17 @@ class ReplanOptions(StrictModel):
         True, description="Seed the search with the repaired previous plan (the answer is then never worse "
         "than it under the re-plan objective). False = search from scratch. Default true.",
     )
+    derive_state: Optional[bool] = Field(
+        None, description="Derive the state of the day at the problem's now from the previous plan and the status events "
+        "(job_started, job_completed, technician_position; rules in docs/api.md). Null = when a status event is given, or "
+        "when the problem has a now, no job status marked and previous work before now. False = take the problem's "
+        "statuses as given. Default null.",
+    )
+    stale_after_min: float = Field(
+        30.0, ge=0, le=24 * 60, description="Warn when jobs are assumed completed (or still in progress) more than this many "
+        "minutes after their planned (expected) end without a job_completed event. Default 30.",
+    )
+    position_max_age_min: float = Field(
+        15.0, ge=0, le=24 * 60, description="Warn when a technician's latest position is older than this, minutes. Default 15.",
+    )
     candidates_per_job: int = Field(0, ge=0, le=50, description="Ranked alternatives per job in the answer (costs time). Default 0.")

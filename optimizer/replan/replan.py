@@ -33,6 +33,7 @@ from optimizer.replan.changes import Change, diff_plans
 from optimizer.replan.events import Event
 from optimizer.replan.freeze import FixedHead, HeadBuilder
 from optimizer.replan.options import ReplanOptions
+from optimizer.replan.state import StateSummary, as_given, derive_state, should_derive
 
 
 @dataclass
@@ -45,6 +46,8 @@ class ReplanResult:
     """What the engine solved (None when the previous plan was returned unchanged)."""
     fixed: Optional[dict[str, list[str]]] = None
     """Technician id -> job ids of its fixed head, in order."""
+    state: Optional[StateSummary] = None
+    """The state of the day the re-plan started from (derived or given), with its warnings."""
 
 
 def plan_is_current(problem: Problem, plan: Solution) -> bool:
@@ -89,13 +92,31 @@ def replan(
     points: Optional[PointIndex] = None,
 ) -> ReplanResult:
     """Re-plan ``problem`` after ``events`` starting from ``previous``. Raises
-    :class:`ReplanError` (a ValueError) for events naming unknown jobs or technicians."""
-    from optimizer.kpis import compute_kpis
-    from optimizer.solve import solve
+    :class:`ReplanError` (a ValueError) for events naming unknown jobs or technicians.
 
+    The state of the day is first derived from ``previous`` and the status events when
+    ``options.derive_state`` says so (see :func:`optimizer.replan.state.derive_state`);
+    ``ReplanResult.state`` tells what was taken as completed, in progress and dispatched."""
     t0 = time.perf_counter()
     options = options or ReplanOptions()
     events = list(events)
+    if should_derive(problem, previous, events, options.derive_state):
+        day = derive_state(problem, previous, events, stale_after_min=options.stale_after_min,
+                           position_max_age_min=options.position_max_age_min)
+        problem, summary = day.problem, day.summary
+    else:
+        summary = as_given(problem, previous)
+    result = _replan(problem, previous, events, options, matrix, points, t0)
+    result.state = summary
+    result.solution.warnings.extend(w.message for w in summary.warnings)
+    return result
+
+
+def _replan(problem: Problem, previous: Solution, events: list[Event], options: ReplanOptions,
+            matrix: Optional[TravelMatrix], points: Optional[PointIndex], t0: float) -> ReplanResult:
+    from optimizer.kpis import compute_kpis
+    from optimizer.solve import solve
+
     if not events and plan_is_current(problem, previous):
         return ReplanResult(problem, previous.model_copy(deep=True), [])
     applied = apply_events(problem, previous, events)

@@ -4,6 +4,8 @@ is the worker's business (:mod:`api.worker`)."""
 
 from __future__ import annotations
 
+from typing import Optional
+
 from pydantic import Field
 
 from optimizer.models import Problem, Solution
@@ -11,6 +13,7 @@ from optimizer.models.common import StrictModel
 from optimizer.replan.changes import Change
 from optimizer.replan.events import Event
 from optimizer.replan.options import ReplanOptions
+from optimizer.replan.state import StateSummary
 
 
 class ReplanRequest(StrictModel):
@@ -26,11 +29,14 @@ class ReplanResponse(StrictModel):
     problem: Problem = Field(..., description="The state after the events, as the new plan answers it (validate against this; "
                              "use it with the solution as the next re-plan's input).")
     fixed: dict[str, list[str]] = Field(default_factory=dict, description="Technician id -> job ids kept fixed at the head of its route.")
+    state: Optional[StateSummary] = Field(None, description="The state of the day the re-plan started from: completed work "
+                                          "(done, with technician and times), in-progress and dispatched jobs, positions, "
+                                          "and warnings when it looks stale.")
 
 
 def answer(request: ReplanRequest) -> ReplanResponse:
     from optimizer.replan.replan import replan
 
     result = replan(request.problem, request.previous, request.events, request.options)
-    return ReplanResponse(solution=result.solution, changes=result.changes, problem=result.problem, fixed=result.fixed or {})
+    return ReplanResponse(solution=result.solution, changes=result.changes, problem=result.problem, fixed=result.fixed or {}, state=result.state)
 

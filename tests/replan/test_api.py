@@ -84,3 +84,31 @@ def test_replan_refuses_unknown_ids_and_bad_events(replan_client, day):
     reply = replan_client.post("/v1/replan", json=_body(day, [{"type": "job_overrun", "job_id": "j01", "minutes": 0}]))
     assert reply.status_code == 422
     assert "minutes" in reply.json()["error"]["details"][0]["path"]
+
+
+def test_replan_over_http_derives_the_state_from_status_events(replan_client):
+    from optimizer.validate import validate
+    from tests.replan.test_state import t, tiny
+
+    problem, plan = tiny()
+    body = {
+        "problem": problem.model_copy(update={"now": t(10 + 5 / 60)}).model_dump(mode="json", exclude_none=True),
+        "previous": plan.model_dump(mode="json", exclude_none=True),
+        "events": [{"type": "job_completed", "job_id": "a1", "at": f.at(9 + 5 / 60)},
+                   {"type": "job_started", "job_id": "a3", "at": f.at(9 + 50 / 60)},
+                   {"type": "technician_position", "technician_id": "B", "location": f.point(1, 0), "at": f.at(9)}],
+        "options": {"time_limit_s": 0.5},
+    }
+    reply = replan_client.post("/v1/replan", json=body)
+    assert reply.status_code == 200, reply.text
+    answer = reply.json()
+    state = answer["state"]
+    assert [(d["job_id"], d["source"]) for d in state["completed"]] == [("a1", "event"), ("a2", "plan"), ("b1", "plan")]
+    assert state["in_progress"] == ["a3"] and state["dispatched"] == ["b2"]
+    assert [w["code"] for w in state["warnings"]] == ["assumed_completed", "stale_position"]
+    assert state["warnings"][0]["job_ids"] == ["b1"]  # a1 has its event; b1 ended 09:30, 35 min before now
+    assert not validate(Problem.model_validate(answer["problem"]), Solution.model_validate(answer["solution"]))
+    # A status event after now: 422 naming the field.
+    body["events"] = [{"type": "job_completed", "job_id": "a1", "at": f.at(11)}]
+    reply = replan_client.post("/v1/replan", json=body)
+    assert reply.status_code == 422 and reply.json()["error"]["details"][0]["path"] == "$.events[0].at"
