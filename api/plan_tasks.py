@@ -164,6 +164,14 @@ def _recommender(db_path: str, plan_id: str, number: int):
     return rec
 
 
+def run_plan_warm(db_path: str, plan_id: str, number: int) -> tuple[str, str]:
+    """In a recommendation process: load version ``number`` of the plan ahead of the first
+    recommendation request (the server asks each process after every new version)."""
+    t0 = time.perf_counter()
+    _recommender(db_path, plan_id, number)
+    return "ok", f"{(time.perf_counter() - t0) * 1000:.1f}"
+
+
 def run_plan_recommend(db_path: str, plan_id: str, number: int, body: bytes) -> tuple[str, str]:
     """In a recommendation process: ``("ok", PlanRecommendationResponse JSON)``,
     ``("rejected", error JSON)`` or ``("error", reason)``."""

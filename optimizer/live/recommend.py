@@ -31,9 +31,12 @@ def restrict(plan: Solution, problem: Problem, removed: Iterable[str] = ()) -> S
 class LiveRecommender:
     """Ranked insertions of new jobs into one version of a live plan."""
 
-    def __init__(self, state: Problem, derived: Optional[Problem], suffix: Optional[Solution], cache: MatrixCache):
-        self.known = {j.id for j in state.jobs}
-        self.techs = {t.id for t in state.technicians}
+    def __init__(self, known_jobs: Iterable[str], technicians: Iterable[str], derived: Optional[Problem], suffix: Optional[Solution],
+                 cache: Optional[MatrixCache]):
+        """``known_jobs``/``technicians``: every job and technician id of the version's state
+        (a new job may not reuse one; references must name one)."""
+        self.known = set(known_jobs)
+        self.techs = set(technicians)
         self.derived = derived
         self.suffix = restrict(suffix, derived) if derived is not None and suffix is not None else None
         self.cache = cache
@@ -56,7 +59,7 @@ class LiveRecommender:
         from optimizer.recommend import recommend
 
         self.check(jobs)
-        if self.derived is None or self.suffix is None:
+        if self.derived is None or self.suffix is None or self.cache is None:
             return [JobRecommendation(job_id=j.id, reason="no technician can work any more today") for j in jobs]
         working = {t.id for t in self.derived.technicians}
         new = []
