@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install lint warm clean
+.PHONY: demo test install lint warm clean messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +41,11 @@ test: warm
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis
+
+# Message catalogs (optimizer/locale): extract the marked texts, merge them into every language's
+# .po (translators edit those) and compile the .mo files shipped with the package.
+# tests/test_i18n.py fails when a text lacks a translation or a .mo is stale.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k Msg -k N_ --no-location --sort-output --omit-header -o optimizer/locale/dispatch.pot optimizer api
+	$(BIN)/pybabel update -i optimizer/locale/dispatch.pot -d optimizer/locale -D dispatch -l zh_CN --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d optimizer/locale -D dispatch --statistics

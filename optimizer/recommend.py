@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Optional, Sequence
 
 from optimizer.geo.matrix import PointIndex, TravelMatrix
+from optimizer.i18n import Msg, translate
 from optimizer.models import Problem, Solution
 from optimizer.models.recommendation import JobRecommendation, RecommendationOption, ShiftedStop
 from optimizer.solve import prepare
@@ -60,15 +61,16 @@ def recommend(
     new_jobs = [jobs[jid] for jid in job_ids]
     rejected = {r.job_id: r for r in precheck(cp, new_jobs)}
     costs = build_cost_model(cp)
+    language = cp.problem.options.language
     index = InsertionIndex(cp, costs, routes)
     out = []
     for job in new_jobs:
         if job.id in rejected:
-            out.append(JobRecommendation(job_id=job.id, reason=rejected[job.id].reason))
+            out.append(JobRecommendation(job_id=job.id, reason=translate(rejected[job.id].reason, language)))
             continue
         found = index.best(job, k=max_results)
         if not found:
-            out.append(JobRecommendation(job_id=job.id, reason=explain_unserved(cp, routes, job).reason))
+            out.append(JobRecommendation(job_id=job.id, reason=translate(explain_unserved(cp, routes, job).reason, language)))
             continue
         out.append(JobRecommendation(job_id=job.id, options=[_option(cp, ins, rank, costs.units_per_weight) for rank, ins in enumerate(found, 1)]))
     return out
@@ -142,7 +144,8 @@ def accept_recommendation(
         routes.append(render_route(cp, state))
     unassigned = [u for u in plan.unassigned if u.job_id != job_id]
     known = plan.assignment().keys() | {u.job_id for u in unassigned} | {job_id}
-    unassigned += [Unassigned(job_id=j.id, reason="not planned yet", code="new") for j in problem.jobs if j.id not in known]
+    pending = translate(Msg("not planned yet"), problem.options.language)
+    unassigned += [Unassigned(job_id=j.id, reason=pending, code="new") for j in problem.jobs if j.id not in known]
     solution = Solution(routes=routes, unassigned=unassigned, solver=plan.solver, warnings=list(plan.warnings))
     solution.kpis = compute_kpis(problem, solution)
     return solution

@@ -24,6 +24,7 @@ import time
 from typing import Optional
 
 from optimizer.geo.matrix import PointIndex, TravelMatrix, build_problem_matrix
+from optimizer.i18n import Msg, translate
 from optimizer.models import Problem, Solution, SolverInfo, Unassigned
 from optimizer.models.job import JobStatus
 from optimizer.solvers.budget import Budget
@@ -146,13 +147,14 @@ def assemble(cp: CompiledProblem, costs: CostModel, plan: Plan, candidates_per_j
     """The public Solution of a plan: routes for every technician, unassigned jobs with reasons
     (completed jobs included), and up to ``candidates_per_job`` ranked technicians per job. KPIs,
     solver info and warnings are left to the caller."""
+    language = cp.problem.options.language
     completed = [
-        Unassigned(job_id=j.id, reason="already completed; not planned again", code="completed")
+        Unassigned(job_id=j.id, reason=translate(Msg("already completed; not planned again"), language), code="completed")
         for j in cp.problem.jobs
         if j.status == JobStatus.completed
     ]
     return Solution(
         routes=[render_route(cp, state) for state in plan.routes],
-        unassigned=render_unassigned(plan.unassigned) + completed,
+        unassigned=render_unassigned(plan.unassigned, language) + completed,
         candidates=rank_candidates(cp, costs, plan.routes, candidates_per_job),
     )

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from api.deps import get_pool, get_settings, get_store
 from api.errors import ApiError
+from api.language import with_language
 from api.limits import check_problem
 from api.pool import QueueFull, Task, TaskOutcome, WorkerPool
 from api.routers.common import (
@@ -47,6 +48,7 @@ async def optimize(problem: Problem, request: Request, settings: Settings = Depe
     an error: they come back in `unassigned` with a reason. A client that disconnects before the
     answer cancels its solve."""
     check_problem(problem, settings)
+    problem = with_language(problem, request)
     warnings = []
     if problem.options.time_limit_s > settings.sync_time_limit_s:
         warnings.append(
@@ -114,11 +116,13 @@ def render_job(record: JobRecord, pool: WorkerPool) -> Response:
     summary="Submit a problem to solve in the background",
     responses={**AUTH_ERRORS, **BODY_ERRORS, **QUEUE_ERRORS},
 )
-async def submit(problem: Problem, settings: Settings = Depends(get_settings), pool: WorkerPool = Depends(get_pool), store: JobStore = Depends(get_store)) -> OptimizationCreated:
+async def submit(problem: Problem, request: Request, settings: Settings = Depends(get_settings), pool: WorkerPool = Depends(get_pool),
+                 store: JobStore = Depends(get_store)) -> OptimizationCreated:
     """Queue the problem and answer at once with its job id. The job and its result are stored in
     SQLite (`DISPATCH_DB`) and survive a server restart. `options.time_limit_s` may go up to
     `DISPATCH_MAX_TIME_LIMIT_S` (default 600 s)."""
     check_problem(problem, settings)
+    problem = with_language(problem, request)
     try:
         with pool.reservation(1) as places:
             record = await asyncio.to_thread(store.create, problem.model_dump_json(), problem.options.time_limit_s)

@@ -154,9 +154,28 @@ class Options(StrictModel):
         "non_preferred_technician read as amounts of the problem's currency (docs/costs.md says what the engines "
         "price exactly and what they approximate). Default time.",
     )
+    language: Literal["en", "zh-CN"] = Field(
+        "en",
+        description="Language of the texts a dispatcher reads in the answer (unassigned reasons, re-plan causes): "
+        "en or zh-CN (zh, zh_CN and zh-Hans are read as zh-CN). Codes stay the same in every language. Over HTTP "
+        "the Accept-Language header chooses when the problem does not set it. Default en.",
+    )
     speed_factor: float = Field(
         1.0, gt=0, le=10, description="Multiply every travel time by this (traffic what-ifs). Default 1."
     )
+
+    @field_validator("language", mode="before")
+    @classmethod
+    def _language_tag(cls, value: Any) -> Any:
+        """``zh``, ``zh_CN``, ``zh-Hans``, ``en-GB`` ... -> ``zh-CN`` / ``en`` (same rule as
+        :func:`optimizer.i18n.normalize_language`, which models may not import)."""
+        if isinstance(value, str):
+            parts = value.strip().replace("_", "-").lower().split("-")
+            if parts[0] == "en":
+                return "en"
+            if parts[0] == "zh" and not ({"tw", "hk", "mo", "hant"} & set(parts[1:])):
+                return "zh-CN"
+        return value
 
     @field_validator("engine")
     @classmethod

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+from optimizer.i18n import Msg
 from optimizer.solvers.compiled import CJob, CompiledProblem
 from optimizer.solvers.costs import CostModel
 from optimizer.solvers.ejection import serve_by_ejection
 from optimizer.solvers.insertion import InsertionIndex, RouteState, has_room
-from optimizer.solvers.precheck import Rejection
+from optimizer.solvers.precheck import Rejection, tech_names
 from optimizer.solvers.schedule import Infeasible, Schedule
 
 PRIORITY_ORDER = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
@@ -107,11 +108,13 @@ def build_plan(
 def explain_unserved(cp: CompiledProblem, routes: list[RouteState], job: CJob) -> Rejection:
     """Why a job that some technician could serve alone did not fit into the final plan."""
     states = [r for r in routes if r.tech.index in job.allowed]
-    names = ", ".join(r.tech.id for r in states[:5]) + (", ..." if len(states) > 5 else "")
+    names = tech_names([r.tech.id for r in states])
     if states and all(r.tech.max_jobs is not None and len(r.jobs) >= r.tech.max_jobs for r in states):
-        return Rejection(job.id, "capacity", f"capacity: every qualified technician ({names}) already has max_jobs jobs")
+        return Rejection(job.id, "capacity", Msg("capacity: every qualified technician ({techs}) already has max_jobs jobs", techs=names))
     short = [p for p, u in job.parts.items() if all(r.parts_used.get(p, 0) + u > r.tech.parts.get(p, 0) for r in states)]
     if states and short:
         p = short[0]
-        return Rejection(job.id, "parts", f"parts {p}: {job.parts[p]} needed, but the van stock of every qualified technician ({names}) is already used by other jobs")
-    return Rejection(job.id, "capacity", f"capacity: not enough working time left; no qualified technician ({names}) can fit it into their day within its time window")
+        return Rejection(job.id, "parts", Msg("parts {part}: {needed} needed, but the van stock of every qualified technician ({techs}) "
+                                              "is already used by other jobs", part=p, needed=job.parts[p], techs=names))
+    return Rejection(job.id, "capacity", Msg("capacity: not enough working time left; no qualified technician ({techs}) can fit it "
+                                             "into their day within its time window", techs=names))

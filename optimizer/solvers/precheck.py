@@ -13,21 +13,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
+from optimizer.i18n import Msg
 from optimizer.solvers.compiled import CJob, CompiledProblem, CTech
 from optimizer.solvers.schedule import Infeasible, schedule_route
 
 
 @dataclass(frozen=True)
 class Rejection:
-    """A job that no technician can serve: machine ``code`` and a human ``reason``."""
+    """A job that no technician can serve: machine ``code`` and a human ``reason`` (a
+    :class:`~optimizer.i18n.Msg`: English as a ``str``, translated where it is shown)."""
 
     job_id: str
     code: str
     reason: str
 
 
-def _fmt_skill(name: str, level: int) -> str:
-    return f"skill {name} at level {level}" if level > 1 else f"skill {name}"
+def _fmt_skill(name: str, level: int) -> Msg:
+    return Msg("skill {skill} at level {level}", skill=name, level=level) if level > 1 else Msg("skill {skill}", skill=name)
+
+
+def tech_names(ids: list[str], limit: int = 5) -> list[str]:
+    """At most ``limit`` technician ids, then ``...`` (a list: joined in the reader's language)."""
+    return ids[:limit] + (["..."] if len(ids) > limit else [])
 
 
 def _lacks(tech: CTech, job: CJob) -> list[tuple[str, int]]:
@@ -49,50 +56,53 @@ def eligible(tech: CTech, job: CJob) -> bool:
     return not _lacks(tech, job) and not _short_parts(tech, job)
 
 
-def _static_reason(cp: CompiledProblem, job: CJob) -> tuple[str, str]:
+def _static_reason(cp: CompiledProblem, job: CJob) -> tuple[str, Msg]:
     techs = cp.techs
     if job.pinned is not None:
         pinned = next(t for t in techs if t.id == job.pinned)
         missing = _lacks(pinned, job)
         if missing:
-            return "pinned", f"pinned technician {pinned.id} lacks " + ", ".join(_fmt_skill(*m) for m in missing)
+            return "pinned", Msg("pinned technician {tech} lacks {skills}", tech=pinned.id, skills=[_fmt_skill(*m) for m in missing])
         short = _short_parts(pinned, job)
         if short:
             p = short[0]
-            return "parts", f"parts {p}: {job.parts[p]} needed, pinned technician {pinned.id} carries {pinned.parts.get(p, 0)}"
+            return "parts", Msg("parts {part}: {needed} needed, pinned technician {tech} carries {carried}",
+                                part=p, needed=job.parts[p], tech=pinned.id, carried=pinned.parts.get(p, 0))
         if pinned.max_jobs is not None and pinned.max_jobs < 1:
-            return "capacity", f"pinned technician {pinned.id} takes no jobs (max_jobs 0)"
-        return "pinned", f"pinned technician {pinned.id} is excluded"
+            return "capacity", Msg("pinned technician {tech} takes no jobs (max_jobs 0)", tech=pinned.id)
+        return "pinned", Msg("pinned technician {tech} is excluded", tech=pinned.id)
     for name, level in sorted(job.skills.items()):
         if not any(t.skills.get(name, 0) >= level for t in techs):
-            return "skill", f"no technician has {_fmt_skill(name, level)}"
+            return "skill", Msg("no technician has {skill}", skill=_fmt_skill(name, level))
     qualified = [t for t in techs if not _lacks(t, job)]
     if not qualified:
-        need = ", ".join(_fmt_skill(*kv) for kv in sorted(job.skills.items()))
-        return "skill", f"no single technician has all required skills ({need})"
+        need = [_fmt_skill(*kv) for kv in sorted(job.skills.items())]
+        return "skill", Msg("no single technician has all required skills ({skills})", skills=need)
     allowed = [t for t in qualified if t.id not in job.excluded]
     if not allowed:
-        return "excluded", "every technician with the required skills is excluded"
+        return "excluded", Msg("every technician with the required skills is excluded")
     for part, units in sorted(job.parts.items()):
         best = max(t.parts.get(part, 0) for t in allowed)
         if best < units:
-            return "parts", f"parts {part}: {units} needed, at most {best} carried by any qualified technician"
-    return "capacity", "every qualified technician takes no jobs (max_jobs 0)"
+            return "parts", Msg("parts {part}: {needed} needed, at most {carried} carried by any qualified technician",
+                                part=part, needed=units, carried=best)
+    return "capacity", Msg("every qualified technician takes no jobs (max_jobs 0)")
 
 
-def _timing_reason(cp: CompiledProblem, job: CJob, results: list[tuple[CTech, Infeasible]]) -> tuple[str, str]:
+def _timing_reason(cp: CompiledProblem, job: CJob, results: list[tuple[CTech, Infeasible]]) -> tuple[str, Msg]:
     windows_open = any(
         lo <= t.shift_end_s and hi >= t.ready_s for t, _ in results for lo, hi in job.windows
     )
     if not windows_open:
-        return "time_window", "time windows fall outside every shift"
+        return "time_window", Msg("time windows fall outside every shift")
     codes = {r.code for _, r in results}
     if codes == {"break"}:
-        return "break", "no qualified technician can fit the job around their breaks"
-    names = ", ".join(t.id for t, _ in results[:5]) + (", ..." if len(results) > 5 else "")
+        return "break", Msg("no qualified technician can fit the job around their breaks")
+    names = tech_names([t.id for t, _ in results])
     if "time_window" in codes:
-        return "time_window", f"no qualified technician ({names}) can reach the job inside its time window and be back before the end of the shift"
-    return "shift", f"no qualified technician ({names}) can do the job and be back before the end of the shift"
+        return "time_window", Msg("no qualified technician ({techs}) can reach the job inside its time window and be back "
+                                  "before the end of the shift", techs=names)
+    return "shift", Msg("no qualified technician ({techs}) can do the job and be back before the end of the shift", techs=names)
 
 
 def precheck(cp: CompiledProblem, jobs: Optional[Iterable[CJob]] = None) -> list[Rejection]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from optimizer.i18n import translate
 from optimizer.models import (
     BreakSlot,
     JobCandidates,
@@ -62,8 +63,9 @@ def render_route(cp: CompiledProblem, state: RouteState) -> Route:
     )
 
 
-def render_unassigned(rejections: list[Rejection]) -> list[Unassigned]:
-    return [Unassigned(job_id=r.job_id, reason=r.reason, code=r.code) for r in rejections]
+def render_unassigned(rejections: list[Rejection], language: str = "en") -> list[Unassigned]:
+    """Unassigned entries with their reasons in ``language`` (codes are language-neutral)."""
+    return [Unassigned(job_id=r.job_id, reason=translate(r.reason, language), code=r.code) for r in rejections]
 
 
 def rank_candidates(cp: CompiledProblem, costs: CostModel, routes: list[RouteState], per_job: int) -> list[JobCandidates]:
