@@ -37,6 +37,7 @@ demo: warm
 TEST_WORKERS ?= 2
 test: warm
 	@if [ -x scripts/ensure_chromium.sh ]; then scripts/ensure_chromium.sh; fi
+	@if [ -x scripts/ensure_cjk_font.sh ]; then scripts/ensure_cjk_font.sh; fi
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 clean:
