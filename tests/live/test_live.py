@@ -1,0 +1,138 @@
+"""Live plans in the library: risk, escalation, promises and versions, on hand-given travel
+matrices so every expected time below is computed by hand in the comments.
+
+Matrix (seconds): 0 = t1's depot, 1 = job a, 2 = job b, 3 = t2's depot.
+0-1 600, 1-2 600, 0-2 1200, 3-2 900, 3-1 1500, 3-0 1800 (symmetric).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from optimizer.live import LiveEvent, LiveSettings, MatrixCache, apply, create
+from optimizer.live.promises import Promise, constrain
+from optimizer.models import Solution
+from optimizer.solve import solve
+from optimizer.validate import validate
+from tests import explicit as x
+
+D = [[0, 600, 1200, 1800], [600, 0, 600, 1500], [1200, 600, 0, 900], [1800, 1500, 900, 0]]
+NO_BALANCE = {"workload_balance_per_s": 0.0}
+
+
+def _problem(jobs, techs=None, **options):
+    techs = techs or [x.tech("t1", 0), x.tech("t2", 3)]
+    return x.problem(D, techs, jobs, engine="native", weights=NO_BALANCE, max_iterations=300, **options)
+
+
+def _events(*bodies):
+    return [LiveEvent.model_validate({"id": f"e{i}", "event": b}) for i, b in enumerate(bodies)]
+
+
+def _start(solution: Solution, job_id: str):
+    return next(s.start for r in solution.routes for s in r.stops if s.job_id == job_id)
+
+
+def test_risk_predicted_end_slack_and_reasons_by_hand():
+    # One technician: a 08:10-08:40 (600 s drive), b 08:50-09:20 (600 s more).
+    problem = _problem([x.job("a", 1, priority="urgent", sla_deadline=x.at(9)),
+                        x.job("b", 2, priority="normal", sla_deadline=x.at(9 + 10 / 60))], techs=[x.tech("t1", 0)])
+    plan = solve(problem)
+    cache = MatrixCache(problem)
+    v1 = create("p", problem, plan, LiveSettings(), cache.matrix, cache.points).version
+    at_risk = {r.job_id: r for r in v1.risk.at_risk}
+    breaches = {r.job_id: r for r in v1.risk.breaches}
+    assert set(at_risk) == {"a"} and set(breaches) == {"b"}
+    assert at_risk["a"].slack_min == 20.0 and at_risk["a"].predicted_end == x.instant(8 + 40 / 60)  # 09:00 - 08:40
+    assert breaches["b"].slack_min == -10.0 and breaches["b"].reason == "travel"  # 09:10 - 09:20
+    assert breaches["b"].travel_upstream_min == 20.0  # 600 s + 600 s
+    # a overruns by 15 min while under way (08:20): b ends 09:35, slack -25, pushed by the overrun.
+    v2 = apply(v1, LiveSettings(), _events({"type": "job_overrun", "job_id": "a", "minutes": 15}), now=x.instant(8 + 20 / 60), cache=cache).version
+    assert validate(v2.problem, v2.solution) == []
+    b = next(r for r in v2.risk.breaches if r.job_id == "b")
+    assert (b.slack_min, b.reason, b.overrun_upstream_min) == (-25.0, "overrun_upstream", 15.0)
+    # a delay of t1 is a late start for b (nothing overran upstream of it in this version's plan).
+    v3 = apply(v1, LiveSettings(), _events({"type": "technician_delayed", "technician_id": "t1", "minutes": 20}), now=x.instant(8), cache=cache).version
+    b3 = next(r for r in v3.risk.breaches if r.job_id == "b")
+    assert b3.reason == "late_start" and b3.late_start_min == 20.0
+
+
+def test_urgent_at_risk_gets_a_reassignment_proposal_then_is_not_repeated():
+    # t1 does a (must start by 08:30) then b (travel 600+600+1200 home = 2400 s, less than t2
+    # taking b: 1200+1800); b ends 09:20, 40 min before its 10:00 deadline: at risk (urgent
+    # threshold 60 min). t2 could drive 900 s from its depot and end b at 08:45.
+    problem = _problem([x.job("a", 1, time_windows=[x.window(8, 8.5)]), x.job("b", 2, priority="urgent", sla_deadline=x.at(10))])
+    plan = solve(problem)
+    assert [s.job_id for s in plan.route_of("t1").stops] == ["a", "b"]
+    cache = MatrixCache(problem)
+    v1 = create("p", problem, plan, LiveSettings(), cache.matrix, cache.points).version
+    [esc] = v1.escalations
+    assert (esc.job_id, esc.action, esc.level, esc.technician_id) == ("b", "propose_reassignment", "at_risk", "t1")
+    assert esc.proposed_technician == "t2"
+    assert esc.proposed_start == x.instant(8.25) and esc.proposed_end == x.instant(8.75)
+    assert v1.tracking.escalated["b"] == "at_risk|propose_reassignment|t2"
+    # A high-priority job predicted late is escalated for a person (default rule).
+    rules = LiveSettings.model_validate({"escalation_rules": [{"name": "vip", "job_ids": ["b"], "level": "at_risk", "action": "escalate"}]})
+    v1b = create("p", problem, plan, rules, cache.matrix, cache.points).version
+    assert [(e.job_id, e.action, e.rule) for e in v1b.escalations] == [("b", "escalated", "vip")]
+    # The next version (nothing changed for b) records no new escalation.
+    v2 = apply(v1, LiveSettings(), _events({"type": "technician_position", "technician_id": "t2", "location": {"index": 3},
+                                            "at": x.at(8)}), now=x.instant(8), cache=cache).version
+    assert [e.job_id for e in v2.escalations if e.job_id == "b"] == []
+
+
+def test_promise_becomes_a_hard_window_and_a_deadline():
+    problem = _problem([x.job("a", 1, duration_min=30, time_windows=[x.window(8, 16)], sla_deadline=x.at(15))])
+    promises = {"a": Promise(job_id="a", start=x.instant(10))}
+    settings = LiveSettings.model_validate({"promises": {"tolerance_min": 30, "early_tolerance_min": 10}})
+    out, ids = constrain(problem, promises, settings.promises)
+    job = out.jobs[0]
+    assert ids == {"a"}
+    assert [(w.start, w.end) for w in job.time_windows] == [(x.instant(10 - 10 / 60), x.instant(10.5))]
+    assert job.sla_deadline == x.instant(10.5)  # promise + 30 min of service, earlier than 15:00
+    assert problem.jobs[0].time_windows[0].start == x.instant(8)  # the input is not changed
+
+
+def test_a_sick_technician_does_not_shift_promised_customers_beyond_the_tolerance():
+    # a and c must start by 08:30 (a at 1, c at 2, one hour each): t1 takes a (08:10), t2 takes c
+    # (08:15). Every start is promised (confirm_all). t1 falls sick at 08:05: t2, busy with c until
+    # 09:15, cannot start a by 08:30, so a's promise is broken (a is unserved) while c's holds.
+    w = [x.window(8, 8.5)]
+    problem = _problem([x.job("a", 1, duration_min=60, time_windows=w), x.job("b", 1, duration_min=30),
+                        x.job("c", 2, duration_min=60, time_windows=w), x.job("d", 2, duration_min=30)])
+    plan = solve(problem)
+    settings = LiveSettings.model_validate({"promises": {"confirm_all": True, "tolerance_min": 30}, "replan": {"time_limit_s": 0.3}})
+    cache = MatrixCache(problem)
+    v1 = create("p", problem, plan, settings, cache.matrix, cache.points).version
+    promised = {k: p.start for k, p in v1.promises.items()}
+    assert set(promised) == {"a", "b", "c", "d"}
+    v2 = apply(v1, settings, _events({"type": "technician_unavailable", "technician_id": "t1"}), now=x.instant(8 + 5 / 60), cache=cache).version
+    assert validate(v2.problem, v2.solution) == []
+    broken = {c.job_id: c for c in v2.changes if c.kind == "promise_broken"}
+    placed = {s.job_id: s.start for r in v2.solution.routes for s in r.stops}
+    for job_id, promise in promised.items():
+        if job_id in broken:
+            assert broken[job_id].promised_start == promise and broken[job_id].reason
+            assert "within 30 min" in broken[job_id].reason
+        else:  # kept: started within [promise, promise + 30 min]
+            assert job_id in placed and timedelta(0) <= placed[job_id] - promise <= timedelta(minutes=30), job_id
+    assert "a" in broken and "a" not in placed and "c" not in broken
+    assert "technician_unavailable event e0" in broken["a"].reason
+    for job_id, change in broken.items():  # a broken promise is renewed at the new start, or dropped
+        assert (v2.promises[job_id].start == placed[job_id] and v2.promises[job_id].renewed == 1) if job_id in placed else job_id not in v2.promises
+
+
+def test_versions_number_events_and_keep_the_old_state():
+    problem = _problem([x.job("a", 1), x.job("b", 2)])
+    plan = solve(problem)
+    cache = MatrixCache(problem)
+    settings = LiveSettings.model_validate({"replan": {"time_limit_s": 0.2}})
+    v1 = create("p", problem, plan, settings, cache.matrix, cache.points).version
+    before = v1.model_dump_json()
+    new = {"type": "new_job", "job": x.job("n", 2, priority="urgent", sla_deadline=x.at(12))}
+    v2 = apply(v1, settings, _events(new, {"type": "job_cancelled", "job_id": "a"}), now=x.instant(8), cache=cache).version
+    assert v1.model_dump_json() == before  # the old version is untouched
+    assert (v2.version, [e.id for e in v2.events]) == (2, ["e0", "e1"])
+    assert {c.job_id: c.cause_event_id for c in v2.changes}.get("n") == "e0"
+    assert any(u.job_id == "a" and u.code == "cancelled" for u in v2.solution.unassigned)
+    assert validate(v2.problem, v2.solution) == []
