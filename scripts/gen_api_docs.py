@@ -457,6 +457,10 @@ where `j4` fits.
 {ex["version"]}
 ### Errors
 
+Messages follow the request's `Accept-Language` header (`en`, the default, or `zh-CN`; `zh`,
+`zh-Hans` count as `zh-CN`); `code`, `type` and `path` are the same in every language. A problem
+without `options.language` is solved in the header's language too (its unassigned reasons).
+
 {ex["error"]}
 ## Engines
 

@@ -171,3 +171,16 @@ def test_bad_rates_name_the_field(costs, field):
     with pytest.raises(ValidationError) as err:
         Problem.model_validate(data)
     assert any(e["loc"][:2] == ("costs", field) for e in err.value.errors())
+
+
+def test_cost_line_in_both_languages():
+    from optimizer.kpi_text import cost_line
+
+    kpis = compute_kpis(_hand_problem(), Solution.model_validate({"routes": [
+        {"technician_id": "B", "start": at(8), "end": at(10), "travel_time_s": 1200, "distance_m": 12_000,
+         "stops": [_stop("J3", 8.5, 9.5, 6)]}]}))
+    # B alone: 2 h x 50 = 100, 12 km x 1.0 = 12, fixed 0, no priced parts -> 112 for 1 job.
+    assert cost_line(kpis, "en") == ("cost EUR 112.00 | per served job 112.00 | per technician used 112.00 | "
+                                     "labour 100.00 (overtime 0.00) | vehicle 12.00 | fixed 0.00 | parts 0.00")
+    assert cost_line(kpis, "zh-CN") == ("成本 EUR 112.00 | 每单 112.00 | 每位出勤技术员 112.00 | 人工 100.00（加班 0.00）| "
+                                        "车辆 12.00 | 固定 0.00 | 零件 0.00")

@@ -119,3 +119,19 @@ def test_a_valid_plan_is_first_visit_ready():
     assert validate(problem, solution) == []
     assert solution.kpis.jobs_assigned == 3
     assert solution.kpis.first_visit_ready_pct == 100.0 and solution.kpis.first_visit_not_ready == []
+
+
+def test_summary_lines_in_english_and_chinese():
+    from optimizer.kpi_text import kpi_lines
+
+    kpis = compute_kpis(_problem(), _solution())
+    assert kpi_lines(kpis, "en") == [
+        "response time (report to arrival), mean / p90 min: urgent 80 / 180 (3 jobs), normal 0 / 0 (1 jobs), all 60 / 180 (4 jobs)",
+        "backlog 4: high 1, normal 1, low 2 | by age: under 1 day 1, 1-3 days 1, 7 days or more 1, age unknown 1",
+        "first-visit ready 100.0%",
+    ]
+    assert kpi_lines(kpis, "zh-CN") == [
+        "响应时间（报修到到达），平均 / 90 分位（分钟）：紧急 80 / 180（3 单）、普通 0 / 0（1 单）、全部 60 / 180（4 单）",
+        "积压 4 单：高 1、普通 1、低 2 | 按积压时长：不到 1 天 1、1-3 天 1、7 天及以上 1、报修时间未知 1",
+        "首次上门完备率 100.0%",
+    ]

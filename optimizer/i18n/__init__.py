@@ -158,7 +158,8 @@ def translate(text: Any, language: Optional[str]) -> str:
 @lru_cache(maxsize=None)
 def _patterns(language: str) -> list[tuple[re.Pattern, str]]:
     """Regular expressions of the catalog's ids with placeholders, longest id first. Ids use
-    plain ``{name}`` placeholders (no conversion or format spec; the catalog test checks it)."""
+    plain ``{name}`` placeholders (no conversion or format spec; the catalog test checks it).
+    Ids whose fixed text has no word (``{name} {count}``) are left out: they would match anything."""
     catalog = getattr(translations(language), "_catalog", {})
     out = []
     for msgid in catalog:
@@ -175,6 +176,9 @@ def _patterns(language: str) -> list[tuple[re.Pattern, str]]:
             else:
                 names.append(name)
                 pattern += f"(?P<{name}>.+?)"
+        literal = "".join(lit for lit, *_ in string.Formatter().parse(msgid))
+        if not re.search(r"[^\W\d_]{2}", literal):  # "{name} {count}" would match any text
+            continue
         out.append((re.compile(pattern + r"\Z", re.S), msgid))
     out.sort(key=lambda item: -len(item[1]))
     return out
