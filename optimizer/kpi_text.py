@@ -74,15 +74,16 @@ def readiness_line(kpis: Kpis, language: str) -> Optional[str]:
     """``first-visit ready 100.0% (jobs not ready: J1 hvac 2, J4 parts filter 1)``."""
     if kpis.first_visit_ready_pct is None:
         return None
+    pct = f"{kpis.first_visit_ready_pct:.1f}"
     if not kpis.first_visit_not_ready:
-        return translate(Msg("first-visit ready {pct}%", pct=f"{kpis.first_visit_ready_pct:.1f}"), language)
+        return translate(Msg("first-visit ready {pct}%", pct=pct), language)
     items = []
     for n in kpis.first_visit_not_ready[:10]:
         lacks = [Msg("skill {skill} at level {level}", skill=s, level=lvl) for s, lvl in n.missing_skills.items()]
         lacks += [Msg("{units} x part {part} short", units=u, part=p) for p, u in n.missing_parts.items()]
         items.append(Msg("{job} ({tech} lacks {what})", job=n.job_id, tech=n.technician_id, what=lacks))
     more = len(kpis.first_visit_not_ready) - len(items)
-    text = Msg("first-visit ready {pct}%; not ready: {jobs}", pct=f"{kpis.first_visit_ready_pct:.1f}", jobs=_joined(items, language))
+    text = Msg("first-visit ready {pct}%; not ready: {jobs}", pct=pct, jobs=_joined(items, language))
     if more > 0:
         text = Msg("{first} (and {count} more)", first=text, count=more)
     return translate(text, language)
