@@ -169,7 +169,9 @@ def run_plan_warm(db_path: str, plan_id: str, number: int) -> tuple[str, str]:
     recommendation request (the server asks each process after every new version)."""
     t0 = time.perf_counter()
     _recommender(db_path, plan_id, number)
-    return "ok", f"{(time.perf_counter() - t0) * 1000:.1f}"
+    took_ms = (time.perf_counter() - t0) * 1000
+    time.sleep(0.05)  # hold this process a moment so that the other warm-up call reaches another process
+    return "ok", f"{took_ms:.1f}"
 
 
 def run_plan_recommend(db_path: str, plan_id: str, number: int, body: bytes) -> tuple[str, str]:

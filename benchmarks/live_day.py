@@ -156,6 +156,7 @@ class Day:
     disruption_latencies_s: list[float] = field(default_factory=list)
     rec_ms: list[float] = field(default_factory=list)
     rec_server_ms: list[float] = field(default_factory=list)
+    rec_loads: int = 0
     status_sent: int = 0
     disruptions_sent: int = 0
     counter: int = 0
@@ -283,7 +284,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--disruptions", type=int, default=20)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--plan-time-limit", type=float, default=20.0, help="solve time of the day's plan, s (default 20)")
-    parser.add_argument("--replan-time-limit", type=float, default=1.0, help="search time of each re-plan, s (default 1)")
+    parser.add_argument("--replan-time-limit", type=float, default=0.5, help="search time of each re-plan, s (default 0.5, the live default)")
     parser.add_argument("--step-min", type=float, default=10.0, help="simulated minutes per step (default 10)")
     parser.add_argument("--report-share", type=float, default=0.3, help="share of job starts the field app reports (default 0.3)")
     parser.add_argument("--workers", type=int, default=2)
@@ -363,6 +364,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                         if r.status_code != 200:
                             raise RuntimeError(f"recommendation failed {r.status_code}: {r.text[:300]}")
                         day.rec_server_ms.append(r.json()["elapsed_ms"] + r.json()["load_ms"])
+                        day.rec_loads += r.json()["load_ms"] > 1.0
                 prev, now = now, now + timedelta(minutes=args.step_min)
             time.sleep(1.5)
         finally:
@@ -428,7 +430,7 @@ def report(server: Server, plan_id: str, day: Day, feed: FeedReader, restart_not
     print(f"| event -> new version, median / p95 (all posts), ms | {ms([s * 1000 for s in day.latencies_s])} |")
     print(f"| ... status batches / disruptions, median / p95, ms | {ms([s * 1000 for s in day.status_latencies_s])} / {ms([s * 1000 for s in day.disruption_latencies_s])} |")
     print(f"| recommendation round trip median / p95, ms ({len(day.rec_ms)} requests) | {ms(day.rec_ms)} |")
-    print(f"| ... server compute (load + rank) median / p95, ms | {ms(day.rec_server_ms)} |")
+    print(f"| ... server compute (load + rank) median / p95, ms; requests that loaded the version | {ms(day.rec_server_ms)}; {day.rec_loads} |")
     print(f"| jobs with a deadline judged (served, not cancelled) | {len(judged)} |")
     print(f"| breaches (ended after the deadline) | {len(breached)} |")
     print(f"| ... warned in advance (at risk or predicted breach before the deadline) | {len(warned)} |")

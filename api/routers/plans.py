@@ -71,9 +71,10 @@ class PlanRuntime:
         if event is not None:
             event.set()
 
-    def warm(self, recommend_pool, db_path: str, plan_id: str, version: int) -> None:
-        """Load the new version into every recommendation process in the background, so the
-        first recommendation after an event does not pay for parsing it."""
+    async def warm(self, recommend_pool, db_path: str, plan_id: str, version: int, wait_s: float = 2.0) -> None:
+        """Load the new version into every recommendation process (one call per process, each
+        holding its process a moment), so that no recommendation pays for parsing it; waits at
+        most ``wait_s`` (the loading goes on in the background after that)."""
         from api import plan_tasks
 
         async def one() -> None:
@@ -81,12 +82,13 @@ class PlanRuntime:
                 return
             await recommend_pool.run_call(plan_tasks.run_plan_warm, db_path, plan_id, version)
 
-        async def all_processes() -> None:
+        async def every() -> None:
             await asyncio.gather(*(one() for _ in range(recommend_pool.size)), return_exceptions=True)
 
-        task = asyncio.get_running_loop().create_task(all_processes())
+        task = asyncio.get_running_loop().create_task(every())
         self.background.add(task)
         task.add_done_callback(self.background.discard)
+        await asyncio.wait({task}, timeout=wait_s)
 
 
 def _not_found(plan_id: str, what: str = "plan") -> ApiError:
@@ -166,7 +168,7 @@ async def create_plan(body: PlanCreateRequest, request: Request, settings: Setti
     outcome = await _run(pool, "plan_create", payload, limit + 5)
     data = json.loads(outcome.text or "{}")
     await asyncio.to_thread(plans.create, plan_id, settings_json, data["version"], data["movable"], data["feed"], body.optimization_id)
-    request.app.state.plan_runtime.warm(request.app.state.recommend_pool, str(plans.path), plan_id, 1)
+    await request.app.state.plan_runtime.warm(request.app.state.recommend_pool, str(plans.path), plan_id, 1)
     return JSONResponse(json.loads(data["summary"]), status_code=201,
                         headers={**_version_headers(1), "Location": f"/v1/plans/{plan_id}"})
 
@@ -256,7 +258,7 @@ async def post_events(body: EventBatch, request: Request, plan_id: str = PLAN_ID
         except VersionConflict as exc:  # pragma: no cover - the lock serialises posts of this process
             raise ApiError(409, "conflict", f"the plan moved to version {exc.current} meanwhile", headers=_version_headers(exc.current))
     runtime.notify(plan_id)
-    runtime.warm(request.app.state.recommend_pool, str(plans.path), plan_id, number)
+    await runtime.warm(request.app.state.recommend_pool, str(plans.path), plan_id, number)
     head = json.loads(data["summary"])
     head["skipped_event_ids"] = [i for i in ids if i in applied]
     return JSONResponse(head, headers=_version_headers(number))

@@ -53,9 +53,12 @@ def window_of(job: Job, promise: Promise, settings: PromiseSettings) -> Optional
 def constrain(problem: Problem, promises: dict[str, Promise], settings: PromiseSettings,
               released: Iterable[str] = ()) -> tuple[Problem, set[str]]:
     """A copy of ``problem`` whose promised open jobs (pending or dispatched, not in
-    ``released``) carry the promise window and deadline; returns it and the constrained ids."""
-    out = problem.model_copy(deep=True)
+    ``released``) carry the promise window and deadline; returns it and the constrained ids
+    (``problem`` itself when no promise applies)."""
     skip = set(released)
+    if not any(jid not in skip for jid in promises):
+        return problem, set()
+    out = problem.model_copy(update={"jobs": [j.model_copy(deep=True) if j.id in promises else j for j in problem.jobs]})
     done: set[str] = set()
     for job in out.jobs:
         promise = promises.get(job.id)
@@ -74,9 +77,11 @@ def constrain(problem: Problem, promises: dict[str, Promise], settings: PromiseS
 def restore(answered: Problem, original: Problem, ids: Iterable[str]) -> Problem:
     """``answered`` (the re-plan's state) with the windows and deadlines of ``ids`` taken back
     from ``original`` (the unconstrained state)."""
-    own = {j.id: j for j in original.jobs}
-    out = answered.model_copy(deep=True)
     keep = set(ids)
+    if not keep:
+        return answered
+    own = {j.id: j for j in original.jobs}
+    out = answered.model_copy(update={"jobs": [j.model_copy(deep=True) if j.id in keep else j for j in answered.jobs]})
     for job in out.jobs:
         if job.id in keep and job.id in own:
             job.time_windows = [w.model_copy() for w in own[job.id].time_windows]

@@ -58,7 +58,11 @@ def _default_rules() -> list[EscalationRule]:
 class LiveSettings(StrictModel):
     """Everything a live plan needs besides its problem."""
 
-    replan: ReplanOptions = Field(default_factory=ReplanOptions, description="Re-plan options for every event (stability weight, search time). Default: ReplanOptions defaults.")
+    replan: ReplanOptions = Field(
+        default_factory=lambda: ReplanOptions(time_limit_s=0.5),
+        description="Re-plan options for every event post (stability weight, search time). Default: ReplanOptions defaults "
+        "with time_limit_s 0.5 (an event post answers within about 1.5 s at 50 technicians x 400 jobs).",
+    )
     promises: PromiseSettings = Field(default_factory=PromiseSettings, description="Promised times (see PromiseSettings).")
     risk_threshold_min: dict[str, float] = Field(
         default_factory=_thresholds,
