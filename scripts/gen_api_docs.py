@@ -58,6 +58,9 @@ MODELS = [
     "MatrixRequest", "MatrixResponse", "Health", "Version", "ErrorResponse", "ErrorBody", "ErrorDetail",
     "Scenario", "ScenarioCreated", "ScenarioState", "ScenarioRun",
     "ReplanRequest", "ReplanOptions", "ReplanResponse",
+    "PlanCreateRequest", "LiveSettings", "PromiseSettings", "EscalationRule", "PlanSummary", "PlanVersion", "LiveChange",
+    "RiskReport", "JobRisk", "Escalation", "Promise", "Tracking", "EventBatch", "LiveEvent", "JobConfirmed",
+    "PlanRecommendationRequest", "PlanRecommendationResponse",
 ]
 
 
@@ -121,10 +124,11 @@ def _default(name: str, prop: dict, required: set[str], model) -> str:
 def _model_classes() -> dict[str, Any]:
     import api.errors as errors
     import api.schemas as schemas
+    import optimizer.live as live
     import optimizer.models as models
 
     out = {}
-    for module in (models, schemas, errors):
+    for module in (models, schemas, errors, live):
         for name in dir(module):
             obj = getattr(module, name)
             if isinstance(obj, type) and hasattr(obj, "model_fields"):
@@ -299,8 +303,46 @@ def collect_examples() -> dict[str, str]:
                 bad["jobs"][2]["pinned_technician"] = "carl"
                 out["error"] = _exchange("POST", "/v1/optimize", c.post("/v1/optimize", json=bad), note="jobs[1].duration_min = -10 and jobs[2].pinned_technician = \"carl\"")
                 out["plan"] = plan
+                out.update(_plan_examples(c, problem))
         finally:
             server.stop()
+    return out
+
+
+def _plan_examples(c: httpx.Client, problem: dict) -> dict[str, str]:
+    """A live plan: create, read, an event, a replay, a stale If-Match, recommendations, the feed."""
+    out: dict[str, str] = {}
+    body = {"problem": problem, "settings": {"replan": {"time_limit_s": 0.5}, "promises": {"confirm_all": True}}}
+    r = c.post("/v1/plans", json=body)
+    r.raise_for_status()
+    out["plan_create"] = _exchange("POST", "/v1/plans", r, {"problem": "(the problem of POST /v1/optimize)", "settings": body["settings"]},
+                                   note="`ETag: " + r.headers["etag"] + "`")
+    plan_id = r.json()["plan_id"]
+    r = c.get(f"/v1/plans/{plan_id}")
+    v = r.json()
+    shown = dict(v, problem="(the state of the day)", solution={"routes": "...", "unassigned": v["solution"]["unassigned"], "kpis": "..."},
+                 promises=dict(list(v["promises"].items())[:1]), tracking="...")
+    out["plan_get"] = _exchange("GET", f"/v1/plans/{plan_id}", r, note="abridged: problem, routes and KPIs are the full objects", shown=shown)
+    events = {"now": "2026-11-24T09:40:00+02:00", "events": [
+        {"id": "ev-1", "event": {"type": "job_started", "job_id": "j1", "at": "2026-11-24T09:05:00+02:00", "technician_id": "anna"}},
+        {"id": "ev-2", "event": {"type": "technician_unavailable", "technician_id": "ben", "reason": "van broke down"}}]}
+    r = c.post(f"/v1/plans/{plan_id}/events", json=events, headers={"If-Match": '"1"'})
+    r.raise_for_status()
+    out["plan_events"] = _exchange("POST", f"/v1/plans/{plan_id}/events", r, events, note="with `If-Match: \"1\"`")
+    r = c.post(f"/v1/plans/{plan_id}/events", json=events)
+    out["plan_replay"] = _exchange("POST", f"/v1/plans/{plan_id}/events", r, note="the same body again (a retry): nothing is applied twice",
+                                   shown={k: r.json()[k] for k in ("plan_id", "version", "event_ids", "skipped_event_ids", "replayed")})
+    stale = {"events": [{"id": "ev-3", "event": {"type": "technician_delayed", "technician_id": "anna", "minutes": 15}}]}
+    out["plan_conflict"] = _exchange("POST", f"/v1/plans/{plan_id}/events", c.post(f"/v1/plans/{plan_id}/events", json=stale, headers={"If-Match": "1"}),
+                                     stale, note="with a stale `If-Match: 1`")
+    rec = {"jobs": [{"id": "n1", "location": {"lat": 60.1680, "lon": 24.9420}, "duration_min": 30, "priority": "urgent",
+                     "sla_deadline": "2026-11-24T13:00:00+02:00"}], "max_results": 2}
+    r = c.post(f"/v1/plans/{plan_id}/recommendations", json=rec)
+    r.raise_for_status()
+    out["plan_recommend"] = _exchange("POST", f"/v1/plans/{plan_id}/recommendations", r, rec)
+    r = c.get(f"/v1/plans/{plan_id}/stream", params={"follow": "false"}, headers={"Last-Event-ID": "1"})
+    text = "\n".join(line if len(line) < 300 else line[:300] + " ..." for line in r.text.splitlines())
+    out["plan_stream"] = f"`GET /v1/plans/{plan_id}/stream?follow=false` with `Last-Event-ID: 1` (data lines cut at 300 characters here)\n\n```text\n{text}\n```\n"
     return out
 
 
@@ -396,6 +438,12 @@ request and response fields are in the field reference below.
 | `DELETE /v1/optimizations/{{id}}` | cancel a queued or running job (`409` when it already finished) |
 | `POST /v1/recommendations` | ranked insertions of new jobs into a live plan: [RecommendationRequest](#recommendationrequest) -> [RecommendationResponse](#recommendationresponse) |
 | `POST /v1/matrix` | travel matrices: [MatrixRequest](#matrixrequest) -> [MatrixResponse](#matrixresponse) |
+| `POST /v1/plans` | a live plan, version 1: [PlanCreateRequest](#plancreaterequest) -> `201` [PlanSummary](#plansummary) |
+| `GET /v1/plans/{{id}}` | the current [PlanVersion](#planversion) (`ETag`: its number) |
+| `GET /v1/plans/{{id}}/versions/{{n}}` | any earlier version, unchanged |
+| `POST /v1/plans/{{id}}/events` | apply events, re-plan: [EventBatch](#eventbatch) (+ `If-Match`) -> [PlanSummary](#plansummary); stale `If-Match` -> `409` |
+| `POST /v1/plans/{{id}}/recommendations` | new jobs only, against the stored version: [PlanRecommendationRequest](#planrecommendationrequest) -> [PlanRecommendationResponse](#planrecommendationresponse) |
+| `GET /v1/plans/{{id}}/stream` | change feed, server-sent events (`version`, `risk`, `escalation`), resumable with `Last-Event-ID` |
 | `GET /healthz` | liveness and queue state ([Health](#health)); never needs a key |
 | `GET /v1/version` | [Version](#version) |
 
@@ -446,6 +494,21 @@ the routes' `technician_id` and stop order are read from `plan`. Here: the plan 
 where `j4` fits.
 
 {ex["recommend"]}
+### Live plans: /v1/plans
+
+A plan of the day kept by the server (same SQLite file as the jobs), in versions: every event post
+that applies something makes a new version; old versions stay readable. The guide, with the
+rules for promised times, SLA risk, escalation and the feed, is `docs/live.md`; the CLI is
+`dispatch plan create|event|show|watch`. Here: the problem above as a plan whose planned starts
+are all promised (`confirm_all`), then `j1` started and `ben` off for the day at 09:40.
+
+{ex["plan_create"]}
+{ex["plan_get"]}
+{ex["plan_events"]}
+{ex["plan_replay"]}
+{ex["plan_conflict"]}
+{ex["plan_recommend"]}
+{ex["plan_stream"]}
 ### POST /v1/matrix
 
 {ex["matrix"]}
