@@ -87,9 +87,21 @@ def generate(seed: int = 7, n_techs: int = 14, n_jobs: int = 120) -> dict:
     jobs[11]["excluded_technicians"] = ["T01"]
     jobs[20]["skills"] = {"gas": 1}
     jobs[21]["parts"] = {"filter-A": 9}
+    # Money and report times (a separate stream, so the jobs above stay as they were): senior
+    # technicians (a level-3 skill) cost more per hour; jobs were reported from a week ago to
+    # before the first shift this morning, urgent ones recently.
+    extra = random.Random(seed + 1)
+    for tech in techs:
+        if max(tech["skills"].values()) >= 3:
+            tech["cost_per_hour"] = 46.0
+    for job in jobs:
+        back_h = {"urgent": 3, "high": 20, "normal": 60, "low": 170}[job["priority"]]
+        job["reported_at"] = _at(7 - extra.uniform(0.25, back_h))
     return {
         "technicians": techs,
         "jobs": jobs,
+        "costs": {"currency": "EUR", "technician_per_hour": 38.0, "overtime_per_hour": 57.0, "overtime_after_h": 8,
+                  "vehicle_per_km": 0.35, "technician_fixed": 25.0, "parts": {p: 12.0 + 6 * k for k, p in enumerate(PARTS)}},
         "options": {"time_limit_s": 10, "seed": 0, "candidates_per_job": 3},
     }
 

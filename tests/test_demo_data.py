@@ -27,3 +27,10 @@ def test_demo_has_what_the_issue_asks():
     assert sum(1 for j in p.jobs if j.parts) > 10
     assert any(j.pinned_technician for j in p.jobs) and any(j.preferred_technicians for j in p.jobs)
     assert any(j.excluded_technicians for j in p.jobs)
+
+
+def test_demo_has_costs_and_report_times():
+    p = Problem.model_validate(generate())
+    assert p.costs is not None and p.costs.currency == "EUR" and p.costs.technician_per_hour > 0
+    assert any(t.cost_per_hour for t in p.technicians) and not all(t.cost_per_hour for t in p.technicians)
+    assert all(j.reported_at is not None and j.reported_at < p.planning_origin() for j in p.jobs)

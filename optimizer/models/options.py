@@ -19,6 +19,7 @@ from typing import Any, Literal, Optional
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from optimizer.models.common import StrictModel
+from optimizer.models.decomposition import DecompositionMode, DecompositionSettings
 
 
 def _per_priority(urgent: float, high: float, normal: float, low: float) -> dict[str, float]:
@@ -150,9 +151,9 @@ class Options(StrictModel):
     objective: Literal["time", "cost"] = Field(
         "time",
         description="time: the weights in seconds of driving. cost: money (problem.costs and the technicians' rates) "
-        "replaces the travel, distance, fixed-cost and balance weights, and sla_lateness_per_min and "
-        "non_preferred_technician read as amounts of the problem's currency (docs/costs.md says what the engines "
-        "price exactly and what they approximate). Default time.",
+        "replaces the travel, distance, fixed-cost and balance weights; the SLA, non-preferred and unassigned weights "
+        "keep their meaning in seconds of driving, priced at the lowest hourly rate (docs/costs.md says what the "
+        "engines price exactly and what they approximate). Default time.",
     )
     language: Literal["en", "zh-CN"] = Field(
         "en",
@@ -162,6 +163,15 @@ class Options(StrictModel):
     )
     speed_factor: float = Field(
         1.0, gt=0, le=10, description="Multiply every travel time by this (traffic what-ifs). Default 1."
+    )
+    decomposition: DecompositionMode = Field(
+        "auto",
+        description="Split the problem into territories solved apart and improved across their borders "
+        "(docs/api.md, Decomposition): off, on, or auto (on from decomposition_params.auto_min_jobs jobs). "
+        "The answer has the same contract; solver.decomposition reports the territories. Default auto.",
+    )
+    decomposition_params: DecompositionSettings = Field(
+        default_factory=DecompositionSettings, description="Settings of the decomposition (see DecompositionSettings)."
     )
 
     @field_validator("language", mode="before")

@@ -57,16 +57,20 @@ def build_cost_model(cp: CompiledProblem) -> CostModel:
     w = cp.problem.options.weights
     money = cp.problem.options.objective == "cost"
     scale = MONEY_SCALE if money else COST_SCALE
-    sla = {p: int(round(v * scale / 60.0)) for p, v in w.sla_lateness_per_min.items()}
-    pref = int(round(w.non_preferred_technician * scale))
     if money:
         travel, dist_milli, fixed, balance, targets = money_terms(cp)
+        # The other weights keep their meaning in seconds of driving, priced at the lowest
+        # hourly rate (else 10 m at the lowest vehicle rate: a second at 36 km/h; at least 1 unit).
+        second = travel or int(round(dist_milli * 10 / 1000)) or 1
     else:
+        second = COST_SCALE
         travel = int(round(w.travel_time_per_s * COST_SCALE))
         dist_milli = int(round(w.distance_per_km * COST_SCALE))
         balance = int(round(w.workload_balance_per_s * COST_SCALE))
         fixed = int(round(w.technician_fixed_cost * COST_SCALE))
         targets = work_targets(cp)
+    sla = {p: int(round(v * second / 60.0)) for p, v in w.sla_lateness_per_min.items()}
+    pref = int(round(w.non_preferred_technician * second))
     # The drop base exceeds whatever serving one job can cost: its detour (at most twice the
     # largest arc), its own lateness over the whole horizon and that of every other deadline job
     # it could delay, the balance term, a non-preference and a technician's fixed cost.
