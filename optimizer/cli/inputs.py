@@ -15,12 +15,12 @@ from typing import Optional
 
 from optimizer.models import Problem
 
-SPREADSHEET_SUFFIXES = (".csv", ".xlsx", ".xls", ".xlsm", ".ods", ".txt")
+SPREADSHEET_SUFFIXES = (".csv", ".xlsx", ".xls", ".xlsm", ".ods")
 
 # User-facing texts of this module, in one place.
 MESSAGES = {
-    "spreadsheet_as_json": "error: {option} {path}: a spreadsheet, not a problem JSON; give spreadsheets as "
-                           "--technicians FILE --jobs FILE",
+    "spreadsheet_as_json": "error: {option} {path}: a spreadsheet, not a JSON file (a problem JSON is expected); "
+                           "give spreadsheets as --technicians FILE --jobs FILE",
     "both_forms": "error: give {option} or --technicians/--jobs, not both",
     "half_pair": "error: --technicians and --jobs go together (missing {missing})",
     "none": "error: give {option} (a problem JSON), or --technicians FILE --jobs FILE (spreadsheets)",

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from optimizer.cli.solve import load_problem, load_solution
+from optimizer.cli.inputs import add_spreadsheet_options, has_spreadsheets, problem_of
+from optimizer.cli.solve import load_solution
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
@@ -23,7 +24,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     try:
-        scenario = load_scenario(args.scenario)
+        scenario = _scenario_with_base(args) if has_spreadsheets(args) else load_scenario(args.scenario)
         if args.time_limit is not None:
             scenario.options = {**scenario.options, "time_limit_s": args.time_limit}
         result = run_scenario(scenario, workers=args.workers, progress=not args.no_progress)
@@ -55,18 +56,69 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     return 0
 
 
+def _scenario_with_base(args: argparse.Namespace):
+    """The scenario file with its ``base`` replaced by the problem of ``--technicians``/``--jobs``."""
+    import yaml
+
+    from optimizer.scenarios import ScenarioFileError
+    from optimizer.scenarios.load import parse_scenario
+
+    problem = problem_of(args, None, "base")
+    path = Path(args.scenario)
+    try:
+        data = json.loads(path.read_text()) if path.suffix.lower() == ".json" else yaml.safe_load(path.read_text())
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise ScenarioFileError(f"{path}: not valid {'JSON' if path.suffix.lower() == '.json' else 'YAML'}: {exc}") from None
+    if not isinstance(data, dict):
+        raise ScenarioFileError(f"{path}: the top level must be a mapping, got {type(data).__name__}")
+    if data.get("base") is not None:
+        print(f"note: {path}: base replaced by {args.technicians} + {args.jobs}", file=sys.stderr)
+    assert problem is not None
+    data["base"] = problem.model_dump(mode="json", exclude_none=True)
+    return parse_scenario(data, path.parent, str(path))
+
+
 def _slug(name: str) -> str:
     keep = "".join(c.lower() if c.isalnum() else "-" for c in name)
     return "-".join(p for p in keep.split("-") if p)[:40] or "run"
 
 
+def load_plan(path: str):
+    """A plan file: a Solution, or the whole answer of a re-plan (``dispatch replan
+    --answer-out``, ``POST /v1/replan``: solution, changes, state and the problem it answers).
+    Returns (solution, answer or None)."""
+    from pydantic import ValidationError
+
+    from optimizer.cli.errors import InputError, read_json
+    from optimizer.cli.solve import format_validation_error
+    from optimizer.replan.request import ReplanResponse
+
+    try:
+        raw = read_json(path)
+    except InputError as exc:
+        raise SystemExit(f"error: {exc}")
+    if isinstance(raw, dict) and "solution" in raw and "routes" not in raw:
+        try:
+            answer = ReplanResponse.model_validate(raw)
+        except ValidationError as exc:
+            print(format_validation_error(exc, path), file=sys.stderr)
+            raise SystemExit(2)
+        return answer.solution, answer
+    return load_solution(path), None
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from optimizer.report import render_report, write_report
 
-    problem = load_problem(args.problem)
-    solution = load_solution(args.solution)
+    solution, answer = load_plan(args.solution)
+    problem = problem_of(args, args.problem, "--problem", required=answer is None)
+    if problem is None:
+        assert answer is not None
+        problem = answer.problem  # the state the re-plan answers
     road = {"auto": None, "road": True, "straight": False}[args.map]
-    path = write_report(render_report(problem, solution, title=args.title or f"Dispatch plan: {Path(args.solution).name}", road=road), args.output)
+    title = args.title or f"Dispatch plan: {Path(args.solution).name}"
+    extra = {"replan": answer} if answer is not None else {}
+    path = write_report(render_report(problem, solution, title=title, road=road, **extra), args.output)
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
     return 0
 
@@ -74,8 +126,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from optimizer.io import export_solution
 
-    solution = load_solution(args.solution)
-    problem = load_problem(args.problem) if args.problem else None
+    solution, answer = load_plan(args.solution)
+    problem = problem_of(args, args.problem, "--problem", required=False)
+    if problem is None and answer is not None:
+        problem = answer.problem
     output = args.output or str(Path(args.solution).with_suffix("." + args.format))
     if Path(output).suffix.lower().lstrip(".") != args.format:
         print(f"error: --format {args.format} but the output file is {output}", file=sys.stderr)
@@ -101,11 +155,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="parallel solver processes (default $DISPATCH_WHATIF_WORKERS or the CPU count)")
     w.add_argument("--time-limit", type=float, help="override time_limit_s of every run (seconds)")
     w.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_spreadsheet_options(w)
     w.set_defaults(func=cmd_whatif)
 
     r = sub.add_parser("report", help="write the offline HTML report (map, Gantt, KPIs) of a solution")
-    r.add_argument("solution", help="SOLUTION.json")
-    r.add_argument("--problem", required=True, help="the PROBLEM.json it solves")
+    r.add_argument("solution", help="SOLUTION.json, or a re-plan answer (dispatch replan --answer-out)")
+    r.add_argument("--problem", help="the PROBLEM.json it solves (or --technicians/--jobs; not needed for a re-plan answer)")
+    add_spreadsheet_options(r)
     r.add_argument("-o", "--output", default="report.html", help="HTML file (default report.html)")
     r.add_argument("--title", help="page title")
     r.add_argument("--map", choices=["auto", "road", "straight"], default="auto",
@@ -113,8 +169,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     r.set_defaults(func=cmd_report)
 
     e = sub.add_parser("export", help="write a solution as one row per stop (CSV or XLSX)")
-    e.add_argument("solution", help="SOLUTION.json")
+    e.add_argument("solution", help="SOLUTION.json, or a re-plan answer")
     e.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     e.add_argument("-o", "--output", help="output file (default: SOLUTION with the format's suffix)")
-    e.add_argument("--problem", help="PROBLEM.json, to add job location, priority, deadline and skills")
+    e.add_argument("--problem", help="PROBLEM.json, to add job location, priority, deadline and skills (or --technicians/--jobs)")
+    add_spreadsheet_options(e)
     e.set_defaults(func=cmd_export)

@@ -139,6 +139,8 @@ def run(args: argparse.Namespace) -> int:
         now = parse_now(args.now, problem)
     if now is not None:
         problem = problem.model_copy(update={"now": now})
+    if args.max_iterations is not None:
+        problem = problem.model_copy(update={"options": problem.options.model_copy(update={"max_iterations": args.max_iterations})})
     if args.time_limit is not None:
         options = options.model_copy(update={"time_limit_s": args.time_limit})
     if args.stability is not None:
@@ -161,9 +163,9 @@ def run(args: argparse.Namespace) -> int:
         if args.changes_out:
             Path(args.changes_out).write_text(json.dumps([c.model_dump(mode="json") for c in result.changes], indent=2))
         if args.answer_out:
-            Path(args.answer_out).write_text(response.model_dump_json(indent=2, exclude_none=True))
+            Path(args.answer_out).write_text(response.model_dump_json(indent=2))
     else:
-        sys.stdout.write(response.model_dump_json(indent=2, exclude_none=True) + "\n")
+        sys.stdout.write(response.model_dump_json(indent=2) + "\n")
     wall = result.solution.solver.wall_time_s if result.solution.solver else 0.0
     state = summarise_state(result.state)
     print((state + "\n" if state else "") + f"re-planned in {wall:.2f} s; " + summarise(result.changes), file=sys.stderr)
@@ -193,5 +195,6 @@ def register(subparsers) -> None:
     p.add_argument("--state-out", help="with -o: write the state after the events (the next PROBLEM) here")
     p.add_argument("--changes-out", help="with -o: write the changes list JSON here")
     p.add_argument("--time-limit", type=float, help="search time, seconds (default: the events file's options, else 1)")
+    p.add_argument("--max-iterations", type=int, help="stop the search after this many iterations (deterministic runs)")
     p.add_argument("--stability", type=float, help="cost of moving a job to another technician, seconds of driving (default 1200)")
     p.set_defaults(func=run)

@@ -106,6 +106,8 @@ def _apply_overrides(problem: Problem, args: argparse.Namespace) -> Problem:
         updates["matrix"] = args.matrix
     if getattr(args, "region", None) is not None:
         updates["region"] = args.region
+    if getattr(args, "max_iterations", None) is not None:
+        updates["max_iterations"] = args.max_iterations
     if updates:
         data = problem.model_dump(mode="json", exclude_none=True)
         data["options"].update(updates)
@@ -141,24 +143,33 @@ def _solve_and_report(problem: Problem, output: Optional[str], summary: bool, so
 
 
 def cmd_optimize(args: argparse.Namespace) -> int:
-    if args.problem is None and not (args.technicians and args.jobs):
-        raise SystemExit("error: give PROBLEM.json, or --technicians and --jobs spreadsheets")
-    if args.problem is not None:
-        problem = load_problem(args.problem)
-    else:
-        from optimizer.cli.spreadsheets import load_spreadsheets
+    from optimizer.cli.inputs import problem_of
 
-        problem = load_spreadsheets(args.technicians, args.jobs, args.encoding)
+    problem = problem_of(args, args.problem, "PROBLEM")
+    assert problem is not None
     problem = _apply_overrides(problem, args)
+    if args.problem_out:
+        from optimizer.cli.inputs import write_problem
+
+        write_problem(problem, args.problem_out)
     source = args.problem or f"{args.technicians} + {args.jobs}"
     return _solve_and_report(problem, args.output, args.summary, source)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from optimizer.cli.inputs import has_spreadsheets, problem_of
+    from optimizer.cli.planning import load_plan
     from optimizer.validate import validate
 
-    problem = load_problem(args.problem)
-    solution = load_solution(args.solution)
+    files = list(args.files)
+    problem_path = None if has_spreadsheets(args) else (files.pop(0) if len(files) > 1 else None)
+    if len(files) != 1:
+        raise SystemExit("error: give PROBLEM.json SOLUTION.json, or --technicians FILE --jobs FILE SOLUTION.json")
+    solution, answer = load_plan(files[0])
+    problem = problem_of(args, problem_path, "PROBLEM", required=answer is None)
+    if problem is None:
+        assert answer is not None
+        problem = answer.problem
     violations = validate(problem, solution)
     if not violations:
         print(f"valid: {sum(len(r.stops) for r in solution.routes)} stops on {len(solution.routes)} routes, {len(solution.unassigned)} unassigned; no violations")
@@ -197,12 +208,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", help="jobs spreadsheet (.csv or .xlsx)")
     p.add_argument("--encoding", help="text encoding of CSV spreadsheets (default: UTF-8, else GB18030 "
                    "when the file reads as Chinese, as Chinese Excel writes it), e.g. gb18030, cp1252")
+    p.add_argument("--problem-out", metavar="FILE", help="also write the problem that was read (e.g. from the spreadsheets), "
+                   "with the command line's overrides, as JSON here: the PROBLEM of report, validate, export, replan")
     _common(p)
     p.set_defaults(func=cmd_optimize)
 
     v = sub.add_parser("validate", help="check a solution against a problem; exit 1 on any violation")
-    v.add_argument("problem")
-    v.add_argument("solution")
+    v.add_argument("files", nargs="+", metavar="[PROBLEM] SOLUTION",
+                   help="the problem JSON (or --technicians/--jobs; or none for a re-plan answer, which holds its problem) and the solution")
+    from optimizer.cli.inputs import add_spreadsheet_options
+
+    add_spreadsheet_options(v)
     v.set_defaults(func=cmd_validate)
 
     d = sub.add_parser("demo", help="solve the bundled Helsinki demo problem and print the plan")
@@ -215,3 +231,5 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--time-limit", type=float, help="override options.time_limit_s (seconds)")
     p.add_argument("--matrix", choices=["road", "haversine", "explicit"], help="override options.matrix")
     p.add_argument("--region", help="OSM extract for the road matrix (override options.region)")
+    p.add_argument("--max-iterations", type=int, help="override options.max_iterations (stop the search after this many "
+                   "iterations: deterministic runs)")

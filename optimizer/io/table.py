@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Optional, Sequence, Union
 
@@ -100,8 +101,19 @@ def read_table(path: PathLike) -> tuple[list[str], list[Record]]:
     return header, records
 
 
+EXCEL_DATETIME = "yyyy-mm-dd hh:mm:ss"
+
+
+def _excel(value: Any) -> Any:
+    """Excel has no time zones: an aware datetime is written as its local wall-clock time."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.replace(tzinfo=None)
+    return value
+
+
 def write_table(path: PathLike, columns: Sequence[str], rows: Iterable[Sequence[Any]], sheet: str = "Sheet1") -> Path:
-    """Write a header and rows as CSV or XLSX (by the file name)."""
+    """Write a header and rows as CSV or XLSX (by the file name). Datetimes become ISO-8601 text
+    in CSV and date-time cells (local wall-clock time, format :data:`EXCEL_DATETIME`) in XLSX."""
     path = Path(path)
     fmt = table_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -110,7 +122,7 @@ def write_table(path: PathLike, columns: Sequence[str], rows: Iterable[Sequence[
             writer = csv.writer(fh)
             writer.writerow(columns)
             for row in rows:
-                writer.writerow(["" if v is None else v for v in row])
+                writer.writerow(["" if v is None else v.isoformat() if isinstance(v, datetime) else v for v in row])
     else:
         from openpyxl import Workbook
 
@@ -119,7 +131,10 @@ def write_table(path: PathLike, columns: Sequence[str], rows: Iterable[Sequence[
         ws.title = sheet
         ws.append(list(columns))
         for row in rows:
-            ws.append(list(row))
+            ws.append([_excel(v) for v in row])
+            for cell, value in zip(ws[ws.max_row], row):
+                if isinstance(value, datetime):
+                    cell.number_format = EXCEL_DATETIME
         ws.freeze_panes = "A2"
         for i, name in enumerate(columns, start=1):
             ws.column_dimensions[ws.cell(1, i).column_letter].width = max(10, min(40, len(name) + 4))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
 from optimizer.models import Problem, Solution
+from optimizer.replan.request import ReplanResponse
 from optimizer.report.payload import comparison_payload, report_payload
 from optimizer.report.static import BODY, CSS, JS
 
@@ -36,9 +37,12 @@ def render_page(payload: dict[str, Any]) -> str:
     )
 
 
-def render_report(problem: Problem, solution: Solution, title: str = "Dispatch plan", road: Optional[bool] = None) -> str:
-    """The report page of one plan (map, Gantt, KPI cards, unassigned jobs)."""
-    return render_page(report_payload([("Plan", problem, solution)], title=title, road=road))
+def render_report(problem: Problem, solution: Solution, title: str = "Dispatch plan", road: Optional[bool] = None,
+                  replan: Optional[ReplanResponse] = None) -> str:
+    """The report page of one plan (map, Gantt, KPI cards, late and unassigned jobs). With
+    ``replan`` (the answer of a re-plan whose solution is ``solution``): work already done, the
+    changes with their causes and a "now" line on the Gantt."""
+    return render_page(report_payload([("Plan", problem, solution)], title=title, road=road, replan=replan))
 
 
 def render_scenario_report(result, title: Optional[str] = None, road: Optional[bool] = None) -> str:

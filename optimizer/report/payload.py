@@ -14,6 +14,7 @@ from typing import Any, Optional, Sequence
 
 from optimizer.kpis import compute_kpis
 from optimizer.models import Problem, Solution
+from optimizer.replan.request import ReplanResponse
 from optimizer.report.geometry import MapGeometry, map_geometry
 from optimizer.report.timeline import route_segments, totals_s
 
@@ -117,8 +118,10 @@ def report_payload(
     comparison: Optional[dict[str, Any]] = None,
     descriptions: Optional[dict[str, str]] = None,
     road: Optional[bool] = None,
+    replan: Optional[ReplanResponse] = None,
 ) -> dict[str, Any]:
-    """The whole page's data: plans (first shown first), shared basemap, optional comparison."""
+    """The whole page's data: plans (first shown first), shared basemap, optional comparison,
+    and for a re-plan's answer (``replan``, about the first plan) its state and changes."""
     if not plans:
         raise ValueError("a report needs at least one plan")
     first_problem, first_solution = plans[0][1], plans[0][2]
@@ -140,6 +143,26 @@ def report_payload(
         "map": {"source": geometry.source, "note": geometry.note, "basemap": geometry.basemap},
         "plans": plan_list,
         "comparison": comparison,
+        "replan": replan_payload(replan, origin) if replan is not None else None,
+    }
+
+
+def replan_payload(answer: ReplanResponse, origin: datetime) -> dict[str, Any]:
+    """The re-plan block: ``now``, work done (job, technician, times, source), jobs under way,
+    the changes with their causes, and the state's warnings."""
+
+    def sec(moment: Optional[datetime]) -> Optional[int]:
+        return None if moment is None else int(round((moment - origin).total_seconds()))
+
+    state = answer.state
+    return {
+        "now_s": sec(state.now if state is not None and state.now is not None else answer.problem.now),
+        "done": [{"job_id": d.job_id, "technician_id": d.technician_id, "start_s": sec(d.start), "end_s": sec(d.end),
+                  "source": d.source} for d in (state.completed if state is not None else [])],
+        "in_progress": list(state.in_progress) if state is not None else [],
+        "dispatched": list(state.dispatched) if state is not None else [],
+        "warnings": [w.message for w in state.warnings] if state is not None else [],
+        "changes": [c.model_dump(mode="json") for c in answer.changes],
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from datetime import datetime
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -150,6 +151,8 @@ def hand_solution(problem: Problem) -> Solution:
     return Solution.model_validate({
         "routes": [
             {"technician_id": "A", "start": f.at(8), "end": f.at(10), "travel_time_s": 1200, "distance_m": 9000,
+             "return_travel_time_s": 200, "return_distance_m": 2000,
+             "breaks": [{"start": f.at(9.6), "end": f.at(9.75)}],
              "stops": [
                  {"job_id": "j1", "arrival": f.at(8.25), "start": f.at(8.5), "end": f.at(9), "travel_time_s": 900,
                   "distance_m": 6000, "waiting_time_s": 900, "sla_met": False, "lateness_s": 600},
@@ -157,24 +160,35 @@ def hand_solution(problem: Problem) -> Solution:
              ]},
             {"technician_id": "B"},
         ],
-        "unassigned": [{"job_id": "j3", "reason": "no technician has skill gas", "code": "skill"}],
+        "unassigned": [{"job_id": "j3", "reason": "no technician has skill gas", "code": "skill"},
+                       {"job_id": "j4", "reason": "already completed; not planned again", "code": "completed"}],
     })
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
-def test_export_one_row_per_stop_then_unassigned(tmp_path, suffix):
-    problem = f.problem([f.tech("A"), f.tech("B")], [f.job("j1", sla_deadline=f.at(8.8), priority="high"), f.job("j2"), f.job("j3")])
+def test_export_one_row_per_stop_break_and_drive_home_then_unassigned(tmp_path, suffix):
+    problem = f.problem([f.tech("A"), f.tech("B")], [f.job("j1", sla_deadline=f.at(8.8), priority="high"), f.job("j2"), f.job("j3"), f.job("j4")])
     path = export_solution(hand_solution(problem), tmp_path / f"stops{suffix}", problem)
     header, records = read_table(path)
     assert header[:4] == ["status", "technician_id", "stop", "job_id"]
     rows = [r.cells for r in records]
-    assert [(r["status"], r["job_id"]) for r in rows] == [("assigned", "j1"), ("assigned", "j2"), ("unassigned", "j3")]
-    first = rows[0]
+    assert [(r["status"], r["job_id"]) for r in rows] == [
+        ("assigned", "j1"), ("assigned", "j2"), ("break", None), ("drive_home", None), ("unassigned", "j3"), ("completed", "j4")]
+    first, brk, home = rows[0], rows[2], rows[3]
     assert str(first["stop"]) == "1" and str(first["sla_met"]) in ("False", "FALSE", "0") and int(first["lateness_s"]) == 600
-    assert first["priority"] == "high" and first["start"] == f.at(8.5) and float(first["service_min"]) == 30
-    assert rows[2]["reason"] == "no technician has skill gas"
-    if suffix == ".xlsx":
-        assert load_workbook(path).active.title == "stops"
+    assert first["priority"] == "high" and float(first["service_min"]) == 30 and first["utc_offset"] == "+02:00"
+    assert float(brk["service_min"]) == 9 and brk["technician_id"] == "A"
+    assert (int(home["travel_time_s"]), int(home["distance_m"])) == (200, 2000)
+    assert rows[4]["reason"] == "no technician has skill gas"
+    if suffix == ".csv":
+        assert first["start"] == f.at(8.5) and home["arrival"] == f.at(10) and first["sla_deadline"] == f.at(8.8)
+    else:
+        # Real Excel date-times (local wall-clock time of the +02:00 offset), not text.
+        assert first["start"] == datetime(2026, 11, 24, 8, 30) and home["arrival"] == datetime(2026, 11, 24, 10, 0)
+        assert brk["start"] == datetime(2026, 11, 24, 9, 36) and first["sla_deadline"] == datetime(2026, 11, 24, 8, 48)
+        sheet = load_workbook(path).active
+        assert sheet.title == "stops"
+        assert sheet.cell(2, header.index("start") + 1).is_date and sheet.cell(2, header.index("start") + 1).number_format == "yyyy-mm-dd hh:mm:ss"
 
 
 def test_windows_and_breaks_columns_with_negative_offsets(tmp_path):

@@ -1,0 +1,101 @@
+"""From the sample spreadsheets to every command (subprocesses of the real CLI): optimize
+--problem-out, validate, report, export, replan and whatif with --technicians/--jobs; a
+spreadsheet where a problem JSON is expected exits 2 naming the option, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from optimizer.io import load_problem_from_spreadsheets
+from optimizer.models import Problem, Solution
+from optimizer.validate import validate
+
+ROOT = Path(__file__).resolve().parents[2]
+TECHS, JOBS = str(ROOT / "data/samples/technicians.csv"), str(ROOT / "data/samples/jobs.xlsx")
+SHEETS = ["--technicians", TECHS, "--jobs", JOBS]
+
+
+def dispatch(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "optimizer.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=180)
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("sheets")
+    done = dispatch("optimize", *SHEETS, "--max-iterations", "200", "-o", "plan.json", "--problem-out", "problem.json", cwd=tmp)
+    assert done.returncode == 0, done.stderr
+    return tmp
+
+
+def test_optimize_writes_the_problem_it_read(planned):
+    written = Problem.model_validate_json((planned / "problem.json").read_text())
+    read = load_problem_from_spreadsheets(TECHS, JOBS)
+    assert written.technicians == read.technicians and written.jobs == read.jobs
+    assert written.options.max_iterations == 200  # with the command line's overrides
+    assert (len(written.technicians), len(written.jobs)) == (14, 120)
+    plan = Solution.model_validate_json((planned / "plan.json").read_text())
+    assert not validate(written, plan)
+
+
+def test_validate_report_export_take_the_spreadsheets(planned):
+    done = dispatch("validate", *SHEETS, "plan.json", cwd=planned)
+    assert done.returncode == 0 and done.stdout.startswith("valid:"), done.stderr
+    done = dispatch("report", "plan.json", *SHEETS, "-o", "report.html", cwd=planned)
+    assert done.returncode == 0, done.stderr
+    assert "J001" in (planned / "report.html").read_text()
+    done = dispatch("export", "plan.json", *SHEETS, "--format", "xlsx", "-o", "stops.xlsx", cwd=planned)
+    assert done.returncode == 0, done.stderr
+    sheet = load_workbook(planned / "stops.xlsx").active
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, (c.value for c in r))) for r in sheet.iter_rows(min_row=2)]
+    plan = Solution.model_validate_json((planned / "plan.json").read_text())
+    assert sum(r["status"] == "assigned" for r in rows) == sum(len(r.stops) for r in plan.routes)
+    assert sum(r["status"] == "drive_home" for r in rows) == sum(1 for r in plan.routes if r.stops)
+    assert sum(r["status"] == "break" for r in rows) == sum(len(r.breaks) for r in plan.routes)
+    assert all(r["priority"] is not None for r in rows if r["status"] == "assigned")  # job details from the sheets
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["report", "plan.json", "--problem", JOBS], f"--problem {JOBS}: a spreadsheet, not a JSON file (a problem JSON is expected); give spreadsheets as --technicians FILE --jobs FILE"),
+    (["validate", JOBS, "plan.json"], "PROBLEM"),
+    (["validate", "plan.json"], "--technicians FILE --jobs FILE"),
+    (["report", "plan.json"], "--problem"),
+    (["report", "plan.json", "--technicians", TECHS], "missing --jobs"),
+    (["report", "plan.json", "--problem", "problem.json", *SHEETS], "not both"),
+    (["export", "plan.json", "--problem", TECHS], "--problem"),
+])
+def test_wrong_problem_forms_exit_2_naming_the_option(planned, args, needle, capsys, monkeypatch):
+    from optimizer.cli import main
+
+    monkeypatch.chdir(planned)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
+
+
+def test_replan_and_whatif_take_the_spreadsheets(planned):
+    plan = Solution.model_validate_json((planned / "plan.json").read_text())
+    first = plan.routes[0].stops[0]
+    events = {"now": first.end.isoformat(), "events": [{"type": "job_completed", "job_id": first.job_id, "at": first.end.isoformat()}]}
+    (planned / "events.json").write_text(json.dumps(events))
+    done = dispatch("replan", *SHEETS, "plan.json", "--events", "events.json", "--max-iterations", "50", "-o", "new.json",
+                    "--answer-out", "answer.json", cwd=planned)
+    assert done.returncode == 0, done.stderr
+    answer = json.loads((planned / "answer.json").read_text())
+    sources = {d["job_id"]: d["source"] for d in answer["state"]["completed"]}
+    assert sources[first.job_id] == "event"
+    ended = {s.job_id for r in plan.routes for s in r.stops if s.end <= first.end}
+    assert set(sources) == ended  # the others that ended by then: from the plan
+    assert not validate(Problem.model_validate(answer["problem"]), Solution.model_validate(answer["solution"]))
+    (planned / "scenario.yaml").write_text("name: sheets\nvariants:\n  - name: one off\n    changes:\n      - {type: remove_technicians, ids: [T03]}\n")
+    done = dispatch("whatif", "scenario.yaml", *SHEETS, "--time-limit", "0.3", "--workers", "1", "--no-progress", "-o", "whatif", cwd=planned)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((planned / "whatif/scenario_result.json").read_text())
+    assert [r["name"] for r in summary["runs"]] == ["base", "one off"]
+    assert summary["runs"][0]["kpis"]["jobs_total"] == 120
