@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import get_pool, get_settings, get_store
 from api.errors import ApiError, ErrorDetail
+from api.language import with_language
 from api.limits import check_problem
 from api.pool import QueueFull, WorkerPool
 from api.routers.common import AUTH_ERRORS, BODY_ERRORS, QUEUE_ERRORS, Responses, queue_full
@@ -107,6 +108,7 @@ async def submit_scenario(
         pool.check_capacity(runs_needed)
     except QueueFull as exc:
         raise queue_full(exc)
+    scenario = scenario.model_copy(update={"base": with_language(scenario.base, request)})
     try:
         problems = await asyncio.to_thread(scenario_problems, scenario)
     except ScenarioError as exc:

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from api.deps import get_pool, get_settings
 from api.errors import ApiError, ErrorDetail
+from api.language import with_language
 from api.limits import check_problem
 from api.pool import QueueFull, Task, TaskOutcome, WorkerPool
 from api.routers.common import (
@@ -51,6 +52,7 @@ async def replan(body: ReplanRequest, request: Request, settings: Settings = Dep
     state after the events that the solution answers. `options.time_limit_s` (default 1 s) is
     capped at `DISPATCH_SYNC_TIME_LIMIT_S`."""
     check_problem(body.problem, settings, prefix=("problem",))
+    body = body.model_copy(update={"problem": with_language(body.problem, request)})
     details = reference_errors(body.problem, body.previous, "previous")
     if details:
         raise validation_error_of(details)
