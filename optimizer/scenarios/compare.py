@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
+from optimizer.i18n import N_, gettext
 from optimizer.models import Kpis
 
 
@@ -17,6 +18,7 @@ from optimizer.models import Kpis
 class Metric:
     key: str
     label: str
+    """English label; translated with :func:`optimizer.i18n.gettext` where it is shown."""
     read: Callable[[Kpis], Optional[float]]
     digits: int
     higher_is_better: Optional[bool]
@@ -45,33 +47,33 @@ def _backlog_old(k: Kpis) -> Optional[float]:
 
 
 METRICS: tuple[Metric, ...] = (
-    Metric("jobs_assigned", "jobs served", lambda k: k.jobs_assigned, 0, True),
-    Metric("jobs_total", "jobs to plan", lambda k: k.jobs_total, 0, None),
-    Metric("jobs_unassigned", "jobs unserved", lambda k: k.jobs_unassigned, 0, False),
-    Metric("sla_met_pct", "SLA met %", lambda k: k.sla_met_pct, 1, True, "%"),
-    Metric("sla_met_pct_urgent", "SLA met % urgent", _prio("urgent"), 1, True, "%"),
-    Metric("sla_met_pct_high", "SLA met % high", _prio("high"), 1, True, "%"),
-    Metric("sla_met_pct_normal", "SLA met % normal", _prio("normal"), 1, True, "%"),
-    Metric("sla_met_pct_low", "SLA met % low", _prio("low"), 1, True, "%"),
-    Metric("sla_breaches", "SLA breaches", lambda k: sum(k.sla_breaches.values()), 0, False),
-    Metric("travel_h", "travel h", lambda k: k.travel_time_s / 3600.0, 2, False, "h"),
-    Metric("distance_km", "distance km", lambda k: k.distance_m / 1000.0, 1, False, "km"),
-    Metric("utilization_pct", "utilisation %", lambda k: k.utilization_pct, 1, None, "%"),
-    Metric("workload_stddev_min", "workload sd min", lambda k: k.workload_stddev_min, 1, False, "min"),
-    Metric("overtime_min", "overtime min", lambda k: k.overtime_s / 60.0, 1, False, "min"),
-    Metric("technicians_used", "technicians used", lambda k: k.technicians_used, 0, None),
-    Metric("technicians_total", "technicians", lambda k: k.technicians_total, 0, None),
-    Metric("cost_total", "total cost", _cost(lambda c: c.total), 2, False),
-    Metric("cost_per_served_job", "cost per served job", _cost(lambda c: c.per_served_job), 2, False),
-    Metric("cost_per_technician", "cost per technician used", _cost(lambda c: c.per_technician_used), 2, False),
-    Metric("response_mean_min_urgent", "response mean min urgent", _response("urgent", "mean_min"), 1, False, "min"),
-    Metric("response_p90_min_urgent", "response p90 min urgent", _response("urgent", "p90_min"), 1, False, "min"),
-    Metric("response_p90_min_high", "response p90 min high", _response("high", "p90_min"), 1, False, "min"),
-    Metric("response_p90_min_all", "response p90 min all", _response("all", "p90_min"), 1, False, "min"),
-    Metric("backlog_urgent", "backlog urgent", lambda k: k.unassigned_by_priority.get("urgent"), 0, False),
-    Metric("backlog_older_3d", "backlog older than 3 days", _backlog_old, 0, False),
-    Metric("first_visit_ready_pct", "first-visit ready %", lambda k: k.first_visit_ready_pct, 1, True, "%"),
-    Metric("first_visit_not_ready", "jobs not first-visit ready", lambda k: len(k.first_visit_not_ready), 0, False),
+    Metric("jobs_assigned", N_("jobs served"), lambda k: k.jobs_assigned, 0, True),
+    Metric("jobs_total", N_("jobs to plan"), lambda k: k.jobs_total, 0, None),
+    Metric("jobs_unassigned", N_("jobs unserved"), lambda k: k.jobs_unassigned, 0, False),
+    Metric("sla_met_pct", N_("SLA met %"), lambda k: k.sla_met_pct, 1, True, "%"),
+    Metric("sla_met_pct_urgent", N_("SLA met % urgent"), _prio("urgent"), 1, True, "%"),
+    Metric("sla_met_pct_high", N_("SLA met % high"), _prio("high"), 1, True, "%"),
+    Metric("sla_met_pct_normal", N_("SLA met % normal"), _prio("normal"), 1, True, "%"),
+    Metric("sla_met_pct_low", N_("SLA met % low"), _prio("low"), 1, True, "%"),
+    Metric("sla_breaches", N_("SLA breaches"), lambda k: sum(k.sla_breaches.values()), 0, False),
+    Metric("travel_h", N_("travel h"), lambda k: k.travel_time_s / 3600.0, 2, False, "h"),
+    Metric("distance_km", N_("distance km"), lambda k: k.distance_m / 1000.0, 1, False, "km"),
+    Metric("utilization_pct", N_("utilisation %"), lambda k: k.utilization_pct, 1, None, "%"),
+    Metric("workload_stddev_min", N_("workload sd min"), lambda k: k.workload_stddev_min, 1, False, "min"),
+    Metric("overtime_min", N_("overtime min"), lambda k: k.overtime_s / 60.0, 1, False, "min"),
+    Metric("technicians_used", N_("technicians used"), lambda k: k.technicians_used, 0, None),
+    Metric("technicians_total", N_("technicians"), lambda k: k.technicians_total, 0, None),
+    Metric("cost_total", N_("total cost"), _cost(lambda c: c.total), 2, False),
+    Metric("cost_per_served_job", N_("cost per served job"), _cost(lambda c: c.per_served_job), 2, False),
+    Metric("cost_per_technician", N_("cost per technician used"), _cost(lambda c: c.per_technician_used), 2, False),
+    Metric("response_mean_min_urgent", N_("response mean min urgent"), _response("urgent", "mean_min"), 1, False, "min"),
+    Metric("response_p90_min_urgent", N_("response p90 min urgent"), _response("urgent", "p90_min"), 1, False, "min"),
+    Metric("response_p90_min_high", N_("response p90 min high"), _response("high", "p90_min"), 1, False, "min"),
+    Metric("response_p90_min_all", N_("response p90 min all"), _response("all", "p90_min"), 1, False, "min"),
+    Metric("backlog_urgent", N_("backlog urgent"), lambda k: k.unassigned_by_priority.get("urgent"), 0, False),
+    Metric("backlog_older_3d", N_("backlog older than 3 days"), _backlog_old, 0, False),
+    Metric("first_visit_ready_pct", N_("first-visit ready %"), lambda k: k.first_visit_ready_pct, 1, True, "%"),
+    Metric("first_visit_not_ready", N_("jobs not first-visit ready"), lambda k: len(k.first_visit_not_ready), 0, False),
 )
 
 
@@ -115,14 +117,15 @@ def _fmt(value: Optional[float], digits: int, signed: bool = False) -> str:
     return "+0" if signed and float(text) == 0 and digits == 0 else text
 
 
-def format_table(named_kpis: Sequence[tuple[str, Kpis]], wall_times_s: Optional[Sequence[float]] = None, markdown: bool = False) -> str:
+def format_table(named_kpis: Sequence[tuple[str, Kpis]], wall_times_s: Optional[Sequence[float]] = None, markdown: bool = False,
+                 language: str = "en") -> str:
     """A text (or Markdown) table: one row per metric, one column per run; variant cells read
-    ``value (delta)``."""
+    ``value (delta)``. Labels in ``language`` (en, zh-CN)."""
     names = [n for n, _ in named_kpis]
     table = compare(named_kpis)
-    rows = [["KPI", *names]]
+    rows = [[gettext("KPI", language), *names]]
     for m in METRICS:
-        row = [m.label]
+        row = [gettext(m.label, language)]
         for i, name in enumerate(names):
             cell = table[m.key][name]
             text = _fmt(cell.value, m.digits)
@@ -131,12 +134,24 @@ def format_table(named_kpis: Sequence[tuple[str, Kpis]], wall_times_s: Optional[
             row.append(text)
         rows.append(row)
     if wall_times_s is not None:
-        rows.append(["solve wall s", *[f"{t:.1f}" for t in wall_times_s]])
+        rows.append([gettext("solve wall s", language), *[f"{t:.1f}" for t in wall_times_s]])
     if markdown:
         lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
         lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
         return "\n".join(lines)
-    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    widths = [max(_width(r[c]) for r in rows) for c in range(len(rows[0]))]
     return "\n".join(
-        "  ".join(cell.ljust(widths[c]) if c == 0 else cell.rjust(widths[c]) for c, cell in enumerate(r)) for r in rows
+        "  ".join(_pad(cell, widths[c], left=c == 0) for c, cell in enumerate(r)) for r in rows
     )
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives ``text``: East Asian wide and full-width characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def _pad(text: str, width: int, left: bool) -> str:
+    fill = " " * max(0, width - _width(text))
+    return text + fill if left else fill + text

@@ -166,3 +166,14 @@ def test_compare_costs_and_service_rows():
     assert table["backlog_older_3d"]["base"].value == 2 and table["backlog_older_3d"]["v"].value is None
     text = format_table([("base", kpis(cost=money(800.0, 100.0))), ("v", kpis(cost=money(900.0, 100.0)))])
     assert "total cost" in text and "900.00 (+100.00)" in text
+
+
+def test_comparison_table_in_chinese_keeps_columns_aligned():
+    text = format_table([("base", kpis()), ("v", kpis(jobs_assigned=9))], language="zh-CN")
+    lines = text.splitlines()
+    assert lines[0].startswith("指标") and any(line.startswith("已服务工单") and line.endswith("9 (+1)") for line in lines)
+    import unicodedata
+
+    def width(s):
+        return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in s)
+    assert len({width(line) for line in lines}) == 1  # every row as wide as the header on a terminal
