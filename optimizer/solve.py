@@ -64,9 +64,17 @@ def solve(
 
     ``initial_routes`` (technician id -> ordered job ids) seeds the search; the answer is never
     worse, under the problem's objective, than that plan after repair (re-planning relies on it).
+    With ``options.decomposition`` on (or auto on a large problem) the problem is solved by
+    territories (:mod:`optimizer.decompose`), the seed per territory.
     """
-    t0 = time.perf_counter()
     options = problem.options
+    if options.decomposition != "off":
+        # Large problems (or on request) are solved by territories; see optimizer/decompose.
+        from optimizer.decompose import solve_decomposed, wants_decomposition
+
+        if wants_decomposition(problem):
+            return solve_decomposed(problem, matrix, points, initial_routes)
+    t0 = time.perf_counter()
     engine = get_engine(options.engine, options.engine_params)
     cp = prepare(problem, matrix, points)
     matrix_time = cp.matrix.build_time_s

@@ -10,6 +10,7 @@ from optimizer.models.solution import (
     Backlog,
     BreakSlot,
     CostKpis,
+    DecompositionInfo,
     JobCandidates,
     Kpis,
     NotReady,
@@ -19,6 +20,7 @@ from optimizer.models.solution import (
     Solution,
     SolverInfo,
     Stop,
+    TerritoryInfo,
     Unassigned,
 )
 from optimizer.models.technician import Break, Technician
@@ -26,7 +28,7 @@ from optimizer.models.timebase import Timebase
 
 __all__ = [
     "Backlog", "CostKpis", "CostRates", "NotReady", "ResponseTime", "TechnicianRates", "has_costs", "technician_rates",
-    "Break", "BreakSlot", "JobRecommendation", "RecommendationOption", "ShiftedStop", "ExplicitMatrix", "Job", "JobCandidates", "JobStatus", "Kpis",
+    "Break", "BreakSlot", "DecompositionInfo", "TerritoryInfo", "JobRecommendation", "RecommendationOption", "ShiftedStop", "ExplicitMatrix", "Job", "JobCandidates", "JobStatus", "Kpis",
     "Location", "Options", "PRIORITIES", "Priority", "Problem", "RankedTechnician", "Route",
     "Solution", "SolverInfo", "Stop", "Technician", "TimeWindow", "Timebase", "Unassigned", "Weights",
 ]

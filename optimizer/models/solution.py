@@ -144,6 +144,36 @@ class Kpis(StrictModel):
     )
 
 
+class TerritoryInfo(StrictModel):
+    """One territory of a decomposed solve (its first solve; border rounds are counted apart)."""
+
+    id: int = Field(..., description="Territory number, 0-based.")
+    region: int = Field(..., description="Road region (group of points far from the others) the territory lies in, 0-based.")
+    technicians: int = Field(..., description="Technicians of the territory.")
+    jobs: int = Field(..., description="Jobs given to the territory.")
+    jobs_assigned: int = Field(..., description="Jobs routed by its own solve.")
+    points: int = Field(..., description="Rows of its travel matrix.")
+    time_limit_s: float = Field(..., description="Time limit of its solve, s.")
+    wall_time_s: float = Field(..., description="Its solve, matrix and validation included, s.")
+    attempts: int = Field(1, description="Runs of its solve (more than 1 when a worker was lost and the solve re-ran).")
+    status: str = Field(..., description="ok, or failed (its jobs are unassigned with code territory_failed).")
+
+
+class DecompositionInfo(StrictModel):
+    """How a decomposed solve went (``options.decomposition``)."""
+
+    backend: str = Field(..., description="Where the territory solves ran: off (in this process), processes (local pool) or ray.")
+    workers: int = Field(..., description="Solves run at once.")
+    regions: int = Field(..., description="Road regions found.")
+    territories: list[TerritoryInfo] = Field(default_factory=list, description="One entry per territory.")
+    partition_time_s: float = Field(..., description="Splitting into territories, s.")
+    first_plan_s: float = Field(..., description="From the start of the solve to the first complete plan (all territories solved), s.")
+    border_pairs: int = Field(0, description="Pairs of neighbouring territories re-solved together.")
+    border_jobs_moved: int = Field(0, description="Jobs whose technician's territory changed in the border rounds.")
+    border_time_s: float = Field(0.0, description="Border rounds, s.")
+    border_objective_gain: float = Field(0.0, description="Objective improvement of the border rounds (same units as objective).")
+
+
 class SolverInfo(StrictModel):
     engine: str = Field(..., description="Engine that produced the routes (options.engine).")
     wall_time_s: float = Field(..., description="Whole solve, matrix included, s.")
@@ -159,6 +189,9 @@ class SolverInfo(StrictModel):
     )
     compile_time_s: Optional[float] = Field(
         None, description="Time the engine spent compiling code before searching (just-in-time compilation), s; 0 when it compiles nothing."
+    )
+    decomposition: Optional[DecompositionInfo] = Field(
+        None, description="Territories of a decomposed solve (null when the problem was solved whole)."
     )
 
 
