@@ -47,8 +47,8 @@ class Route(StrictModel):
 
 class Unassigned(StrictModel):
     job_id: str = Field(..., description="The job not served.")
-    reason: str = Field(..., description="A sentence a dispatcher understands.")
-    code: str = Field("unserved", description="Machine-readable reason: skill, time_window, parts, pinned, capacity, ...")
+    reason: str = Field(..., description="A sentence a dispatcher understands, in options.language (en or zh-CN).")
+    code: str = Field("unserved", description="Machine-readable reason, the same in every language: skill, time_window, parts, pinned, capacity, ...")
 
 
 class RankedTechnician(StrictModel):
