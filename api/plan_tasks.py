@@ -16,6 +16,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Optional
 
 MAX_CACHED_PLANS = 8
 
@@ -24,6 +25,7 @@ MAX_CACHED_PLANS = 8
 class _Cached:
     version: object  # optimizer.live.PlanVersion
     matrix: object  # optimizer.live.MatrixCache
+    movable: Optional[str] = None  # its movable JSON (None: read it from the store when needed)
 
 
 _PLANS: "collections.OrderedDict[str, _Cached]" = collections.OrderedDict()
@@ -74,10 +76,10 @@ def _feed(version, head: dict) -> list[list[str]]:
     return out
 
 
-def _answer(outcome) -> str:
+def _answer(outcome, movable: str) -> str:
     text = outcome.version.model_dump_json()
     head = summary(json.loads(text))
-    return json.dumps({"version": text, "movable": _movable_json(outcome),
+    return json.dumps({"version": text, "movable": movable,
                        "summary": json.dumps(head), "feed": _feed(outcome.version, head)})
 
 
@@ -106,8 +108,9 @@ def run_plan_create(payload: str) -> str:
             problem = problem.model_copy(update={"options": problem.options.model_copy(update={"time_limit_s": limit})})
         solution = solve(problem, cache.matrix, cache.points)
     outcome = create(request["plan_id"], problem, solution, settings, cache.matrix, cache.points)
-    _remember(_PLANS, request["plan_id"], _Cached(outcome.version, cache))
-    return _answer(outcome)
+    movable = _movable_json(outcome)
+    _remember(_PLANS, request["plan_id"], _Cached(outcome.version, cache, movable))
+    return _answer(outcome, movable)
 
 
 def _current(db_path: str, plan_id: str, number: int) -> _Cached:
@@ -135,8 +138,16 @@ def run_plan_apply(payload: str) -> str:
     settings = LiveSettings.model_validate(request["settings"])
     batch = EventBatch.model_validate(request["batch"])
     outcome = apply(cached.version, settings, batch.events, batch.now, cache=cached.matrix)  # type: ignore[arg-type]
-    _remember(_PLANS, request["plan_id"], _Cached(outcome.version, cached.matrix))
-    return _answer(outcome)
+    if outcome.derived is None and all(getattr(e.event, "type", "") == "job_confirmed" for e in batch.events):
+        # Nothing to re-plan (only promises given, the state unchanged): the part of the day
+        # that can move is the previous version's.
+        from api.plan_store import read_only_json
+
+        movable = cached.movable or read_only_json(Path(request["db"]), request["plan_id"], request["version"], "movable") or _movable_json(outcome)
+    else:
+        movable = _movable_json(outcome)
+    _remember(_PLANS, request["plan_id"], _Cached(outcome.version, cached.matrix, movable))
+    return _answer(outcome, movable)
 
 
 def _recommender(db_path: str, plan_id: str, number: int):

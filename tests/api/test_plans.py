@@ -186,3 +186,17 @@ def test_plan_and_feed_survive_a_crash(tmp_path):
             assert rest[0][0] == feed[-1][0] + 1 and ("version" in [k for _, k in rest])
     finally:
         srv.stop()
+
+
+def test_a_promise_alone_makes_a_version_and_recommendations_still_work(client):
+    plan_id = _create(client)
+    v1 = client.get(f"/v1/plans/{plan_id}").json()
+    planned = {s["job_id"]: s["start"] for r in v1["solution"]["routes"] for s in r["stops"]}
+    r = client.post(f"/v1/plans/{plan_id}/events", json={"events": [{"id": "p1", "event": {"type": "job_confirmed", "job_id": "j3"}}]})
+    assert r.status_code == 200 and r.json()["version"] == 2 and r.json()["promises"] >= 1  # (+ dispatched jobs, confirm_on_dispatch)
+    v2 = client.get(f"/v1/plans/{plan_id}").json()
+    assert v2["promises"]["j3"]["start"] == planned["j3"]  # default: its planned start
+    rec = client.post(f"/v1/plans/{plan_id}/recommendations", json={"jobs": [f.job("late-1", loc=f.point(1, 0))]})
+    assert rec.status_code == 200 and rec.json()["version"] == 2 and rec.json()["recommendations"][0]["options"]
+    r = client.post(f"/v1/plans/{plan_id}/events", json={"events": [{"id": "p2", "event": {"type": "job_confirmed", "job_id": "zz"}}]})
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["path"] == "$.events[0].event.job_id"
