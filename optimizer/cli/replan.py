@@ -169,6 +169,11 @@ def run(args: argparse.Namespace) -> int:
     wall = result.solution.solver.wall_time_s if result.solution.solver else 0.0
     state = summarise_state(result.state)
     print((state + "\n" if state else "") + f"re-planned in {wall:.2f} s; " + summarise(result.changes), file=sys.stderr)
+    from optimizer.cli.solve import late_lines
+
+    late = late_lines(result.problem, result.solution)
+    if late:
+        print("\n".join(late), file=sys.stderr)
     return 0
 
 

@@ -50,6 +50,31 @@ def load_solution(path: str) -> Solution:
         raise SystemExit(2)
 
 
+MESSAGES = {
+    "late_head": "late jobs ({n}):",
+    "done": "done before now (not planned again): {n} job(s)",
+    "late_line": "  {job:<10} {tech:<8} {minutes:>5.0f} min late  ({priority}; ended {end:%H:%M}, due {due:%H:%M})",
+}
+"""User-facing texts of the summary added here (one place to translate)."""
+
+
+def late_lines(problem: Problem, solution: Solution) -> list[str]:
+    """Each SLA breach of ``solution``: job, technician, minutes late, priority, end and deadline;
+    latest first. Empty when every deadline is met."""
+    jobs = {j.id: j for j in problem.jobs}
+    late = [(s.lateness_s, s.job_id, r.technician_id, s) for r in solution.routes for s in r.stops
+            if s.sla_met is False and s.job_id in jobs and jobs[s.job_id].sla_deadline is not None]
+    if not late:
+        return []
+    late.sort(key=lambda x: (-x[0], x[1]))
+    lines = [MESSAGES["late_head"].format(n=len(late))]
+    for lateness_s, jid, tid, stop in late:
+        job = jobs[jid]
+        lines.append(MESSAGES["late_line"].format(job=jid, tech=tid, minutes=lateness_s / 60.0, priority=job.priority.value,
+                                                  end=stop.end, due=job.sla_deadline))
+    return lines
+
+
 def summary_table(problem: Problem, solution: Solution) -> str:
     """A readable plan summary: one line per technician, then unassigned jobs and KPIs."""
     lines = []
@@ -66,11 +91,19 @@ def summary_table(problem: Problem, solution: Solution) -> str:
             f"{route.technician_id:<12}{len(route.stops):>5}{start:>7}{end:>7}"
             f"{route.travel_time_s / 60:>8.1f}m{route.work_time_s / 3600:>7.1f}h{len(route.breaks):>8}  {first}{more}"
         )
-    if solution.unassigned:
+    open_items = [u for u in solution.unassigned if u.code != "completed"]
+    if open_items:
         lines.append("")
-        lines.append(f"unassigned ({len(solution.unassigned)}):")
-        for u in solution.unassigned:
+        lines.append(f"unassigned ({len(open_items)}):")
+        for u in open_items:
             lines.append(f"  {u.job_id:<10} {u.reason}")
+    done = len(solution.unassigned) - len(open_items)
+    if done:
+        lines.append(MESSAGES["done"].format(n=done))
+    late = late_lines(problem, solution)
+    if late:
+        lines.append("")
+        lines.extend(late)
     k = solution.kpis
     if k is not None:
         lines.append("")

@@ -12,6 +12,7 @@ import colorsys
 from datetime import datetime, timezone
 from typing import Any, Optional, Sequence
 
+from optimizer.change_text import change_message
 from optimizer.kpis import compute_kpis
 from optimizer.models import Problem, Solution
 from optimizer.replan.request import ReplanResponse
@@ -57,13 +58,13 @@ def plan_payload(
     def ll(location) -> Optional[list[float]]:
         return None if location is None or location.lat is None else [round(location.lon, 5), round(location.lat, 5)]
 
-    routes = []
+    routes: list[dict[str, Any]] = []
     for route in solution.routes:
         tech = techs.get(route.technician_id)
         if route.technician_id not in colours:
             colours[route.technician_id] = colour(len(colours))
         segments = route_segments(route, origin)
-        stops = []
+        stops: list[dict[str, Any]] = []
         for n, stop in enumerate(route.stops, start=1):
             job = jobs.get(stop.job_id)
             stops.append({
@@ -93,13 +94,22 @@ def plan_payload(
             "distance_m": route.distance_m,
             "breaches": sum(1 for s in stops if s["late"]),
         })
-    unassigned = []
+    unassigned: list[dict[str, Any]] = []
+    done: list[dict[str, Any]] = []
     for item in solution.unassigned:
         job = jobs.get(item.job_id)
-        unassigned.append({
+        entry = {
             "job_id": item.job_id, "reason": item.reason, "code": item.code,
             "at": ll(job.location) if job else None, "priority": job.priority.value if job else None,
-        })
+        }
+        # Work completed before a re-plan is done, not unserved (KPIs leave it out of jobs_total).
+        (done if item.code == "completed" else unassigned).append(entry)
+    late = sorted(
+        ({"job_id": st["job_id"], "technician_id": rt["technician_id"], "late_min": round(st["late_s"] / 60.0, 1),
+          "priority": st["priority"], "end_s": st["end_s"], "deadline_s": st["deadline_s"], "colour": rt["colour"]}
+         for rt in routes for st in rt["stops"] if st["late"]),
+        key=lambda x: (-x["late_min"], x["job_id"]),
+    )
     solver = solution.solver
     return {
         "name": name,
@@ -107,6 +117,8 @@ def plan_payload(
         "kpis": kpis.model_dump(mode="json"),
         "routes": routes,
         "unassigned": unassigned,
+        "done": done,
+        "late": late,
         "warnings": list(solution.warnings),
         "solver": solver.model_dump(mode="json") if solver else None,
     }
@@ -134,6 +146,8 @@ def report_payload(
         plan_payload(name, problem, solution, geometry, origin, colours, (descriptions or {}).get(name))
         for name, problem, solution in plans
     ]
+    if replan is not None:
+        _attach_done_work(plan_list[0], replan, origin)
     return {
         "title": title,
         "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -145,6 +159,24 @@ def report_payload(
         "comparison": comparison,
         "replan": replan_payload(replan, origin) if replan is not None else None,
     }
+
+
+def _attach_done_work(plan: dict[str, Any], answer: ReplanResponse, origin: datetime) -> None:
+    """Give each done job of ``plan`` its technician and times from the re-plan's state, and each
+    route the done work of its technician (drawn as done on the Gantt)."""
+    if answer.state is None:
+        return
+    by_job = {d.job_id: d for d in answer.state.completed}
+    rows = {r["technician_id"]: r for r in plan["routes"]}
+    for entry in plan["done"]:
+        d = by_job.get(entry["job_id"])
+        if d is None:
+            continue
+        start = None if d.start is None else int(round((d.start - origin).total_seconds()))
+        end = None if d.end is None else int(round((d.end - origin).total_seconds()))
+        entry.update({"technician_id": d.technician_id, "start_s": start, "end_s": end, "source": d.source})
+        if d.technician_id in rows and start is not None and end is not None:
+            rows[d.technician_id].setdefault("done", []).append([start, end, d.job_id])
 
 
 def replan_payload(answer: ReplanResponse, origin: datetime) -> dict[str, Any]:
@@ -162,7 +194,7 @@ def replan_payload(answer: ReplanResponse, origin: datetime) -> dict[str, Any]:
         "in_progress": list(state.in_progress) if state is not None else [],
         "dispatched": list(state.dispatched) if state is not None else [],
         "warnings": [w.message for w in state.warnings] if state is not None else [],
-        "changes": [c.model_dump(mode="json") for c in answer.changes],
+        "changes": [{**c.model_dump(mode="json"), "text": change_message(c, "en")} for c in answer.changes],
     }
 
 

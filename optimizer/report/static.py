@@ -2,10 +2,14 @@
 
 The script reads the JSON in ``<script id="report-data">`` (see :mod:`optimizer.report.payload`)
 and draws: KPI cards, an SVG map (basemap streets, one coloured path per route, stops, depots,
-unassigned jobs as red crosses; wheel to zoom, drag to pan), an SVG Gantt chart (one
-``g.gantt-row`` per route: travel, service, breaks, idle; late services outlined in red), the
-unassigned list and, for a scenario, a comparison table and bar charts of the variants. A select
-box switches the plan shown. Hovering a technician highlights its route everywhere.
+unassigned jobs as red crosses, late services in a black-and-yellow halo with "!" whatever the
+route colour, work done before a re-plan as grey ticks; wheel to zoom, drag to pan), an SVG
+Gantt chart (one ``g.gantt-row`` per route: done work, travel, service, breaks, idle; late
+services hatched black and yellow; a "now" line for a re-plan), the late jobs (job, technician,
+minutes late), the unassigned list, the done list and the re-plan's changes with their causes,
+and, for a scenario, a comparison table and bar charts of the variants. A select box switches
+the plan shown. Hovering a technician highlights its route everywhere. The page's own texts are
+in ``T`` at the top of the script (one place to translate).
 """
 
 CSS = r"""
@@ -45,6 +49,13 @@ table.cmp th:first-child, table.cmp td:first-child { text-align:left; }
 ul.unassigned { margin:0; padding-left:18px; max-height:260px; overflow:auto; font-size:13px; }
 ul.unassigned li span { color:var(--muted); }
 .warn { color:#a66a00; font-size:12px; }
+ul.late, ul.done { margin:0; padding-left:18px; max-height:260px; overflow:auto; font-size:13px; }
+ul.late li b { color:var(--bad); }
+ul.done li span, ul.late li span { color:var(--muted); }
+table.changes { border-collapse:collapse; font-size:13px; width:100%; }
+table.changes th, table.changes td { border-bottom:1px solid var(--line); padding:3px 8px; text-align:left; white-space:nowrap; }
+table.changes td.cause { white-space:normal; color:var(--muted); }
+.now-label { font-size:11px; font-weight:600; }
 """
 
 JS = r"""
@@ -54,6 +65,18 @@ JS = r"""
   var NS = "http://www.w3.org/2000/svg";
   var KIND_COLOUR = { travel: "#8d99ae", break: "#ffd43b", idle: "#e9ecef" };
   var PRIORITY_ORDER = ["urgent", "high", "normal", "low"];
+  var LATE_INK = "#111", LATE_HALO = "#ffd43b", DONE_GREY = "#adb5bd";
+  // User-facing texts added for re-plans and late jobs (one place to translate).
+  var T = {
+    done_card: "done before now", done_sub: "completed work, not planned again",
+    late_none: "none", late_item: function (x) { return " \u00b7 " + x.technician_id + " \u00b7 " + num(x.late_min, 0) + " min late" + (x.priority ? " (" + x.priority + ")" : "") + " \u00b7 ended " + clock(x.end_s) + ", due " + clock(x.deadline_s); },
+    done_item: function (d) { return (d.technician_id ? d.technician_id + " " : "") + (d.start_s !== undefined && d.start_s !== null ? clock(d.start_s) + "\u2013" + clock(d.end_s) : "") + (d.source === "plan" ? " (assumed from the plan)" : d.source === "event" ? " (reported)" : ""); },
+    done_mark: "DONE ", late_mark: "LATE ", now: "now ", done_seg: "done ",
+    changes_head: ["job", "change", "technician", "start", "shift", "cause"],
+    cause_none: "re-optimisation", cause_event: function (c) { return "event #" + c.cause + " " + c.cause_type; },
+    legend_late: "late service (any route colour)", legend_done: "done before now", legend_now: "now",
+    map_done: " Grey ticks: work done before now; black-and-yellow halos with !: late services."
+  };
 
   function $(id) { return document.getElementById(id); }
   function h(tag, attrs, parent, text) {
@@ -111,6 +134,7 @@ JS = r"""
       ["overtime", num(k.overtime_s / 60, 0) + " min", "after shift ends", k.overtime_s > 0],
       ["technicians used", k.technicians_used + " / " + k.technicians_total, "", false]
     ];
+    if (P.done && P.done.length) cards.splice(1, 0, [T.done_card, String(P.done.length), T.done_sub, false]);
     cards.forEach(function (c) {
       var d = h("div", { "class": "card" + (c[3] ? " bad" : "") }, box);
       h("div", { "class": "v" }, d, c[1]); h("div", { "class": "l" }, d, c[0] + (c[2] ? " \u00b7 " + c[2] : ""));
@@ -165,9 +189,28 @@ JS = r"""
         var q = px(st.at);
         var title = st.job_id + " \u00b7 " + rt.technician_id + " #" + st.n + " \u00b7 " + clock(st.start_s) + "\u2013" + clock(st.end_s) +
           (st.priority ? " \u00b7 " + st.priority : "") + (st.deadline_s !== null ? " \u00b7 due " + clock(st.deadline_s) : "") + (st.late ? " \u00b7 LATE " + mins(st.late_s) : "");
-        s("circle", { cx: q[0], cy: q[1], r: r, fill: rt.colour, stroke: st.late ? "#e03131" : "#fff", "stroke-width": st.late ? 2.5 : 1,
+        if (st.late) {
+          // A late service stands out whatever the route colour: black ring, yellow ring, "!".
+          s("circle", { cx: q[0], cy: q[1], r: 2.3 * r, fill: LATE_HALO, "fill-opacity": 0.55, stroke: LATE_INK, "stroke-width": 3,
+            "vector-effect": "non-scaling-stroke", "class": "late-halo", "data-tech": rt.technician_id, "data-job": st.job_id }, gStops, T.late_mark + title);
+        }
+        s("circle", { cx: q[0], cy: q[1], r: r, fill: rt.colour, stroke: st.late ? LATE_INK : "#fff", "stroke-width": st.late ? 2 : 1,
           "vector-effect": "non-scaling-stroke", "class": "stop" + (st.late ? " late" : ""), "data-tech": rt.technician_id }, gStops, title);
+        if (st.late) {
+          var bang = s("text", { x: q[0], y: q[1] + 0.75 * r, "text-anchor": "middle", "font-size": 2.2 * r, "font-weight": 700, fill: LATE_INK, stroke: "#fff",
+            "stroke-width": 0.35 * r, "paint-order": "stroke", "class": "late-bang" }, gStops);
+          bang.textContent = "!";
+        }
       });
+    });
+    var gDone = s("g", { "class": "done-marks" }, svg);
+    (P.done || []).forEach(function (d) {
+      if (!d.at) return;
+      var q = px(d.at), a = 0.9 * r;
+      var g = s("g", { "class": "done-job", "data-job": d.job_id }, gDone, T.done_mark + d.job_id + " \u00b7 " + T.done_item(d));
+      s("circle", { cx: q[0], cy: q[1], r: r, fill: DONE_GREY, stroke: "#fff", "stroke-width": 1, "vector-effect": "non-scaling-stroke" }, g);
+      s("path", { d: "M" + (q[0] - a * 0.6) + "," + q[1] + "L" + (q[0] - a * 0.1) + "," + (q[1] + a * 0.5) + "L" + (q[0] + a * 0.7) + "," + (q[1] - a * 0.5),
+        fill: "none", stroke: "#fff", "stroke-width": 2, "vector-effect": "non-scaling-stroke" }, g);
     });
     var gUn = s("g", { "class": "unassigned-marks" }, svg);
     P.unassigned.forEach(function (u) {
@@ -177,7 +220,7 @@ JS = r"""
         stroke: "#e03131", "stroke-width": 3, "vector-effect": "non-scaling-stroke", "class": "unassigned-job" }, gUn, "UNASSIGNED " + u.job_id + ": " + u.reason);
     });
     $("map-note").textContent = (D.map.source === "road" ? "Streets and routes from the road network. " : "") + (D.map.note || "") +
-      " Red crosses: unassigned jobs; red rings: late services; squares: start locations. Wheel to zoom, drag to pan.";
+      " Red crosses: unassigned jobs; squares: start locations." + T.map_done + " Wheel to zoom, drag to pan.";
     var leg = $("legend"); clear(leg);
     P.routes.forEach(function (rt) {
       var it = h("div", { "class": "item legend-item", "data-tech": rt.technician_id }, leg);
@@ -228,6 +271,10 @@ JS = r"""
     svg.setAttribute("viewBox", "0 0 " + W + " " + H);
     svg.setAttribute("height", H);
     function X(t) { return L + (t - t0) / (t1 - t0) * (W - L - R); }
+    var defs = s("defs", null, svg);
+    var pat = s("pattern", { id: "late-hatch", width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" }, defs);
+    s("rect", { width: 6, height: 6, fill: LATE_HALO }, pat);
+    s("rect", { width: 3, height: 6, fill: LATE_INK }, pat);
     var grid = s("g", { "class": "grid" }, svg);
     for (var t = t0; t <= t1 + 1; t += 3600) {
       s("line", { x1: X(t), x2: X(t), y1: top - 6, y2: H, stroke: "#e3e6eb" }, grid);
@@ -245,19 +292,39 @@ JS = r"""
       label.setAttribute("x", 16);
       if (rt.shift) s("rect", { x: X(rt.shift[0]), y: y + 3, width: Math.max(0, X(rt.shift[1]) - X(rt.shift[0])), height: rowH - 6,
         fill: "#fff", stroke: "#c4cad3", "stroke-dasharray": "3,2", "class": "shift" }, g, "shift " + clock(rt.shift[0]) + "\u2013" + clock(rt.shift[1]));
+      (rt.done || []).forEach(function (d) {
+        s("rect", { x: X(d[0]), y: y + 4, width: Math.max(0.5, X(d[1]) - X(d[0])), height: rowH - 8, fill: DONE_GREY, stroke: "#fff", "stroke-width": 0.6,
+          "class": "seg done", "data-job": d[2] }, g, T.done_seg + d[2] + " " + clock(d[0]) + "\u2013" + clock(d[1]));
+      });
       rt.segments.forEach(function (seg) {
         var kind = seg[0], a = seg[1], b = seg[2], job = seg[3], late = seg[4];
         var fill = kind === "service" ? rt.colour : KIND_COLOUR[kind];
         var inset = kind === "idle" ? 7 : (kind === "travel" ? 6 : 4);
         var title = kind + (job ? " " + job : "") + " " + clock(a) + "\u2013" + clock(b) + " (" + mins(b - a) + ")" + (late ? " \u2013 SLA BREACH" : "");
         s("rect", { x: X(a), y: y + inset, width: Math.max(0.5, X(b) - X(a)), height: rowH - 2 * inset, fill: fill,
-          stroke: late ? "#e03131" : (kind === "service" ? "#fff" : "none"), "stroke-width": late ? 2 : (kind === "service" ? 0.6 : 0), "class": "seg " + kind + (late ? " late" : "") }, g, title);
-        if (late) s("path", { d: "M" + (X(b) - 4) + "," + (y + 1) + "l8,0l-4,5z", fill: "#e03131", "class": "breach-mark" }, g, title);
+          stroke: late ? LATE_INK : (kind === "service" ? "#fff" : "none"), "stroke-width": late ? 2 : (kind === "service" ? 0.6 : 0), "class": "seg " + kind + (late ? " late" : "") }, g, title);
+        if (late) {
+          // Hatched black and yellow over the route colour: visible on a red or yellow route too.
+          s("rect", { x: X(a), y: y + 1, width: Math.max(2, X(b) - X(a)), height: rowH - 2, fill: "url(#late-hatch)", stroke: LATE_INK, "stroke-width": 1.5,
+            "class": "late-overlay", "data-job": job }, g, title);
+          s("path", { d: "M" + (X(b) - 4) + "," + (y + 1) + "l8,0l-4,5z", fill: LATE_INK, "class": "breach-mark" }, g, title);
+        }
       });
       hoverable(g, rt.technician_id);
     });
+    var R0 = D.replan && Number(document.body.getAttribute("data-plan") || 0) === 0 ? D.replan : null;
+    if (R0 && R0.now_s !== null && R0.now_s >= t0 && R0.now_s <= t1) {
+      var nowG = s("g", { "class": "now-line" }, svg);
+      s("line", { x1: X(R0.now_s), x2: X(R0.now_s), y1: top - 8, y2: H, stroke: "#d6336c", "stroke-width": 2, "stroke-dasharray": "5,3" }, nowG, T.now + clock(R0.now_s));
+      var nl = s("text", { x: X(R0.now_s) + 3, y: 10, "font-size": 11, fill: "#d6336c", "class": "now-label" }, nowG);
+      nl.textContent = T.now + clock(R0.now_s);
+    }
     var legend = $("gantt-legend"); clear(legend);
-    [["service (route colour)", "#4c6ef5"], ["travel", KIND_COLOUR.travel], ["break", KIND_COLOUR["break"]], ["idle / waiting", KIND_COLOUR.idle], ["SLA breach", "#e03131"]].forEach(function (k) {
+    var keys = [["service (route colour)", "#4c6ef5"], ["travel", KIND_COLOUR.travel], ["break", KIND_COLOUR["break"]], ["idle / waiting", KIND_COLOUR.idle],
+      [T.legend_late, "repeating-linear-gradient(45deg," + LATE_INK + " 0 3px," + LATE_HALO + " 3px 6px)"]];
+    if (P.done && P.done.length) keys.push([T.legend_done, DONE_GREY]);
+    if (R0 && R0.now_s !== null) keys.push([T.legend_now, "#d6336c"]);
+    keys.forEach(function (k) {
       var it = h("span", null, legend); h("span", { "class": "sw", style: "background:" + k[1] + ";vertical-align:-2px;margin-right:4px" }, it); it.appendChild(document.createTextNode(k[0]));
     });
   }
@@ -269,6 +336,47 @@ JS = r"""
     P.unassigned.forEach(function (u) {
       var li = h("li", null, box); h("b", null, li, u.job_id + " ");
       h("span", null, li, (u.priority ? "(" + u.priority + ") " : "") + u.reason);
+    });
+  }
+
+  function renderLate(P) {
+    var box = $("late"); clear(box);
+    $("late-count").textContent = String((P.late || []).length);
+    if (!P.late || !P.late.length) { h("li", null, box, T.late_none); return; }
+    P.late.forEach(function (x) {
+      var li = h("li", { "data-tech": x.technician_id, "class": "late-job" }, box);
+      h("span", { "class": "sw", style: "background:" + x.colour + ";vertical-align:-2px;margin-right:4px" }, li);
+      h("b", null, li, x.job_id); h("span", null, li, T.late_item(x));
+    });
+  }
+
+  function renderDone(P) {
+    var sec = $("done-box"), box = $("done"); clear(box);
+    if (!P.done || !P.done.length) { sec.style.display = "none"; return; }
+    sec.style.display = "";
+    $("done-count").textContent = String(P.done.length);
+    P.done.forEach(function (d) { var li = h("li", null, box); h("b", null, li, d.job_id + " "); h("span", null, li, T.done_item(d)); });
+  }
+
+  function renderChanges(i) {
+    var sec = $("changes-section");
+    if (!D.replan || i !== 0) { sec.style.display = "none"; return; }
+    sec.style.display = "";
+    var R = D.replan, tbl = $("changes"); clear(tbl);
+    $("changes-count").textContent = String(R.changes.length);
+    var w = $("replan-warnings"); clear(w);
+    R.warnings.forEach(function (t) { h("div", { "class": "warn" }, w, "\u26a0 " + t); });
+    var tr = h("tr", null, h("thead", null, tbl));
+    T.changes_head.forEach(function (c) { h("th", null, tr, c); });
+    var body = h("tbody", null, tbl);
+    function at(iso) { return iso ? iso.slice(11, 16) : "\u2013"; }
+    R.changes.forEach(function (c) {
+      var row = h("tr", { "class": "change", "data-job": c.job_id }, body);
+      h("td", null, row, c.job_id); h("td", null, row, c.kind);
+      h("td", null, row, (c.from_technician || "\u2013") + (c.to_technician && c.to_technician !== c.from_technician ? " \u2192 " + c.to_technician : ""));
+      h("td", null, row, at(c.old_start) + " \u2192 " + at(c.new_start));
+      h("td", null, row, c.shift_min === null || c.shift_min === undefined ? "" : (c.shift_min >= 0 ? "+" : "") + num(c.shift_min, 0) + " min");
+      h("td", { "class": "cause", title: c.text || "" }, row, c.cause === null || c.cause === undefined ? T.cause_none : T.cause_event(c));
     });
   }
 
@@ -321,8 +429,8 @@ JS = r"""
   function render(i) {
     var P = D.plans[i];
     $("plan-title").textContent = P.name + (P.description ? " \u2013 " + P.description : "");
-    renderKpis(P); renderMap(P); renderGantt(P); renderUnassigned(P);
     document.body.setAttribute("data-plan", String(i));
+    renderKpis(P); renderMap(P); renderGantt(P); renderUnassigned(P); renderLate(P); renderDone(P); renderChanges(i);
   }
   document.title = D.title;
   $("title").textContent = D.title;
@@ -355,9 +463,13 @@ BODY = r"""
     <div class="row2">
       <div><svg id="map" xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet"></svg><div class="note" id="map-note"></div></div>
       <div class="legend"><div id="legend"></div>
-        <h2 style="margin-top:12px">Unassigned (<span id="unassigned-count"></span>)</h2><ul class="unassigned" id="unassigned"></ul></div>
+        <h2 style="margin-top:12px">Late jobs (<span id="late-count"></span>)</h2><ul class="late" id="late"></ul>
+        <h2 style="margin-top:12px">Unassigned (<span id="unassigned-count"></span>)</h2><ul class="unassigned" id="unassigned"></ul>
+        <div id="done-box"><h2 style="margin-top:12px">Done before now (<span id="done-count"></span>)</h2><ul class="done" id="done"></ul></div></div>
     </div>
   </section>
   <section><h2>Schedule</h2><div class="gantt-legend" id="gantt-legend"></div><svg id="gantt" xmlns="http://www.w3.org/2000/svg"></svg></section>
+  <section id="changes-section"><h2>Changes against the previous plan (<span id="changes-count"></span>)</h2><div id="replan-warnings"></div>
+    <table class="changes" id="changes"></table></section>
 </main>
 """

@@ -4,12 +4,14 @@ screenshot is saved to test-artifacts/report.png (test-artifacts/whatif.png for 
 
 from __future__ import annotations
 
+import json
 import subprocess
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from optimizer.models import Problem
+from optimizer.models import Problem, Solution
 from optimizer.paths import DATA_DIR, REPO_ROOT
 from optimizer.report import render_report, render_scenario_report, write_report
 from optimizer.scenarios import Scenario, run_scenario
@@ -96,3 +98,59 @@ def test_scenario_report_in_chromium(browser, demo, tmp_path):
     assert browser.errors() == []
     browser.evaluate("(function(){var s=document.getElementById('plan-select'); s.value='0'; s.dispatchEvent(new Event('change')); return 1})()")
     browser.screenshot(ARTIFACTS / "whatif.png")
+
+
+def test_replan_report_in_chromium(browser, tmp_path):
+    """The 11:00 re-plan of the demo day (data/replan): work done drawn as done (not as unassigned
+    crosses) with KPI cards consistent, the changes with their causes, a "now" line on the Gantt,
+    and each late service named and standing out whatever its route colour."""
+    from optimizer.replan import EVENT_LIST, ReplanOptions, replan
+    from optimizer.replan.request import ReplanResponse
+    from optimizer.validate import validate
+
+    problem = Problem.model_validate_json((DATA_DIR / "demo_problem.json").read_text())
+    previous = Solution.model_validate_json((REPO_ROOT / "data/replan/morning_plan.json").read_text())
+    doc = json.loads((REPO_ROOT / "data/replan/events_1100.json").read_text())
+    problem.now = datetime.fromisoformat(doc["now"])
+    problem.options.max_iterations = 300
+    result = replan(problem, previous, EVENT_LIST.validate_python(doc["events"]), ReplanOptions(time_limit_s=30))
+    assert not validate(result.problem, result.solution)
+    answer = ReplanResponse(solution=result.solution, changes=result.changes, problem=result.problem, state=result.state)
+    path = write_report(render_report(answer.problem, answer.solution, title="Re-plan 11:00", replan=answer), tmp_path / "replan.html")
+    open_page(browser, path)
+    assert browser.errors() == []
+    assert {url.split(":")[0] for url in browser.requested_urls()} == {"file"}
+
+    done = {d.job_id for d in result.state.completed}
+    assert len(done) == 48
+    open_jobs = [u.job_id for u in result.solution.unassigned if u.job_id not in done]
+    assert browser.evaluate("document.querySelectorAll('#map .unassigned-job').length") == len(open_jobs)
+    assert browser.evaluate("document.querySelectorAll('#map .done-job').length") == 48
+    assert browser.evaluate("document.querySelectorAll('#gantt rect.seg.done').length") == 48
+    assert int(browser.evaluate("document.getElementById('done-count').textContent")) == 48
+    # KPI card and the unassigned heading agree: 120 + N1 - 48 done = 73 jobs to plan.
+    served = sum(len(r.stops) for r in result.solution.routes)
+    cards = browser.evaluate("Array.from(document.querySelectorAll('#kpis .card .v')).map(function (e) { return e.textContent; })")
+    assert f"{served} / 73" in cards and "48" in cards
+    assert int(browser.evaluate("document.getElementById('unassigned-count').textContent")) == 73 - served == len(open_jobs)
+    # The now line at 11:00, and the changes with their causes.
+    assert browser.evaluate("document.querySelectorAll('#gantt g.now-line').length") == 1
+    assert browser.evaluate("document.querySelector('#gantt .now-label').textContent") == "now 11:00"
+    assert browser.evaluate("document.querySelectorAll('#changes tr.change').length") == len(result.changes) > 0
+    cause_of_n1 = browser.evaluate("document.querySelector('#changes tr.change[data-job=\"N1\"] td.cause').textContent")
+    n1 = next(c for c in result.changes if c.job_id == "N1")
+    assert cause_of_n1 == f"event #{n1.cause} new_job"
+    # Late services: named with technician and minutes late, and marked in black and yellow.
+    late = sorted(((s.job_id, r.technician_id, round(s.lateness_s / 60)) for r in result.solution.routes for s in r.stops
+                   if s.sla_met is False), key=lambda x: -x[2])
+    assert late, "the 11:00 re-plan of the sample day has late services"
+    items = browser.evaluate("Array.from(document.querySelectorAll('#late li.late-job')).map(function (e) { return e.textContent; })")
+    assert len(items) == len(late)
+    for text, (job, tech, minutes) in zip(items, late):
+        assert text.startswith(f"{job} \u00b7 {tech} \u00b7 {minutes} min late"), text
+    assert browser.evaluate("document.querySelectorAll('#map .late-halo').length") == len(late)
+    assert browser.evaluate("document.querySelectorAll('#gantt rect.late-overlay').length") == len(late)
+    strokes = browser.evaluate("Array.from(document.querySelectorAll('#map .late-halo')).map(function (e) { return getComputedStyle(e).stroke; })")
+    assert set(strokes) == {"rgb(17, 17, 17)"}  # the same ink whatever the route colour
+    shot = browser.screenshot(ARTIFACTS / "replan.png")
+    assert shot.stat().st_size > 20_000
