@@ -367,10 +367,11 @@ def main(argv: Optional[list[str]] = None) -> int:
                         day.rec_loads += r.json()["load_ms"] > 1.0
                 prev, now = now, now + timedelta(minutes=args.step_min)
             time.sleep(1.5)
+            feed.done.set()
+            report(server, plan_id, day, feed, restart_note, restart_s, args)
         finally:
             feed.done.set()
-        report(server, plan_id, day, feed, restart_note, restart_s, args)
-        server.stop()
+            server.stop()
     return 0
 
 

@@ -51,6 +51,9 @@ class MatrixCache:
                     missing.append(loc)
         if missing:
             self._extend(problem, missing)
+        # The matrix is reused, not built for this solve: a solve subtracts a matrix's build time
+        # from the time it spends outside the search, so a stale build time would lengthen the search.
+        self.matrix.build_time_s = 0.0
         return self.matrix, self.points
 
     def _extend(self, problem: Problem, new: list[Location]) -> None:
