@@ -1,10 +1,12 @@
 """The decomposed solve: partition -> territory solves (in parallel) -> border rounds -> merge.
 
 Time: ``options.time_limit_s`` is shared out. The border rounds get ``border_share`` of it (when
-there are neighbouring territories and ``border_rounds`` > 0); the territories the rest, each in
-proportion to its jobs, so that ``workers`` solves running at once finish together (a territory
-never gets more than the whole share). Building matrices, starting workers and loading compiled
-kernels come on top, as in a whole solve.
+there are neighbouring territories and ``border_rounds`` > 0); the territories the rest, less a
+few seconds to start workers, each in proportion to its jobs, so that ``workers`` solves running
+at once finish together (a territory never gets more than the whole share). Each border round
+gets an equal part of what is left before the deadline; a round with less than half a second per
+pair is skipped. Territory matrices and the final checks come on top, as matrix building does in
+a whole solve.
 
 Memory: each territory (and each border pair) builds the matrix of its own points; nothing over
 all points of the problem is built. When the caller passes a full matrix it is sliced instead.
@@ -27,6 +29,15 @@ from optimizer.models import DecompositionInfo, Problem, Solution, SolverInfo, T
 __all__ = ["wants_decomposition", "solve_decomposed"]
 
 Progress = Optional[Callable[[str], None]]
+
+WORKER_START_S = 3.0
+"""Kept back from the territories' share for starting worker processes and loading kernels, s."""
+
+PAIR_OVERHEAD_S = 1.0
+"""Kept back per border pair solve for its matrix, repair and validation, s."""
+
+CHECK_SHARE = 0.03
+"""Share of time_limit_s kept back for the final check of every territory's plan."""
 
 
 def wants_decomposition(problem: Problem) -> bool:
@@ -65,7 +76,8 @@ def solve_decomposed(
 
     with open_backend(settings.workers, len(with_jobs), backend_name) as backend:
         workers = backend.workers
-        territory_s = max(0.5, limit - border_s - partition_s)
+        deadline = t0 + limit
+        territory_s = max(0.5, limit - border_s - partition_s - (0 if backend.name == "off" else WORKER_START_S))
         total_jobs = max(1, sum(len(t.job_ids) for t in with_jobs))
         limits = {t.id: min(territory_s, territory_s * workers * len(t.job_ids) / total_jobs) for t in with_jobs}
         tasks = []
@@ -83,8 +95,10 @@ def solve_decomposed(
             chosen = pick_pairs(pairs, state)
             if not chosen:
                 break
-            round_s = border_s / settings.border_rounds
-            per_pair = max(0.5, round_s / math.ceil(len(chosen) / workers))
+            round_s = (deadline - time.perf_counter() - CHECK_SHARE * limit) / rounds_left
+            per_pair = round_s / math.ceil(len(chosen) / workers) - PAIR_OVERHEAD_S
+            if per_pair < 0.5:
+                break
             border_round(problem, state, chosen, per_pair, backend, make_task, _reporter(progress, len(chosen), None))
             rounds_left -= 1
         border_time = time.perf_counter() - tb

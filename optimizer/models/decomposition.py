@@ -21,7 +21,7 @@ class DecompositionSettings(StrictModel):
     """How to split a problem into territories and how to improve across their borders."""
 
     target_jobs: int = Field(
-        600, ge=10, le=20000,
+        600, ge=2, le=20000,
         description="Target number of jobs per territory; a region with more jobs is clustered into "
         "ceil(jobs / target_jobs) territories. Default 600.",
     )
