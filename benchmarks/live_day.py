@@ -319,6 +319,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         with httpx.Client(base_url=server.url, timeout=300) as c:
             created = c.post("/v1/plans", json=body)
         if created.status_code != 201:
+            server.stop()
             raise RuntimeError(created.text[:500])
         plan_id = created.json()["plan_id"]
         print(f"plan {plan_id}: {args.techs} technicians x {args.jobs} jobs (Milan road network), version 1 in "
