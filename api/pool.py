@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import json
 import logging
 import math
 import multiprocessing
@@ -81,6 +82,8 @@ class Task:
     interrupted: bool = False
     group: Optional[str] = None
     """Fair-share group (e.g. a scenario id); None = the task is a group of its own."""
+    search: Optional[dict] = None
+    """The latest progress the worker reported (a SolveProgress as a dict), None before any."""
 
     def progress(self) -> float:
         """0 before start; elapsed share of ``time_limit_s`` while running (at most 0.99)."""
@@ -147,8 +150,11 @@ class _Slot:
         assert conn is not None and process is not None, "a task runs on a started worker"
         try:
             await self.pool._io(conn.send, (task.kind, payload))
-            status, text = await self.pool._io(conn.recv)
-            return TaskOutcome(status, text)
+            while True:
+                status, text = await self.pool._io(conn.recv)
+                if status != "progress":
+                    return TaskOutcome(status, text)
+                task.search = json.loads(text)  # the latest SolveProgress of the running search
         except (EOFError, OSError, BrokenPipeError):
             self.ready = False
             await self.pool._io(process.join, 5)

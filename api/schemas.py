@@ -11,6 +11,7 @@ from typing import Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 from optimizer.models import JobRecommendation, Location, Problem, Solution
+from optimizer.progress import SolveProgress
 
 JobStatusName = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 
@@ -32,6 +33,9 @@ class OptimizationJob(BaseModel):
     id: str = Field(..., description="Job id.")
     status: JobStatusName = Field(..., description="queued | running | succeeded | failed | cancelled.")
     progress: float = Field(..., ge=0, le=1, description="0 while queued; elapsed share of the time limit while running (at most 0.99); 1 when finished (any terminal status).")
+    search: Optional[SolveProgress] = Field(None, description="While running: the search's latest figures (elapsed and limit, "
+                                            "iterations, jobs served, best objective), sent by the worker at most every 0.5 s "
+                                            "(native engine); null otherwise. Default null.")
     time_limit_s: float = Field(..., description="Effective solver time limit, seconds.")
     created_at: str = Field(..., description="Submission instant, ISO-8601 UTC.")
     started_at: Optional[str] = Field(None, description="When a worker started the solve, ISO-8601 UTC; null while queued. Default null.")

@@ -2,7 +2,8 @@
 
 A worker is a long-lived process started with the ``spawn`` method. It imports the optimizer
 once, says ``("ready", pid)``, then answers one request at a time on its pipe:
-``(kind, payload_json) -> (outcome, text)`` where ``outcome`` is ``ok`` (``text`` = result JSON),
+``(kind, payload_json) -> (outcome, text)``, preceded for long solves by any number of
+``("progress", SolveProgress JSON)`` messages, where ``outcome`` is ``ok`` (``text`` = result JSON),
 ``invalid`` (the library refused the input: ``text`` is the reason, the API answers 422) or
 ``error`` (anything else: ``text`` is ``ExceptionType: message``; the API answers 500 without a
 traceback and the traceback goes to the server log on stderr).
@@ -14,9 +15,34 @@ import json
 import os
 import signal
 import sys
+import time
 import traceback
 from multiprocessing.connection import Connection
-from typing import Optional
+from typing import Callable, Optional
+
+PROGRESS_EVERY_S = 0.5
+"""A worker sends the search's progress to the server at most this often."""
+
+_send: Optional[Callable[[tuple[str, str]], None]] = None
+"""Sends a message to the server on the worker's pipe (set by :func:`main`)."""
+
+
+def progress_sender() -> Optional[Callable]:
+    """A progress callback for :func:`optimizer.solve.solve` that sends ``("progress",
+    SolveProgress JSON)`` on the pipe, at most every :data:`PROGRESS_EVERY_S`; None outside a
+    worker. The server keeps the latest one on the running task (``search`` of GET on the job)."""
+    send = _send
+    if send is None:
+        return None
+    last = [0.0]
+
+    def report(progress) -> None:
+        now = time.monotonic()
+        if now - last[0] >= PROGRESS_EVERY_S:
+            last[0] = now
+            send(("progress", progress.model_dump_json()))
+
+    return report
 
 
 def run_solve(payload: str) -> str:
@@ -27,7 +53,7 @@ def run_solve(payload: str) -> str:
 
     request = json.loads(payload)
     problem = Problem.model_validate(request["problem"])
-    solution = solve(problem)
+    solution = solve(problem, progress=progress_sender())
     solution.warnings.extend(request.get("warnings", []))
     return solution.model_dump_json()
 
@@ -63,7 +89,7 @@ def run_replan(payload: str) -> str:
     Events naming unknown ids raise ReplanError, a ValueError: answered as invalid input."""
     from optimizer.replan.request import ReplanRequest, answer
 
-    return answer(ReplanRequest.model_validate_json(payload)).model_dump_json()
+    return answer(ReplanRequest.model_validate_json(payload), progress=progress_sender()).model_dump_json()
 
 
 def run_plan_create(payload: str) -> str:
@@ -151,6 +177,8 @@ def main(conn: Connection, parent_pid: Optional[int] = None) -> None:
     die_with_parent(parent_pid)
     import optimizer.solve  # noqa: F401  (warm import: ortools, numpy)
 
+    global _send
+    _send = conn.send
     conn.send(("ready", os.getpid()))
     while True:
         try:

@@ -27,6 +27,7 @@ from optimizer.geo.matrix import PointIndex, TravelMatrix, build_problem_matrix
 from optimizer.i18n import Msg, translate
 from optimizer.models import Problem, Solution, SolverInfo, Unassigned
 from optimizer.models.job import JobStatus
+from optimizer.progress import ProgressCallback, SolveProgress
 from optimizer.solvers.budget import Budget
 from optimizer.solvers.compiled import CompiledProblem, compile_problem
 from optimizer.solvers.costs import COST_SCALE, CostModel, build_cost_model
@@ -59,8 +60,12 @@ def solve(
     matrix: Optional[TravelMatrix] = None,
     points: Optional[PointIndex] = None,
     initial_routes: Optional[dict[str, list[str]]] = None,
+    progress: Optional[ProgressCallback] = None,
 ) -> Solution:
     """Solve ``problem`` within ``options.time_limit_s`` and return the full Solution.
+
+    ``progress`` (optional) is called with a :class:`~optimizer.progress.SolveProgress` between
+    chunks of the search (engines that search in chunks: native), not on decomposed solves.
 
     ``initial_routes`` (technician id -> ordered job ids) seeds the search; the answer is never
     worse, under the problem's objective, than that plan after repair (re-planning relies on it).
@@ -86,7 +91,9 @@ def solve(
     # Building the matrix (a region's graph and cache the first time) is preparing the input, not
     # searching: it is reported as matrix_time_s and not taken from the time limit.
     search_s = options.time_limit_s - reserve - (time.perf_counter() - t0 - matrix_time)
-    budget = Budget.of(max(0.1, search_s), options.max_iterations)
+    hook = _progress_hook(progress, t0, options.time_limit_s, options.max_iterations, len(cp.jobs), costs.units_per_weight) \
+        if progress is not None else None
+    budget = Budget.of(max(0.1, search_s), options.max_iterations, hook)
     initial = _initial_sequences(cp, initial_routes) if initial_routes is not None else None
     result = engine.solve(cp, costs, budget, options.seed, initial)
     # The ejection step gets what is left of the search budget plus its own small share.
@@ -118,6 +125,18 @@ def solve(
     if plan.evicted_jobs:
         solution.warnings.append(f"{plan.evicted_jobs} job(s) re-inserted after the engine's routes were re-timed")
     return solution
+
+
+def _progress_hook(progress: ProgressCallback, t0: float, limit_s: float, max_iterations: Optional[int], jobs_total: int,
+                   units_per_weight: float):
+    """The engine's ``(iterations, best_cost, served)`` as a :class:`SolveProgress` for ``progress``."""
+
+    def hook(iterations: int, best_cost: float, served: int) -> None:
+        progress(SolveProgress(elapsed_s=round(time.perf_counter() - t0, 3), time_limit_s=limit_s, iterations=iterations,
+                               max_iterations=max_iterations, jobs_served=served, jobs_total=jobs_total,
+                               best_objective=best_cost / units_per_weight))
+
+    return hook
 
 
 def _initial_sequences(cp: CompiledProblem, routes: dict[str, list[str]]) -> list[list[int]]:

@@ -96,13 +96,15 @@ def job_task(store: JobStore, job_id: str, time_limit_s: float, group: Optional[
 
 def render_job(record: JobRecord, pool: WorkerPool) -> Response:
     """The job as JSON; the stored Solution text is spliced in without re-parsing it."""
+    search = None
     if record.status == "running":
         task = pool.find(record.id)
         progress = task.progress() if task is not None else 0.0
+        search = task.search if task is not None else None
     else:
         progress = 1.0 if record.status in ("succeeded", "failed", "cancelled") else 0.0
     head = OptimizationJob(
-        id=record.id, status=record.status, progress=round(progress, 3), time_limit_s=record.time_limit_s,
+        id=record.id, status=record.status, progress=round(progress, 3), search=search, time_limit_s=record.time_limit_s,
         created_at=record.created_at, started_at=record.started_at, finished_at=record.finished_at, error=record.error,
     ).model_dump_json(exclude={"solution"})
     body = head[:-1] + ',"solution":' + (record.solution or "null") + "}"

@@ -119,6 +119,17 @@ def _positionals(args: argparse.Namespace) -> tuple[Optional[str], str, Optional
     return problem_path, previous, events or args.events
 
 
+def _overrides(options, args: argparse.Namespace):
+    """The re-plan options with the command line's --time-limit, --stability, --derive-state."""
+    if args.time_limit is not None:
+        options = options.model_copy(update={"time_limit_s": args.time_limit})
+    if args.stability is not None:
+        options = options.model_copy(update={"stability": args.stability})
+    if args.derive_state is not None:
+        options = options.model_copy(update={"derive_state": args.derive_state == "yes"})
+    return options
+
+
 def run(args: argparse.Namespace) -> int:
     from optimizer.cli.inputs import problem_of
     from optimizer.replan import ReplanError, ReplanOptions, replan
@@ -141,17 +152,18 @@ def run(args: argparse.Namespace) -> int:
         problem = problem.model_copy(update={"now": now})
     if args.max_iterations is not None:
         problem = problem.model_copy(update={"options": problem.options.model_copy(update={"max_iterations": args.max_iterations})})
-    if args.time_limit is not None:
-        options = options.model_copy(update={"time_limit_s": args.time_limit})
-    if args.stability is not None:
-        options = options.model_copy(update={"stability": args.stability})
-    if args.derive_state is not None:
-        options = options.model_copy(update={"derive_state": args.derive_state == "yes"})
+    options = _overrides(options, args)
+    from optimizer.cli.progress import progress_for
+
+    progress = progress_for(args)
     try:
-        result = replan(problem, previous, events, options)
+        result = replan(problem, previous, events, options, progress=progress)
     except ReplanError as exc:
         print(f"{events_path or '--now'}: {exc}", file=sys.stderr)
         return 2
+    finally:
+        if progress is not None:
+            progress.close()
     from optimizer.replan.request import ReplanResponse
 
     response = ReplanResponse(solution=result.solution, changes=result.changes, problem=result.problem, fixed=result.fixed or {},
@@ -201,5 +213,6 @@ def register(subparsers) -> None:
     p.add_argument("--changes-out", help="with -o: write the changes list JSON here")
     p.add_argument("--time-limit", type=float, help="search time, seconds (default: the events file's options, else 1)")
     p.add_argument("--max-iterations", type=int, help="stop the search after this many iterations (deterministic runs)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr while solving")
     p.add_argument("--stability", type=float, help="cost of moving a job to another technician, seconds of driving (default 1200)")
     p.set_defaults(func=run)

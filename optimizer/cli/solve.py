@@ -152,23 +152,26 @@ def _apply_overrides(problem: Problem, args: argparse.Namespace) -> Problem:
     return problem
 
 
-def solve_or_exit(problem: Problem, source: str) -> Solution:
+def solve_or_exit(problem: Problem, source: str, progress=None) -> Solution:
     """:func:`optimizer.solve.solve`; input the library refuses (a location outside the road
     region, a missing or corrupt region file, an unknown engine) exits 2 with one line naming
-    ``source`` and the field."""
+    ``source`` and the field. ``progress``: a :class:`optimizer.cli.progress.StderrProgress`."""
     from optimizer.cli.errors import describe, is_input_error
     from optimizer.solve import solve
 
     try:
-        return solve(problem)
+        return solve(problem, progress=progress)
     except Exception as exc:  # noqa: BLE001
         if not is_input_error(exc):
             raise
         raise SystemExit(f"error: {describe(exc, source)}")
+    finally:
+        if progress is not None:
+            progress.close()
 
 
-def _solve_and_report(problem: Problem, output: Optional[str], summary: bool, source: str = "problem") -> int:
-    solution = solve_or_exit(problem, source)
+def _solve_and_report(problem: Problem, output: Optional[str], summary: bool, source: str = "problem", progress=None) -> int:
+    solution = solve_or_exit(problem, source, progress)
     _write_solution(solution, output)
     if summary or output:
         print(summary_table(problem, solution), file=sys.stderr if not output else sys.stdout)
@@ -186,7 +189,9 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
         write_problem(problem, args.problem_out)
     source = args.problem or f"{args.technicians} + {args.jobs}"
-    return _solve_and_report(problem, args.output, args.summary, source)
+    from optimizer.cli.progress import progress_for
+
+    return _solve_and_report(problem, args.output, args.summary, source, progress_for(args))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -264,5 +269,6 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--time-limit", type=float, help="override options.time_limit_s (seconds)")
     p.add_argument("--matrix", choices=["road", "haversine", "explicit"], help="override options.matrix")
     p.add_argument("--region", help="OSM extract for the road matrix (override options.region)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr while solving")
     p.add_argument("--max-iterations", type=int, help="override options.max_iterations (stop the search after this many "
                    "iterations: deterministic runs)")

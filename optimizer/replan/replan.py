@@ -28,6 +28,7 @@ from optimizer.geo.matrix import PointIndex, TravelMatrix, build_problem_matrix
 from optimizer.models import BreakSlot, Problem, Route, Solution, SolverInfo, Stop, Technician, Timebase, Unassigned
 from optimizer.models.job import JobStatus
 from optimizer.models.timebase import minutes_to_s
+from optimizer.progress import ProgressCallback
 from optimizer.replan.apply import AppliedEvents, apply_events, validated
 from optimizer.replan.changes import Change, diff_plans
 from optimizer.replan.events import Event
@@ -90,8 +91,10 @@ def replan(
     options: Optional[ReplanOptions] = None,
     matrix: Optional[TravelMatrix] = None,
     points: Optional[PointIndex] = None,
+    progress: Optional[ProgressCallback] = None,
 ) -> ReplanResult:
-    """Re-plan ``problem`` after ``events`` starting from ``previous``. Raises
+    """Re-plan ``problem`` after ``events`` starting from ``previous`` (``progress``: see
+    :mod:`optimizer.progress`; the search covers the open jobs only). Raises
     :class:`ReplanError` (a ValueError) for events naming unknown jobs or technicians.
 
     The state of the day is first derived from ``previous`` and the status events when
@@ -106,14 +109,15 @@ def replan(
         problem, summary = day.problem, day.summary
     else:
         summary = as_given(problem, previous)
-    result = _replan(problem, previous, events, options, matrix, points, t0)
+    result = _replan(problem, previous, events, options, matrix, points, t0, progress)
     result.state = summary
     result.solution.warnings.extend(w.message for w in summary.warnings)
     return result
 
 
 def _replan(problem: Problem, previous: Solution, events: list[Event], options: ReplanOptions,
-            matrix: Optional[TravelMatrix], points: Optional[PointIndex], t0: float) -> ReplanResult:
+            matrix: Optional[TravelMatrix], points: Optional[PointIndex], t0: float,
+            progress: Optional[ProgressCallback] = None) -> ReplanResult:
     from optimizer.kpis import compute_kpis
     from optimizer.solve import solve
 
@@ -136,7 +140,7 @@ def _replan(problem: Problem, previous: Solution, events: list[Event], options: 
         suffix = _repaired_solution(derived, previous, matrix, points)
     else:
         initial = _repaired_seed(derived, previous, matrix, points) if options.seed_previous else None
-        suffix = solve(derived, matrix, points, initial_routes=initial)
+        suffix = solve(derived, matrix, points, initial_routes=initial, progress=progress)
     solution = _combine(answered, heads, suffix, applied, matrix, points)
     solution.kpis = compute_kpis(answered, solution)
     info = suffix.solver

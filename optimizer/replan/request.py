@@ -10,6 +10,7 @@ from pydantic import Field
 
 from optimizer.models import Problem, Solution
 from optimizer.models.common import StrictModel
+from optimizer.progress import ProgressCallback
 from optimizer.replan.changes import Change
 from optimizer.replan.events import Event
 from optimizer.replan.options import ReplanOptions
@@ -34,9 +35,10 @@ class ReplanResponse(StrictModel):
                                           "and warnings when it looks stale.")
 
 
-def answer(request: ReplanRequest) -> ReplanResponse:
+def answer(request: ReplanRequest, progress: Optional[ProgressCallback] = None) -> ReplanResponse:
+    """The re-plan of ``request``; ``progress`` gets the search's figures while it runs."""
     from optimizer.replan.replan import replan
 
-    result = replan(request.problem, request.previous, request.events, request.options)
+    result = replan(request.problem, request.previous, request.events, request.options, progress=progress)
     return ReplanResponse(solution=result.solution, changes=result.changes, problem=result.problem, fixed=result.fixed or {}, state=result.state)
 

@@ -15,7 +15,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
+
+ProgressHook = Callable[[int, float, int], None]
+"""``hook(iterations_done, best_cost, jobs_served)``: what an engine reports between chunks of
+its search (``best_cost`` in the engine's cost units; see :class:`optimizer.solve.SolveProgress`
+for the figures a caller receives)."""
 
 
 @dataclass(frozen=True)
@@ -30,15 +35,22 @@ class Budget:
 
     deadline: float
     max_iterations: Optional[int] = None
+    progress: Optional[ProgressHook] = None
+    """Called by engines that support it between chunks of their search (optional; must be cheap)."""
 
     def __post_init__(self) -> None:
         if self.max_iterations is not None and self.max_iterations < 0:
             raise ValueError(f"max_iterations must be >= 0 or None, got {self.max_iterations}")
 
     @classmethod
-    def of(cls, seconds: float, max_iterations: Optional[int] = None) -> "Budget":
+    def of(cls, seconds: float, max_iterations: Optional[int] = None, progress: Optional[ProgressHook] = None) -> "Budget":
         """A budget ending ``seconds`` (wall-clock seconds, negative taken as 0) from now."""
-        return cls(time.monotonic() + max(0.0, float(seconds)), max_iterations)
+        return cls(time.monotonic() + max(0.0, float(seconds)), max_iterations, progress)
+
+    def report(self, iterations: int, best_cost: float, jobs_served: int) -> None:
+        """Tell the progress hook, if any, how the search stands."""
+        if self.progress is not None:
+            self.progress(iterations, best_cost, jobs_served)
 
     def remaining_s(self) -> float:
         """Seconds until the deadline; 0.0 once it has passed (never negative)."""
@@ -57,4 +69,4 @@ class Budget:
         if not 0.0 <= fraction <= 1.0:
             raise ValueError(f"fraction must be in [0, 1], got {fraction}")
         now = time.monotonic()
-        return Budget(now + fraction * max(0.0, self.deadline - now), self.max_iterations)
+        return Budget(now + fraction * max(0.0, self.deadline - now), self.max_iterations, self.progress)

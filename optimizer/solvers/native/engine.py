@@ -4,7 +4,7 @@ simulated-annealing acceptance, compiled with numba.
 
 One *iteration* is one ruin, one recreate, the local search on the routes they touched and the
 acceptance test. The search runs in chunks of compiled iterations; between chunks Python checks
-the :class:`~optimizer.solvers.budget.Budget`. With ``budget.max_iterations`` set, chunks have a
+the :class:`~optimizer.solvers.budget.Budget` (and reports progress through its hook). With ``budget.max_iterations`` set, chunks have a
 fixed size and the temperature follows the iteration count, so a seed and an iteration limit
 always give the same plan; otherwise the temperature follows the elapsed share of the time.
 
@@ -48,7 +48,7 @@ class NativeEngine:
 
         compile_s = ensure_compiled()
         if compile_s > 0:
-            budget = Budget(budget.deadline + compile_s, budget.max_iterations)
+            budget = Budget(budget.deadline + compile_s, budget.max_iterations, budget.progress)
         from optimizer.solvers.native import search as K
 
         p = self.params
@@ -115,6 +115,8 @@ class NativeEngine:
             c0 = time.monotonic()
             cur, best = K.run_iterations(D, S, chunk, cur, best, best_seq, best_len, temp0, temp1, params)
             done += chunk
+            if budget.progress is not None:
+                budget.report(done, float(best), int(best_len.sum()))
             if limit is None:
                 took = time.monotonic() - c0
                 remaining = budget.remaining_s()
