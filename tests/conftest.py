@@ -46,6 +46,8 @@ SLOW_TESTS = {
     "tests/api/test_errors.py::test_api_keys",  # 5 s
     "tests/benchmarks/test_fieldservice.py::test_harness_small_size_all_engines",  # 4 s
     "tests/report/test_browser.py::test_scenario_report_in_chromium",  # 4 s
+    "tests/decompose/test_ray.py::test_decomposed_solve_on_ray_reruns_the_territory_of_a_killed_worker",  # 17 s + 9 s Ray start
+    "tests/decompose/test_ray.py::test_what_if_variants_run_as_ray_tasks",  # 2 s on the started Ray
 }
 
 

@@ -23,7 +23,7 @@ import socket
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
-from typing import Callable, Optional
+from typing import Callable, Optional, TypeVar
 
 from optimizer.decompose.territory import Task, TaskResult, run_task
 
@@ -36,6 +36,7 @@ MAX_ATTEMPTS = 3
 """Runs of one task at most when its worker is lost."""
 
 Progress = Optional[Callable[[TaskResult], None]]
+_B = TypeVar("_B", bound="Backend")
 
 
 class ParallelBackendError(RuntimeError):
@@ -62,7 +63,7 @@ class Backend:
     def close(self) -> None:
         pass
 
-    def __enter__(self) -> "Backend":
+    def __enter__(self: _B) -> _B:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -167,6 +168,23 @@ class RayBackend(Backend):
                 if progress:
                     progress(result)
         return [results[i] for i in range(len(tasks))]
+
+    def call_all(self, fn: Callable, args: list[tuple], on_done: Optional[Callable[[int, object], None]] = None) -> list:
+        """``fn(*a)`` for every ``a`` of ``args`` as Ray tasks (lost workers re-run them); results
+        in input order, ``on_done(index, result)`` as each ends; a task's error is raised here."""
+        ray = self._ray
+        remote = ray.remote(max_retries=MAX_ATTEMPTS - 1, num_cpus=1)(fn)
+        refs = [remote.remote(*a) for a in args]
+        index = {ref: i for i, ref in enumerate(refs)}
+        out: dict[int, object] = {}
+        waiting = list(refs)
+        while waiting:
+            done, waiting = ray.wait(waiting, num_returns=1)
+            for ref in done:
+                out[index[ref]] = ray.get(ref)
+                if on_done:
+                    on_done(index[ref], out[index[ref]])
+        return [out[i] for i in range(len(args))]
 
     def close(self) -> None:
         if self._started:

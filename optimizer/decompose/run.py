@@ -98,7 +98,9 @@ def solve_decomposed(
             round_s = (deadline - time.perf_counter() - CHECK_SHARE * limit) / rounds_left
             per_pair = round_s / math.ceil(len(chosen) / workers) - PAIR_OVERHEAD_S
             if per_pair < 0.5:
-                break
+                if problem.options.max_iterations is None:
+                    break
+                per_pair = 0.5  # an iteration-bounded (deterministic) run does every round
             border_round(problem, state, chosen, per_pair, backend, make_task, _reporter(progress, len(chosen), None))
             rounds_left -= 1
         border_time = time.perf_counter() - tb

@@ -1,4 +1,5 @@
-"""Solving the base and every variant of a scenario, in parallel.
+"""Solving the base and every variant of a scenario, in parallel (a local process pool, or Ray
+tasks with DISPATCH_PARALLEL=ray or DISPATCH_RAY_ADDRESS: see optimizer/decompose/parallel.py).
 
 Each run is a full :func:`optimizer.solve.solve` of its own Problem in a worker process (a
 ``spawn`` process pool, so OR-Tools never runs in a forked copy of a threaded parent). With
@@ -18,6 +19,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Callable, Optional
 
+from optimizer.decompose.parallel import RayBackend, backend_name
 from optimizer.models import Kpis, Problem, Solution
 from optimizer.scenarios.apply import scenario_problems
 from optimizer.scenarios.model import BASE_NAME, Scenario
@@ -98,7 +100,12 @@ def run_problems(
             on_done(name)
 
     try:
-        if workers == 1:
+        if backend_name() == "ray":  # DISPATCH_PARALLEL=ray or DISPATCH_RAY_ADDRESS: variants as Ray tasks
+            names = list(problems)
+            with RayBackend(os.environ.get("DISPATCH_RAY_ADDRESS"), 0) as ray_backend:
+                ray_backend.call_all(solve_json, [(problems[n].model_dump_json(),) for n in names],
+                                     lambda i, out: done(names[i], *out))  # type: ignore[misc]
+        elif workers == 1:
             for name, problem in problems.items():
                 done(name, *solve_json(problem.model_dump_json()))
         else:

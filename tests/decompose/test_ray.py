@@ -1,0 +1,94 @@
+"""Ray as the parallel backend, on a real local Ray runtime (2 CPUs): a decomposed solve that
+survives a worker killed mid-solve, what-if variants as Ray tasks, and an unreachable cluster
+address that fails within seconds naming the setting."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from optimizer.decompose import ParallelBackendError
+from optimizer.scenarios import load_scenario, run_scenario
+from optimizer.solve import solve
+from optimizer.validate import validate
+from tests.api.server import free_port
+from tests.decompose.test_decomposed_solve import _every_job_once, _west_east
+from tests.scenarios.test_runner import write_scenario
+
+ray = pytest.importorskip("ray", reason="the ray extra is not installed: pip install -e '.[ray]'")
+
+
+def test_an_unreachable_ray_address_is_an_error_within_seconds_naming_the_setting(monkeypatch, tmp_path):
+    monkeypatch.setenv("DISPATCH_PARALLEL", "ray")
+    monkeypatch.setenv("DISPATCH_RAY_ADDRESS", f"127.0.0.1:{free_port()}")  # nothing listens there
+    assert not ray.is_initialized()
+    for run in (lambda: solve(_west_east()), lambda: run_scenario(load_scenario(write_scenario(tmp_path)))):
+        t0 = time.monotonic()
+        with pytest.raises(ParallelBackendError, match="DISPATCH_RAY_ADDRESS"):
+            run()
+        assert time.monotonic() - t0 < 10
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    yield
+    ray.shutdown()
+
+
+def _running_task_pids(name: str) -> list[int]:
+    """Ray worker processes whose title says they run ``name`` (Ray sets ``ray::<function>``)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "cmdline").read_bytes().startswith(f"ray::{name}".encode()):
+                    out.append(int(entry.name))
+            except OSError:
+                pass
+    return out
+
+
+def test_decomposed_solve_on_ray_reruns_the_territory_of_a_killed_worker(local_ray, monkeypatch):
+    monkeypatch.setenv("DISPATCH_PARALLEL", "ray")
+    p = _west_east(border_rounds=1).model_copy(deep=True)
+    p.options.max_iterations = None
+    p.options.time_limit_s = 10  # territories search about 4 s: time to kill one of them
+    killed: list[int] = []
+
+    def kill_one():
+        deadline = time.monotonic() + 30
+        while not killed and time.monotonic() < deadline:
+            pids = _running_task_pids("run_task")
+            if pids:
+                time.sleep(0.5)  # let it get into its solve
+                os.kill(pids[0], signal.SIGKILL)
+                killed.append(pids[0])
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_one, daemon=True)
+    killer.start()
+    solution = solve(p)
+    killer.join()
+    assert killed, "no running territory task was seen"
+    info = solution.solver.decomposition
+    assert info.backend == "ray" and info.workers == 2
+    assert [t.status for t in info.territories] == ["ok", "ok"]
+    assert validate(p, solution) == []
+    assert _every_job_once(p, solution)
+    assert solution.kpis.jobs_assigned >= 7  # 8 when the border round still has time after the re-run
+
+
+def test_what_if_variants_run_as_ray_tasks(local_ray, monkeypatch, tmp_path):
+    monkeypatch.setenv("DISPATCH_PARALLEL", "ray")
+    scenario = load_scenario(write_scenario(tmp_path))
+    result = run_scenario(scenario)
+    assert [r.name for r in result.runs][1:] == ["one off sick", "demand +50%", "SLA halved"]
+    for run in result.runs:
+        assert validate(run.problem, run.solution) == []
+        assert _every_job_once(run.problem, run.solution)
