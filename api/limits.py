@@ -29,6 +29,11 @@ def check_problem(problem: Problem, settings: Settings, prefix: Sequence = ()) -
     if region is not None and region not in settings.allowed_regions:
         allowed = ", ".join(settings.allowed_regions) or "none"
         raise _limit((*prefix, "options", "region"), f"this server does not open region files named by requests (allowed by DISPATCH_ALLOWED_REGIONS: {allowed}); leave it out to use the server's region.")
+    for k, path in enumerate(problem.options.decomposition_params.regions):  # same rule for a decomposition's extracts
+        if path not in settings.allowed_regions:
+            allowed = ", ".join(settings.allowed_regions) or "none"
+            raise _limit((*prefix, "options", "decomposition_params", "regions", k),
+                         f"this server does not open region files named by requests (allowed by DISPATCH_ALLOWED_REGIONS: {allowed}).")
     if problem.options.time_limit_s > settings.max_time_limit_s:
         raise _limit((*prefix, "options", "time_limit_s"), f"at most {settings.max_time_limit_s:g} s (server limit DISPATCH_MAX_TIME_LIMIT_S), got {problem.options.time_limit_s:g}.")
 

@@ -48,6 +48,8 @@ SETTINGS_DOC = [
     ("DISPATCH_API_KEYS", "(none)", "Comma-separated API keys. When set, every /v1 route needs a matching X-API-Key header (else 401); /healthz and /docs stay open."),
     ("DISPATCH_ALLOWED_REGIONS", "(none)", "Comma-separated OSM extract paths a request may name in options.region; any other value gets 422 (a client never makes the server open a path of its choosing)."),
     ("DISPATCH_REGION", "embedded Helsinki", "The server's road region (OSM extract) used when a request names none."),
+    ("DISPATCH_PARALLEL", "processes", "Where the territories of a decomposed solve (options.decomposition) run: processes (a local pool), ray, or off (one after another in the solving process). Default ray when DISPATCH_RAY_ADDRESS is set. What-if variants run as Ray tasks with ray."),
+    ("DISPATCH_RAY_ADDRESS", "(none)", "An existing Ray cluster (host:port or ray://host:port) for DISPATCH_PARALLEL=ray; unset = a local Ray on this machine's cores. Unreachable: an error naming this setting within seconds."),
 ]
 
 MODELS = [
@@ -528,6 +530,26 @@ without `options.language` is solved in the header's language too (its unassigne
 ## Engines
 
 {engine_reference()}
+## Decomposition
+
+`options.decomposition` (`off`, `auto`, `on`; default `auto`: on from
+`decomposition_params.auto_min_jobs` jobs) solves a large problem by territories instead of whole
+(`optimizer/decompose/`): points are grouped into road regions (cities farther apart than
+`region_gap_km` never share a territory); a region with more than `target_jobs` jobs is cut by
+balanced clustering of the job coordinates (on the explicit matrix's travel times when there are
+no coordinates); technicians go to the territory near their home by capacity, then skill levels
+a territory needs are covered; pinned and dispatched jobs follow their technician. Each territory
+is a normal solve (same engine and settings) with a share of `time_limit_s` in proportion to its
+jobs, and builds the matrix of its own points only (no matrix over all points). Then
+`border_rounds` rounds re-solve disjoint pairs of neighbouring territories together, seeded with
+their routes (never worse). Every part is checked by the independent validator before it is
+merged; a territory whose solve fails returns its jobs unassigned with code `territory_failed`
+and the error as the reason. `solver.decomposition` ([DecompositionInfo](#decompositioninfo))
+reports the territories, their sizes and times, and the border rounds; `solver.objective` is the
+sum of the territories' objectives. Bad settings are a 422 naming the field
+(`options.decomposition_params.target_jobs`). Territory solves run in a local process pool,
+on Ray, or in the solving process (`DISPATCH_PARALLEL`, `DISPATCH_RAY_ADDRESS`).
+
 ## Field reference
 
 Generated from the OpenAPI schema. "required" = must be given; "optional" = may be omitted (null).
