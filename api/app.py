@@ -14,6 +14,7 @@ from typing import Any, Optional
 from fastapi import Depends, FastAPI
 
 from api.deps import require_api_key
+from api.docs_ui import install_docs
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.plan_store import PlanStore
@@ -93,9 +94,11 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         version="1",
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # /docs and /redoc come from api.docs_ui, with their assets served here (offline)
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
+    install_docs(app)
     app.state.settings = settings
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s)
