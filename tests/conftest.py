@@ -48,6 +48,7 @@ SLOW_TESTS = {
     "tests/report/test_browser.py::test_scenario_report_in_chromium",  # 4 s
     "tests/decompose/test_ray.py::test_decomposed_solve_on_ray_reruns_the_territory_of_a_killed_worker",  # 17 s + 9 s Ray start
     "tests/decompose/test_ray.py::test_what_if_variants_run_as_ray_tasks",  # 2 s on the started Ray
+    "tests/decompose/test_process_pool.py::test_a_killed_pool_worker_reruns_its_territory",  # 13 s
     "tests/decompose/test_api_decomposition.py::test_decomposed_solve_and_field_errors_over_http",  # 12 s with the server start
 }
 
