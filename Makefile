@@ -11,9 +11,9 @@ $(BIN)/python:
 	$(BIN)/pip install -q --upgrade pip
 
 # Core library plus the extras the set-up commands use: api (`dispatch serve` and its tests),
-# bench (`dispatch bench`), test, and dev (the linters .ci/run applies).
+# bench (`dispatch bench`), test, dev (the linters .ci/run applies) and ray (the Ray backend's tests).
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q -e '.[api,bench,test,dev]'
+	$(BIN)/pip install -q -e '.[api,bench,test,dev,ray]'
 	touch $(STAMP)
 
 install: $(STAMP)

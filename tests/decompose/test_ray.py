@@ -20,7 +20,12 @@ from tests.api.server import free_port
 from tests.decompose.test_decomposed_solve import _every_job_once, _west_east
 from tests.scenarios.test_runner import write_scenario
 
-ray = pytest.importorskip("ray", reason="the ray extra is not installed: pip install -e '.[ray]'")
+try:
+    import ray
+except ImportError:  # CI (make install) has the extra; elsewhere say what is missing
+    if os.environ.get("DISPATCH_REQUIRE_SHARED") == "1":
+        raise
+    pytest.skip("the ray extra is not installed: pip install -e '.[ray]'", allow_module_level=True)
 
 
 def test_an_unreachable_ray_address_is_an_error_within_seconds_naming_the_setting(monkeypatch, tmp_path):
