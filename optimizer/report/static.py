@@ -8,7 +8,8 @@ Gantt chart (one ``g.gantt-row`` per route: done work, travel, service, breaks, 
 services hatched black and yellow; a "now" line for a re-plan), the late jobs (job, technician,
 minutes late), the unassigned list, the done list and the re-plan's changes with their causes,
 and, for a scenario, a comparison table and bar charts of the variants. A select box switches
-the plan shown. Hovering a technician highlights its route everywhere. The page's own texts are
+the plan shown. Hovering a technician highlights its route everywhere. A scale bar (1, 2 or 5 x
+10^k metres, about 100 px) follows the zoom. The page's own texts are
 in ``T`` at the top of the script (one place to translate).
 """
 
@@ -31,6 +32,9 @@ section h2 { font-size:15px; margin:0 0 10px; }
 .row2 { display:grid; grid-template-columns: minmax(0,3fr) minmax(240px,1fr); gap:16px; }
 #map { width:100%; height:560px; background:#fbfcfd; border:1px solid var(--line); border-radius:6px; cursor:grab; display:block; }
 #map.drag { cursor:grabbing; }
+.mapbox { position:relative; }
+.scale { position:absolute; left:10px; bottom:10px; font-size:11px; color:#1d2330; background:rgba(255,255,255,0.85); padding:2px 5px 3px; border-radius:3px; pointer-events:none; }
+.scale .bar { height:6px; border:2px solid #1d2330; border-top:none; margin-bottom:1px; }
 .legend { max-height:560px; overflow:auto; font-size:13px; }
 .legend .item { display:flex; align-items:center; gap:6px; padding:2px 4px; border-radius:4px; cursor:default; }
 .legend .item:hover { background:#eef1f6; }
@@ -222,6 +226,7 @@ JS = r"""
     $("map-note").textContent = (D.map.source === "road" ? "Streets and routes from the road network. " : "") + (D.map.note || "") +
       " Red crosses: unassigned jobs; squares: start locations." + T.map_done + " Wheel to zoom, drag to pan.";
     var leg = $("legend"); clear(leg);
+    updateScale();
     P.routes.forEach(function (rt) {
       var it = h("div", { "class": "item legend-item", "data-tech": rt.technician_id }, leg);
       h("span", { "class": "sw", style: "background:" + rt.colour }, it);
@@ -229,6 +234,25 @@ JS = r"""
       h("span", { "class": "n" }, it, rt.stops.length + " jobs" + (rt.breaches ? ", " + rt.breaches + " late" : ""));
       hoverable(it, rt.technician_id);
     });
+  }
+
+  // ---- scale bar: map units are metres (px() projects degrees to metres at the map's latitude) --
+  var SCALE_STEPS = [1, 2, 5];
+  function niceLength(m) {
+    var k = Math.pow(10, Math.floor(Math.log(m) / Math.LN10)), best = k;
+    SCALE_STEPS.forEach(function (f) { if (f * k <= m) best = f * k; });
+    return best;
+  }
+  function updateScale() {
+    var svg = $("map"), box = $("scale-bar");
+    var rect = svg.getBoundingClientRect();
+    if (!B || !view || !rect.width || !rect.height) { box.style.display = "none"; return; }
+    box.style.display = "";
+    var metresPerPx = Math.max(view[2] / rect.width, view[3] / rect.height);
+    var len = niceLength(100 * metresPerPx);
+    $("scale-bar-line").style.width = (len / metresPerPx).toFixed(1) + "px";
+    $("scale-bar-label").textContent = len >= 1000 ? (len / 1000) + " km" : len + " m";
+    box.setAttribute("data-metres", String(len));
   }
 
   function enableZoom() {
@@ -245,6 +269,7 @@ JS = r"""
       var p = toView(ev), f = ev.deltaY < 0 ? 0.8 : 1.25;
       view = [p[0] - (p[0] - view[0]) * f, p[1] - (p[1] - view[1]) * f, view[2] * f, view[3] * f];
       svg.setAttribute("viewBox", view.join(" "));
+      updateScale();
     }, { passive: false });
     svg.addEventListener("mousedown", function (ev) { if (view) { drag = [ev.clientX, ev.clientY, view.slice()]; svg.classList.add("drag"); } });
     window.addEventListener("mouseup", function () { drag = null; svg.classList.remove("drag"); });
@@ -443,6 +468,7 @@ JS = r"""
   renderComparison();
   render(0);
   enableZoom();
+  window.addEventListener("resize", updateScale);
   document.body.setAttribute("data-ready", "1");
 })();
 """
@@ -461,7 +487,8 @@ BODY = r"""
   <section><h2 id="plan-title"></h2><div class="cards" id="kpis"></div><div class="note" id="solver-meta"></div><div id="warnings"></div></section>
   <section><h2>Map</h2>
     <div class="row2">
-      <div><svg id="map" xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet"></svg><div class="note" id="map-note"></div></div>
+      <div><div class="mapbox"><svg id="map" xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet"></svg>
+        <div class="scale" id="scale-bar"><div class="bar" id="scale-bar-line"></div><span id="scale-bar-label"></span></div></div><div class="note" id="map-note"></div></div>
       <div class="legend"><div id="legend"></div>
         <h2 style="margin-top:12px">Late jobs (<span id="late-count"></span>)</h2><ul class="late" id="late"></ul>
         <h2 style="margin-top:12px">Unassigned (<span id="unassigned-count"></span>)</h2><ul class="unassigned" id="unassigned"></ul>

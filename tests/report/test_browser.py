@@ -5,6 +5,7 @@ screenshot is saved to test-artifacts/report.png (test-artifacts/whatif.png for 
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 from datetime import datetime
 from pathlib import Path
@@ -67,8 +68,44 @@ def test_plan_report_in_chromium(browser, demo, tmp_path):
     assert browser.evaluate("document.querySelectorAll('#gantt rect.seg.service.late').length") == late
     assert browser.evaluate("document.querySelectorAll('#gantt rect.seg.service').length") == n_stops
     assert browser.evaluate("document.getElementById('comparison').style.display") == "none"
+    _check_scale_bar(browser, problem, solution)
     shot = browser.screenshot(ARTIFACTS / "report.png")
     assert shot.stat().st_size > 20_000
+
+
+def _haversine_m(a, b) -> float:
+    la1, lo1, la2, lo2 = map(math.radians, (a.lat, a.lon, b.lat, b.lon))
+    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(h))
+
+
+def _check_scale_bar(browser: Browser, problem: Problem, solution) -> None:
+    """The scale bar says how many metres its bar spans on screen: checked against the
+    great-circle distance between two drawn stops (an oracle independent of the page's code),
+    before and after zooming in."""
+    jobs = {j.id: j for j in problem.jobs}
+    stops = [s.job_id for r in solution.routes for s in r.stops]
+    a, b = jobs[stops[0]], max((jobs[j] for j in stops), key=lambda j: _haversine_m(jobs[stops[0]].location, j.location))
+    true_m = _haversine_m(a.location, b.location)
+    js = """(function (a, b) {
+      var circles = Array.from(document.querySelectorAll('#map circle.stop'));
+      function centre(id) { var c = circles.filter(function (e) { return e.querySelector('title').textContent.indexOf(id + ' ') === 0; })[0];
+        var r = c.getBoundingClientRect(); return [r.left + r.width / 2, r.top + r.height / 2]; }
+      var p = centre(a), q = centre(b);
+      return [Math.hypot(p[0] - q[0], p[1] - q[1]), document.getElementById('scale-bar-line').getBoundingClientRect().width,
+              Number(document.getElementById('scale-bar').getAttribute('data-metres')), document.getElementById('scale-bar-label').textContent];
+    })(%r, %r)""" % (a.id, b.id)
+    seen = []
+    for zoom in (False, True):
+        if zoom:
+            browser.evaluate("document.getElementById('map').dispatchEvent(new WheelEvent('wheel', {deltaY: -100, clientX: 300, clientY: 300, bubbles: true, cancelable: true}))")
+        screen_px, bar_px, bar_m, label = browser.evaluate(js)
+        metres_per_px = true_m / screen_px
+        assert bar_m * 10 ** -math.floor(math.log10(bar_m)) in (1, 2, 5) and 50 <= bar_px <= 260, (bar_m, bar_px)
+        assert label == (f"{bar_m / 1000:g} km" if bar_m >= 1000 else f"{bar_m:g} m")
+        assert abs(bar_px * metres_per_px - bar_m) / bar_m < 0.03, (bar_px, metres_per_px, bar_m)
+        seen.append(round(metres_per_px, 3))
+    assert seen[1] < seen[0] * 0.9  # zoomed in: fewer metres per pixel, and the bar followed
 
 
 def test_scenario_report_in_chromium(browser, demo, tmp_path):
