@@ -179,7 +179,7 @@ def run_plan_warm(db_path: str, plan_id: str, number: int) -> tuple[str, str]:
     """In a recommendation process: load version ``number`` of the plan ahead of the first
     recommendation request (the server asks each process after every new version)."""
     t0 = time.perf_counter()
-    _recommender(db_path, plan_id, number)
+    _recommender(db_path, plan_id, number).prepare()
     took_ms = (time.perf_counter() - t0) * 1000
     time.sleep(0.05)  # hold this process a moment so that the other warm-up call reaches another process
     return "ok", f"{took_ms:.1f}"

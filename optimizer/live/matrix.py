@@ -1,10 +1,14 @@
 """A live plan's travel matrix, kept between events and extended for new locations.
 
 Re-plans and recommendations of a live plan reuse one :class:`TravelMatrix`; a new job or a
-reported technician position adds a point. For the road source only the new rows and columns
-are searched (the same contraction hierarchy the full build uses, so the entries are equal to a
-full rebuild's); haversine and explicit matrices are rebuilt (cheap). ``options.speed_factor``
-is applied as :func:`optimizer.geo.matrix.build_problem_matrix` does.
+reported technician position adds a point (:meth:`MatrixCache.ensure`), and a recommendation
+request's new jobs get a temporary extension that leaves the cache as it was
+(:meth:`MatrixCache.extended`). For the road source only the new rows and columns are searched,
+on the same contraction hierarchy as a full build (so the entries equal a full rebuild's): the
+search spaces of the known points are kept (one bucket table towards them, one from them), so a
+new point costs two single searches joined with those tables instead of a search per known
+point. Haversine and explicit matrices are rebuilt (cheap). ``options.speed_factor`` is applied
+as :func:`optimizer.geo.matrix.build_problem_matrix` does.
 """
 
 from __future__ import annotations
@@ -24,80 +28,117 @@ class MatrixCache:
         self.source = default_source(problem)
         self.region = problem.options.region
         self.speed_factor = problem.options.speed_factor
+        self.explicit = problem.options.explicit_matrix
         self.points = problem_points(problem)
-        self._raw = self._build(problem, self.points)
+        self._raw = self._build(self.points)
         self.matrix = self._raw.scaled(self.speed_factor)
         self._nodes: Optional[np.ndarray] = None
+        self._buckets: Optional[tuple] = None  # (number of points, towards known points, from known points)
 
-    def covers(self, locations: Iterable[Location]) -> bool:
-        try:
-            for loc in locations:
-                self.points.index_of(loc)
-        except KeyError:
-            return False
-        return True
-
-    def ensure(self, problem: Problem, extra: Iterable[Location] = ()) -> tuple[TravelMatrix, PointIndex]:
-        """The matrix covering ``problem``'s locations and ``extra`` (extended when needed)."""
-        wanted = [loc for _, loc in problem.iter_locations()] + list(extra)
-        missing = []
-        seen: set[tuple] = set()
-        for loc in wanted:
+    def _missing(self, locations: Iterable[Location]) -> list[Location]:
+        missing, seen = [], set()
+        for loc in locations:
             try:
                 self.points.index_of(loc)
             except KeyError:
                 if loc.key() not in seen:
                     seen.add(loc.key())
                     missing.append(loc)
+        return missing
+
+    def ensure(self, problem: Problem, extra: Iterable[Location] = ()) -> tuple[TravelMatrix, PointIndex]:
+        """The matrix covering ``problem``'s locations and ``extra`` (the cache grows when needed)."""
+        missing = self._missing([loc for _, loc in problem.iter_locations()] + list(extra))
         if missing:
-            self._extend(problem, missing)
+            self._raw, self.points = self._with(missing)
+            self.matrix = self._raw.scaled(self.speed_factor)
+            self._buckets = None
         # The matrix is reused, not built for this solve: a solve subtracts a matrix's build time
         # from the time it spends outside the search, so a stale build time would lengthen the search.
         self.matrix.build_time_s = 0.0
         return self.matrix, self.points
 
-    def _extend(self, problem: Problem, new: list[Location]) -> None:
+    def extended(self, locations: Iterable[Location]) -> tuple[TravelMatrix, PointIndex]:
+        """The matrix with ``locations`` added at the end, as a copy: the cache is unchanged."""
+        missing = self._missing(locations)
+        if not missing:
+            return self.matrix, self.points
+        raw, points = self._with(missing)
+        matrix = raw.scaled(self.speed_factor)
+        matrix.build_time_s = 0.0
+        return matrix, points
+
+    def prepare_searches(self) -> None:
+        """Compute the road search tables of the known points now (else on the first extension)."""
+        if self.source == "road":
+            self._tables()
+
+    def _with(self, new: list[Location]) -> tuple[TravelMatrix, PointIndex]:
+        points = PointIndex(self.points.points)
+        for loc in new:
+            points.add(loc)
         if self.source != "road":
-            for loc in new:
-                self.points.add(loc)
-            self._raw = self._build(problem, self.points)
-            self.matrix = self._raw.scaled(self.speed_factor)
-            return
+            return self._build(points), points
+        dur, dist = self._road_rows(new)
+        n, k = len(self.points), len(new)
+        durations = np.empty((n + k, n + k), dtype=np.int64)
+        distances = np.empty((n + k, n + k), dtype=np.int64)
+        durations[:n, :n] = self._raw.durations_s
+        distances[:n, :n] = self._raw.distances_m
+        durations[n:, :], durations[:n, n:] = dur[0], dur[1]
+        distances[n:, :], distances[:n, n:] = dist[0], dist[1]
+        np.fill_diagonal(durations, 0)
+        np.fill_diagonal(distances, 0)
+        return TravelMatrix(durations, distances, "road"), points
+
+    def _tables(self):
+        from optimizer.geo.ch import _backward_buckets
         from optimizer.geo.region import load_region
-        from optimizer.geo.road import decode, ms_to_s, node_weights
+        from optimizer.geo.road import hierarchy
         from optimizer.geo.snap import snap
 
+        if self._buckets is not None and self._buckets[0] == len(self.points):
+            return self._buckets
         region = load_region(self.region)
-        old = self.points.points
-        if self._nodes is None or len(self._nodes) != len(old):
-            self._nodes = snap(region, old)[0]
-        old_nodes = self._nodes
-        new_nodes, _ = snap(region, new)
-        every = np.concatenate([old_nodes, new_nodes])
-        out_t, out_d = decode(node_weights(region, new_nodes, every))   # new -> all
-        in_t, in_d = decode(node_weights(region, old_nodes, new_nodes))  # old -> new
-        n, k = len(old), len(new)
-        dur = np.zeros((n + k, n + k), dtype=np.int64)
-        dist = np.zeros((n + k, n + k), dtype=np.int64)
-        dur[:n, :n] = self._raw.durations_s
-        dist[:n, :n] = self._raw.distances_m
-        dur[n:, :] = ms_to_s(out_t)
-        dist[n:, :] = out_d
-        dur[:n, n:] = ms_to_s(in_t)
-        dist[:n, n:] = in_d
-        np.fill_diagonal(dur, 0)
-        np.fill_diagonal(dist, 0)
-        raw = TravelMatrix(dur, dist, "road")
-        self._raw = raw
-        self.matrix = raw.scaled(self.speed_factor)
-        for loc in new:
-            self.points.add(loc)
-        self._nodes = every
+        h = hierarchy(region)
+        if self._nodes is None or len(self._nodes) != len(self.points):
+            self._nodes = snap(region, self.points.points)[0]
+        n = len(h.rank)
+        towards = _backward_buckets(n, h.up_ptr, h.up_head, h.up_w, h.dn_ptr, h.dn_tail, h.dn_w, self._nodes)
+        # The same routine on the swapped graphs keeps each known point's FORWARD search space.
+        away = _backward_buckets(n, h.dn_ptr, h.dn_tail, h.dn_w, h.up_ptr, h.up_head, h.up_w, self._nodes)
+        self._buckets = (len(self.points), towards, away)
+        return self._buckets
 
-    def _build(self, problem: Problem, points: PointIndex) -> TravelMatrix:
+    def _road_rows(self, new: list[Location]):
+        """``((new -> all, known -> new) durations, (same) distances)`` over known + new points."""
+        from optimizer.geo.ch import INF, _forward_rows, many_to_many
+        from optimizer.geo.region import load_region
+        from optimizer.geo.road import decode, hierarchy, ms_to_s
+        from optimizer.geo.snap import snap
+
+        _, towards, away = self._tables()
+        region = load_region(self.region)
+        h = hierarchy(region)
+        n_nodes, n, k = len(h.rank), len(self.points), len(new)
+        new_nodes = np.ascontiguousarray(snap(region, new)[0], dtype=np.int64)
+        out_known = np.full((k, n), INF, np.int64)  # new -> known
+        _forward_rows(n_nodes, h.up_ptr, h.up_head, h.up_w, h.dn_ptr, h.dn_tail, h.dn_w, new_nodes, *towards, out_known)  # type: ignore[call-arg]
+        in_known = np.full((k, n), INF, np.int64)  # [i, s] = known s -> new i (backward search joined with forward spaces)
+        _forward_rows(n_nodes, h.dn_ptr, h.dn_tail, h.dn_w, h.up_ptr, h.up_head, h.up_w, new_nodes, *away, in_known)  # type: ignore[call-arg]
+        among = many_to_many(h, new_nodes, new_nodes, threads=1)
+        if (out_known >= INF).any() or (in_known >= INF).any() or (among >= INF).any():
+            raise ValueError("road network is not strongly connected between the snapped points")
+        rows = np.concatenate([out_known, among], axis=1)  # new -> known + new
+        cols = in_known.T  # known -> new
+        r_t, r_d = decode(rows)
+        c_t, c_d = decode(cols)
+        return (ms_to_s(r_t), ms_to_s(c_t)), (r_d, c_d)
+
+    def _build(self, points: PointIndex) -> TravelMatrix:
         from optimizer.geo.matrix import build_matrix
 
-        return build_matrix(points.points, self.source, region=self.region, explicit=problem.options.explicit_matrix)
+        return build_matrix(points.points, self.source, region=self.region, explicit=self.explicit)
 
 
 def locations_of(events: Iterable[object]) -> list[Location]:
@@ -111,5 +152,3 @@ def locations_of(events: Iterable[object]) -> list[Location]:
         if isinstance(loc, Location):
             out.append(loc)
     return out
-
-

@@ -1,9 +1,11 @@
 """Recommendations against a stored live plan: only the new job(s) come in.
 
 A :class:`LiveRecommender` is built once per plan version (the part of the day that can still
-move: the re-plan's derived problem and its routes, and the plan's :class:`MatrixCache`) and
-answers each request with :func:`optimizer.recommend.recommend` on it: the new jobs' locations
-extend the matrix by their rows and columns only, nothing is parsed or rebuilt per request.
+move: the re-plan's derived problem and its routes, and the plan's :class:`MatrixCache`). It
+compiles that problem and times its routes once; a request compiles only its new jobs, extends
+the matrix by their rows and columns (a copy, the cache is unchanged) and ranks the insertions
+exactly as :func:`optimizer.recommend.recommend` does on the whole problem (same pre-check, cost
+model, insertion index and rendering; a test checks the answers are identical).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class LiveRecommender:
         self.derived = derived
         self.suffix = restrict(suffix, derived) if derived is not None and suffix is not None else None
         self.cache = cache
+        self._compiled: Optional[tuple] = None
 
     def check(self, jobs: Sequence[Job]) -> None:
         seen: set[str] = set()
@@ -55,8 +58,42 @@ class LiveRecommender:
                 if tid not in self.techs:
                     raise LiveRecommendError(f"jobs[{i}].{field}: unknown technician {tid!r}")
 
+    def prepare(self) -> None:
+        """Compile the version and time its routes now (else on the first request)."""
+        if self.derived is not None and self.suffix is not None and self.cache is not None:
+            self._base()
+
+    def _base(self):
+        """``(compiled problem, timed routes)`` of the version, built on first use."""
+        if self._compiled is None:
+            from optimizer.recommend import RecommendationError
+            from optimizer.solve import prepare
+            from optimizer.solvers.insertion import RouteState
+            from optimizer.solvers.schedule import Infeasible
+
+            assert self.derived is not None and self.suffix is not None and self.cache is not None
+            matrix, points = self.cache.ensure(self.derived)
+            cp = prepare(self.derived, matrix, points)
+            by_id = cp.job_by_id()
+            routes = []
+            for tech in cp.techs:
+                route = self.suffix.route_of(tech.id)
+                state = RouteState.build(tech, [by_id[s.job_id] for s in route.stops] if route is not None else [], cp.durations)
+                if isinstance(state, Infeasible):
+                    raise RecommendationError(f"plan: the route of technician {tech.id} is not feasible: {state.message}")
+                routes.append(state)
+            self.cache.prepare_searches()
+            self._compiled = (cp, routes)
+        return self._compiled
+
     def recommend(self, jobs: Sequence[Job], max_results: int = 5) -> list[JobRecommendation]:
-        from optimizer.recommend import recommend
+        """Ranked insertions of each new job into this version's movable plan (each on its own)."""
+        from optimizer.recommend import _option
+        from optimizer.solvers.compiled import CompiledProblem, compile_job
+        from optimizer.solvers.costs import build_cost_model
+        from optimizer.solvers.insertion import InsertionIndex
+        from optimizer.solvers.plan import explain_unserved
+        from optimizer.solvers.precheck import precheck
 
         self.check(jobs)
         if self.derived is None or self.suffix is None or self.cache is None:
@@ -71,6 +108,22 @@ class LiveRecommender:
                 return [JobRecommendation(job_id=j.id, reason=f"its pinned technician {job.pinned_technician} cannot work any more today")
                         if j.id == job.id else JobRecommendation(job_id=j.id, reason="not evaluated") for j in jobs]
             new.append(job.model_copy(update=update))
-        problem = self.derived.model_copy(update={"jobs": self.derived.jobs + new})
-        matrix, points = self.cache.ensure(problem)
-        return recommend(problem, self.suffix, [j.id for j in new], max_results=max_results, matrix=matrix, points=points)
+        base, routes = self._base()
+        matrix, points = self.cache.extended([j.location for j in new])
+        first = len(base.jobs)
+        compiled = [compile_job(j, first + i, base.timebase, points, base.horizon_s) for i, j in enumerate(new)]
+        cp = CompiledProblem(self.derived.model_copy(update={"jobs": self.derived.jobs + new}), base.timebase, matrix, points,
+                             base.techs, base.jobs + compiled, base.horizon_s)
+        rejected = {r.job_id: r for r in precheck(cp, compiled)}
+        index = InsertionIndex(cp, build_cost_model(cp), routes)
+        out = []
+        for cjob in compiled:
+            if cjob.id in rejected:
+                out.append(JobRecommendation(job_id=cjob.id, reason=rejected[cjob.id].reason))
+                continue
+            found = index.best(cjob, k=max_results)
+            if not found:
+                out.append(JobRecommendation(job_id=cjob.id, reason=explain_unserved(cp, routes, cjob).reason))
+                continue
+            out.append(JobRecommendation(job_id=cjob.id, options=[_option(cp, ins, rank) for rank, ins in enumerate(found, 1)]))
+        return out

@@ -136,3 +136,51 @@ def test_versions_number_events_and_keep_the_old_state():
     assert {c.job_id: c.cause_event_id for c in v2.changes}.get("n") == "e0"
     assert any(u.job_id == "a" and u.code == "cancelled" for u in v2.solution.unassigned)
     assert validate(v2.problem, v2.solution) == []
+
+
+def test_recommendations_against_a_version_equal_the_stateless_ranking():
+    """The per-version fast path (compiled once, new jobs compiled and the matrix extended per
+    request) answers exactly what optimizer.recommend.recommend answers on the whole problem."""
+    from optimizer.live.recommend import LiveRecommender, LiveRecommendError
+    from optimizer.models import Job
+    from optimizer.recommend import recommend
+    from tests import factories as f
+
+    techs = [f.tech("t1", loc=f.point(0, 0)), f.tech("t2", loc=f.point(3, 0), skills={"gas": 1})]
+    jobs = [f.job(f"j{i}", loc=f.point(i % 3, i // 3), duration_min=30, sla_deadline=f.at(10 + i * 0.5)) for i in range(6)]
+    problem = f.problem(techs, jobs, max_iterations=200)
+    plan = solve(problem)
+    cache = MatrixCache(problem)
+    rec = LiveRecommender([j.id for j in problem.jobs], ["t1", "t2"], problem, plan, cache)
+    new = [Job.model_validate(f.job("n1", loc=f.point(1.5, 2), duration_min=20, sla_deadline=f.at(11))),
+           Job.model_validate(f.job("n2", loc=f.point(-1, 1), skills={"gas": 1})),
+           Job.model_validate(f.job("n3", loc=f.point(0, 1), skills={"plumbing": 2}))]
+    got = rec.recommend(new, max_results=3)
+    whole = problem.model_copy(update={"jobs": problem.jobs + new})
+    assert [r.model_dump() for r in got] == [r.model_dump() for r in recommend(whole, plan, ["n1", "n2", "n3"], max_results=3)]
+    assert got[1].options and {o.technician_id for o in got[1].options} == {"t2"}  # only t2 has gas
+    assert not got[2].options and got[2].reason  # nobody has plumbing
+    assert len(cache.points) == len(MatrixCache(problem).points)  # the request did not grow the cache
+    try:
+        rec.recommend([Job.model_validate(f.job("j1"))])
+        raise AssertionError("an existing id must be refused")
+    except LiveRecommendError as exc:
+        assert str(exc).startswith("jobs[0].id:")
+
+
+def test_matrix_extension_equals_a_full_road_build():
+    """Rows and columns searched for new points only equal a full build (bundled Helsinki roads)."""
+    from optimizer.geo.matrix import build_problem_matrix
+    from tests import factories as f
+
+    base = f.problem([f.tech("t1", loc=f.point(0, 0))], [f.job(f"j{i}", loc=f.point(i * 0.2, 0.1 * i)) for i in range(5)], matrix="road")
+    cache = MatrixCache(base)
+    from optimizer.models import Location
+
+    more = base.model_copy(update={"jobs": base.jobs + [base.jobs[0].model_copy(update={"id": "x", "location": Location(**f.point(0.5, 0.4))})]})
+    temp, temp_points = cache.extended([more.jobs[-1].location])
+    grown, points = cache.ensure(more)
+    full, full_points = build_problem_matrix(more)
+    assert [p.key() for p in points.points] == [p.key() for p in full_points.points]
+    for m in (temp, grown):
+        assert (m.durations_s == full.durations_s).all() and (m.distances_m == full.distances_m).all()
