@@ -74,7 +74,8 @@ class MatrixCache:
             self._tables()
 
     def _with(self, new: list[Location]) -> tuple[TravelMatrix, PointIndex]:
-        points = PointIndex(self.points.points)
+        points = PointIndex([])
+        points.points, points._by_key = list(self.points.points), dict(self.points._by_key)
         for loc in new:
             points.add(loc)
         if self.source != "road":
