@@ -43,13 +43,16 @@ def _refused(message: str) -> ApiError:
     responses={**AUTH_ERRORS, **BODY_ERRORS, **QUEUE_ERRORS, **SERVER_ERRORS},
 )
 async def replan(body: ReplanRequest, request: Request, settings: Settings = Depends(get_settings), pool: WorkerPool = Depends(get_pool)) -> Response:
-    """Apply `events` (new_job, job_cancelled, technician_unavailable, job_overrun,
-    technician_delayed, shift_extended) to `problem`, keep each technician's in-progress job,
+    """Derive the state of the day at `problem.now` from `previous` and the status events
+    (job_started, job_completed, technician_position; `options.derive_state`, rules in
+    docs/replan.md), apply the disruption `events` (new_job, job_cancelled,
+    technician_unavailable, job_overrun, technician_delayed, shift_extended) to `problem`, keep each technician's in-progress job,
     dispatched job and stops starting before `problem.freeze_until`, and re-optimise the rest,
     seeded with `previous` and penalising moves between technicians by `options.stability`.
     Answers the new `solution`, the `changes` against `previous` (reassigned, time_shifted,
-    unassigned, assigned; each with the index of the event that caused it) and `problem`, the
-    state after the events that the solution answers. `options.time_limit_s` (default 1 s) is
+    unassigned, assigned; each with the index of the event that caused it), `problem`, the
+    state after the events that the solution answers, and `state`: the work taken as done (by
+    whom, when), in progress and on the way, with warnings when the state looks stale. `options.time_limit_s` (default 1 s) is
     capped at `DISPATCH_SYNC_TIME_LIMIT_S`."""
     check_problem(body.problem, settings, prefix=("problem",))
     body = body.model_copy(update={"problem": with_language(body.problem, request)})

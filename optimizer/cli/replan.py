@@ -174,9 +174,9 @@ def run(args: argparse.Namespace) -> int:
             Path(args.state_out).write_text(result.problem.model_dump_json(indent=2, exclude_none=True))
         if args.changes_out:
             Path(args.changes_out).write_text(json.dumps([c.model_dump(mode="json") for c in result.changes], indent=2))
-        if args.answer_out:
-            Path(args.answer_out).write_text(response.model_dump_json(indent=2))
-    else:
+    if args.answer_out:
+        Path(args.answer_out).write_text(response.model_dump_json(indent=2))
+    if not args.output and not args.answer_out:
         sys.stdout.write(response.model_dump_json(indent=2) + "\n")
     wall = result.solution.solver.wall_time_s if result.solution.solver else 0.0
     state = summarise_state(result.state)
@@ -208,7 +208,7 @@ def register(subparsers) -> None:
                    "(default: when status events are given, or when nothing is marked in the problem and work was planned before now)")
     add_spreadsheet_options(p)
     p.add_argument("-o", "--output", help="write the new solution JSON here")
-    p.add_argument("--answer-out", help="with -o: write the whole answer (solution, changes, state, problem) here, the input of dispatch report")
+    p.add_argument("--answer-out", help="write the whole answer (solution, changes, state, problem) here: the input of dispatch report")
     p.add_argument("--state-out", help="with -o: write the state after the events (the next PROBLEM) here")
     p.add_argument("--changes-out", help="with -o: write the changes list JSON here")
     p.add_argument("--time-limit", type=float, help="search time, seconds (default: the events file's options, else 1)")

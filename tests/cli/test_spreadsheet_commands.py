@@ -1,12 +1,12 @@
-"""From the sample spreadsheets to every command (subprocesses of the real CLI): optimize
+"""From the sample spreadsheets to every command (the real CLI's entry point, in-process): optimize
 --problem-out, validate, report, export, replan and whatif with --technicians/--jobs; a
 spreadsheet where a problem JSON is expected exits 2 naming the option, never a traceback."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,21 @@ SHEETS = ["--technicians", TECHS, "--jobs", JOBS]
 
 
 def dispatch(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "optimizer.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=180)
+    """``dispatch ARGS`` run by the CLI's own ``main`` in this process, in folder ``cwd``."""
+    import contextlib
+    import io
+    import os
+
+    from optimizer.cli import main
+
+    out, err, here = io.StringIO(), io.StringIO(), os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(list(args))
+    finally:
+        os.chdir(here)
+    return subprocess.CompletedProcess(list(args), code, out.getvalue(), err.getvalue())
 
 
 @pytest.fixture(scope="module")
@@ -84,9 +98,14 @@ def test_replan_and_whatif_take_the_spreadsheets(planned):
     first = plan.routes[0].stops[0]
     events = {"now": first.end.isoformat(), "events": [{"type": "job_completed", "job_id": first.job_id, "at": first.end.isoformat()}]}
     (planned / "events.json").write_text(json.dumps(events))
-    done = dispatch("replan", *SHEETS, "plan.json", "--events", "events.json", "--max-iterations", "50", "-o", "new.json",
-                    "--answer-out", "answer.json", cwd=planned)
+    os.environ["DISPATCH_PROGRESS_EVERY_S"] = "0"
+    try:
+        done = dispatch("replan", *SHEETS, "plan.json", "--events", "events.json", "--max-iterations", "200", "-o", "new.json",
+                        "--answer-out", "answer.json", cwd=planned)
+    finally:
+        del os.environ["DISPATCH_PROGRESS_EVERY_S"]
     assert done.returncode == 0, done.stderr
+    assert "solving: " in done.stderr and "iteration 200 of 200" in done.stderr  # progress of the re-plan's search
     answer = json.loads((planned / "answer.json").read_text())
     sources = {d["job_id"]: d["source"] for d in answer["state"]["completed"]}
     assert sources[first.job_id] == "event"
