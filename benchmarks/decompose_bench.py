@@ -11,8 +11,9 @@ the same code the engines are scored with), served jobs, SLA breaches, travel, v
 violations on the whole problem, peak memory, and the time to a first valid plan (each flow run
 again with ``max_iterations = 1``). ``ray``: the same decomposed solve with a fixed iteration
 count per territory on a local Ray runtime with 1 and with 2 CPUs (speed-up = wall 1 / wall 2).
-``xxl``: about 2,000 technicians x 20,000 jobs over Milan, Heidelberg and Portland (fixed seed),
-decomposed, with one progress line per territory; validated per territory (a whole matrix would
+``xxl``: about 2,000 technicians x 20,000 jobs on the road networks of Milan, Heidelberg and
+Portland (fixed seed; road matrices per territory on its city's extract), decomposed, with one
+progress line per territory; validated per territory (a whole matrix would
 be 3.2 GB) plus the every-job-once check, peak memory of the process.
 
 Every run is a fresh child process (peak memory is that run's alone). Prints the load average
@@ -33,6 +34,11 @@ from typing import Optional
 
 def _peak_mb() -> int:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+
+
+def _worker_peak_mb() -> int:
+    """Largest peak resident memory of a finished child (a territory worker process), MB."""
+    return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
 
 
 def _with(problem, **options):
@@ -81,14 +87,16 @@ def child_xl(mode: str, time_limit_s: float, seed: int, iterations: Optional[int
         solution = solve(problem)  # territory matrices only
         wall = time.perf_counter() - t0
         peak = _peak_mb()
+        extra = {"worker_peak_rss_mb": _worker_peak_mb()}
         tm, points = build_problem_matrix(problem)  # for the whole-problem objective and validation
     else:
         tm, points = build_problem_matrix(problem)
         solution = solve(problem, tm, points)
         wall = time.perf_counter() - t0
         peak = _peak_mb()
+        extra = {}
     row = {"run": mode + ("" if iterations is None else f", max_iterations={iterations}"), "wall_s": round(wall, 1),
-           "peak_rss_mb": peak, **_summary(problem, solution, tm, points)}
+           "peak_rss_mb": peak, **extra, **_summary(problem, solution, tm, points)}
     return row
 
 
@@ -111,24 +119,34 @@ def child_ray(size: str, cpus: int, iterations: int, seed: int) -> dict:
     return {"run": f"ray, {cpus} CPU, {size}, max_iterations={iterations}", "wall_s": round(wall, 1), **_summary(problem, solution)}
 
 
-def xxl_problem(seed: int, time_limit_s: float):
-    """About 2,000 technicians x 20,000 jobs: the field-service generator's day, drawn over the
-    road networks' bounding boxes of Milan (45 %), Portland (30 %) and Heidelberg (25 %)."""
+REGION_FILES = {"milan": "milan.osm.pbf", "portland": "portland.osm.pbf", "heidelberg": "heidelberg.osm.pbf"}
+XXL_SHARES = {"milan": 0.45, "portland": 0.30, "heidelberg": 0.25}
+
+
+def xxl_problem(seed: int, time_limit_s: float, matrix: str = "road"):
+    """About 2,000 technicians x 20,000 jobs over Milan (45 %), Portland (30 %) and Heidelberg
+    (25 %): the field-service generator's technicians and jobs (skills, shifts, windows, SLAs,
+    parts), each placed at a random node of the city's road network (largest strongly connected
+    component), so that every point lies on a road. ``matrix``: road (each territory on its
+    city's extract, ``decomposition_params.regions``) or haversine."""
     import random
 
     from benchmarks.fieldservice import generator as g
+    from optimizer.geo.region import load_region
     from optimizer.models import Location, Options, Problem
+    from optimizer.paths import regions_dir
 
-    cities = [("milan", (9.0811, 45.3796, 9.4561, 45.5494), 0.45),
-              ("portland", (-122.8198, 45.4246, -122.6173, 45.5705), 0.30),
-              ("heidelberg", (8.5805, 49.3344, 9.1046, 49.5117), 0.25)]
     rng = random.Random(f"fieldservice-XXL-{seed}")
-    techs, jobs = [], []
-    for name, (w, s, e, n), share in cities:
+    techs, jobs, paths = [], [], []
+    for name, share in XXL_SHARES.items():
+        path = str(regions_dir() / REGION_FILES[name])
+        paths.append(path)
+        reg = load_region(path)
         n_t, n_j = round(2000 * share), round(20000 * share)
 
-        def at(box=(w, s, e, n)):
-            return Location(lat=round(rng.uniform(box[1], box[3]), 6), lon=round(rng.uniform(box[0], box[2]), 6))
+        def at(reg=reg):
+            k = rng.randrange(reg.n_nodes)
+            return Location(lat=round(float(reg.lat[k]), 6), lon=round(float(reg.lon[k]), 6))
 
         for k in range(n_t):
             t = g._technician(rng, k)
@@ -136,19 +154,23 @@ def xxl_problem(seed: int, time_limit_s: float):
             techs.append(t.model_copy(update={"id": f"{name}-tech-{k + 1:04d}", "start_location": home, "end_location": home}))
         for k in range(n_j):
             jobs.append(g._job(rng, k).model_copy(update={"id": f"{name}-job-{k + 1:05d}", "location": at()}))
-    options = Options(time_limit_s=time_limit_s, seed=seed, candidates_per_job=0, matrix="haversine", decomposition="on")
+    options = Options.model_validate({
+        "time_limit_s": time_limit_s, "seed": seed, "candidates_per_job": 0, "matrix": matrix, "decomposition": "on",
+        "decomposition_params": {"regions": paths if matrix == "road" else []},
+    })
     return Problem(technicians=techs, jobs=jobs, options=options)
 
 
-def child_xxl(time_limit_s: float, seed: int) -> dict:
-    problem = xxl_problem(seed, time_limit_s)
+def child_xxl(time_limit_s: float, seed: int, matrix: str) -> dict:
+    problem = xxl_problem(seed, time_limit_s, matrix)
     t0 = time.perf_counter()
     solution = _solve_with_progress(problem)
     wall = time.perf_counter() - t0
     ids = [s.job_id for r in solution.routes for s in r.stops] + [u.job_id for u in solution.unassigned]
     once = sorted(ids) == sorted(j.id for j in problem.jobs)
-    return {"run": f"XXL {len(problem.technicians)} x {len(problem.jobs)}, decomposed", "wall_s": round(wall, 1),
-            "peak_rss_mb": _peak_mb(), "every_job_once": once, **_summary(problem, solution)}
+    return {"run": f"XXL {len(problem.technicians)} x {len(problem.jobs)}, {matrix}, decomposed", "wall_s": round(wall, 1),
+            "peak_rss_mb": _peak_mb(), "worker_peak_rss_mb": _worker_peak_mb(), "every_job_once": once,
+            **_summary(problem, solution)}
 
 
 def _solve_with_progress(problem):
@@ -163,7 +185,7 @@ def _child(args) -> int:
     elif args.what == "ray":
         row = child_ray(args.size, args.cpus, args.iterations or 150, args.seed)
     else:
-        row = child_xxl(args.time_limit, args.seed)
+        row = child_xxl(args.time_limit, args.seed, args.matrix)
     print(json.dumps(row))
     return 0
 
@@ -191,6 +213,7 @@ def main(argv=None) -> int:
     p.add_argument("--time-limit", type=float, default=300.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--size", default="L", help="ray: generator size (default L)")
+    p.add_argument("--matrix", default="road", choices=["road", "haversine"], help="xxl: travel times (default road)")
     p.add_argument("--iterations", type=int, default=None, help="ray: max_iterations per territory (default 150)")
     p.add_argument("--ray-address", default=None, help="xxl: run the territories on this Ray cluster (sets DISPATCH_RAY_ADDRESS)")
     p.add_argument("--mode", default="whole", help=argparse.SUPPRESS)
@@ -214,7 +237,7 @@ def main(argv=None) -> int:
         if all("wall_s" in r for r in rows):
             rows.append({"run": "speed-up 1 -> 2 CPUs", "wall_s": round(rows[0]["wall_s"] / rows[1]["wall_s"], 2)})
     else:
-        rows.append(_spawn(base))
+        rows.append(_spawn(base + ["--matrix", args.matrix]))
     print(_table(rows))
     print(f"\nload average (1/5/15 min) before: {' '.join(f'{x:.2f}' for x in load_before)}; "
           f"after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; cores: {os.cpu_count()}")

@@ -22,7 +22,7 @@ import os
 import socket
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing import get_context
+from multiprocessing import current_process, get_context
 from typing import Callable, Optional, TypeVar
 
 from optimizer.decompose.territory import Task, TaskResult, run_task
@@ -241,11 +241,12 @@ def backend_name() -> str:
 
 def open_backend(workers: int = 0, n_tasks: int = 0, name: Optional[str] = None, address: Optional[str] = None) -> Backend:
     """The backend named by ``name`` (default :func:`backend_name`) with ``workers`` at once
-    (0 = its CPUs). ``processes`` with a single task or a single core runs in this process."""
+    (0 = its CPUs). ``processes`` with a single task or a single core, or inside a daemonic
+    worker process (which may not start processes), runs in this process."""
     name = name or backend_name()
     if name == "ray":
         return RayBackend(address if address is not None else os.environ.get("DISPATCH_RAY_ADDRESS"), workers)
     cpus = workers or os.cpu_count() or 1
-    if name == "off" or cpus <= 1 or n_tasks <= 1:
+    if name == "off" or cpus <= 1 or n_tasks <= 1 or current_process().daemon:  # a daemonic worker may not start processes
         return Backend(1)
     return ProcessBackend(min(cpus, n_tasks))
