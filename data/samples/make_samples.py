@@ -27,7 +27,7 @@ def offset(moment) -> str:
 def main() -> None:
     problem = Problem.model_validate_json((HERE.parent / "demo_problem.json").read_text())
     tech_cols = ["id", "date", "utc_offset", "shift_start", "shift_end", "lat", "lon", "skills",
-                 "break_earliest", "break_latest", "break_min", "max_jobs", "parts"]
+                 "break_earliest", "break_latest", "break_min", "max_jobs", "parts", "cost_per_hour"]
     techs = []
     for t in problem.technicians:
         b = t.breaks[0] if t.breaks else None
@@ -35,11 +35,11 @@ def main() -> None:
             t.id, t.shift.start.date().isoformat(), offset(t.shift.start), clock(t.shift.start), clock(t.shift.end),
             t.start_location.lat, t.start_location.lon, format_levels(t.skills) or None,
             clock(b.earliest_start) if b else None, clock(b.latest_start) if b else None, b.duration_min if b else None,
-            t.max_jobs, "; ".join(f"{k}:{v}" for k, v in t.parts.items()) or None,
+            t.max_jobs, "; ".join(f"{k}:{v}" for k, v in t.parts.items()) or None, t.cost_per_hour,
         ])
     write_table(HERE / "technicians.csv", tech_cols, techs)
     job_cols = ["id", "date", "utc_offset", "lat", "lon", "duration_min", "skills", "priority", "windows",
-                "sla_deadline", "parts", "pinned_technician", "preferred_technicians", "excluded_technicians"]
+                "sla_deadline", "reported_at", "parts", "pinned_technician", "preferred_technicians", "excluded_technicians"]
     jobs = []
     for j in problem.jobs:
         day = (j.time_windows[0].start if j.time_windows else problem.technicians[0].shift.start)
@@ -48,6 +48,7 @@ def main() -> None:
             format_levels(j.skills) or None, j.priority.value,
             "; ".join(f"{clock(w.start)}-{clock(w.end)}" for w in j.time_windows) or None,
             clock(j.sla_deadline) if j.sla_deadline else None,
+            (clock(j.reported_at) if j.reported_at.date() == day.date() else j.reported_at.isoformat()) if j.reported_at else None,
             "; ".join(f"{k}:{v}" for k, v in j.parts.items()) or None, j.pinned_technician,
             "; ".join(j.preferred_technicians) or None, "; ".join(j.excluded_technicians) or None,
         ])

@@ -134,9 +134,11 @@ def cmd_export(args: argparse.Namespace) -> int:
     if Path(output).suffix.lower().lstrip(".") != args.format:
         print(f"error: --format {args.format} but the output file is {output}", file=sys.stderr)
         return 2
-    path = export_solution(solution, output, problem)
+    done = answer.state.completed if answer is not None and answer.state is not None else None
+    path = export_solution(solution, output, problem, done)
     n_stops = sum(len(r.stops) for r in solution.routes)
-    print(f"wrote {path}: {n_stops} stops, {len(solution.unassigned)} unassigned")
+    done = sum(1 for u in solution.unassigned if u.code == "completed")
+    print(f"wrote {path}: {n_stops} stops, {len(solution.unassigned) - done} unassigned" + (f", {done} done before now" if done else ""))
     return 0
 
 

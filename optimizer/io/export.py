@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 from optimizer.io.cells import format_levels
 from optimizer.io.table import PathLike, write_table
@@ -37,10 +37,13 @@ def _offset(moment: Optional[datetime]) -> Optional[str]:
     return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-def stop_rows(solution: Solution, problem: Optional[Problem] = None) -> list[list[Any]]:
+def stop_rows(solution: Solution, problem: Optional[Problem] = None, done: Optional[Sequence[Any]] = None) -> list[list[Any]]:
     """The rows of :data:`STOP_COLUMNS` (job details blank when ``problem`` is None or lacks the
     job). Instants are timezone-aware datetimes (``utc_offset`` repeats their offset); per route,
-    stops and breaks in time order, then the drive home; then the jobs without a stop."""
+    stops and breaks in time order, then the drive home; then the jobs without a stop. ``done``
+    (a re-plan's ``state.completed``: objects with job_id, technician_id, start, end) gives the
+    ``completed`` rows their technician and times."""
+    done_by = {d.job_id: d for d in (done or [])}
     jobs = {j.id: j for j in problem.jobs} if problem is not None else {}
     rows: list[list[Any]] = []
 
@@ -74,15 +77,18 @@ def stop_rows(solution: Solution, problem: Optional[Problem] = None) -> list[lis
     for item in solution.unassigned:
         deadline, priority, lat, lon, skills = details(item.job_id)
         status = item.code if item.code in ("completed", "cancelled") else "unassigned"
+        d = done_by.get(item.job_id) if status == "completed" else None
+        tech, start, end = (d.technician_id, d.start, d.end) if d is not None else (None, None, None)
+        service = round((end - start).total_seconds() / 60.0, 2) if start is not None and end is not None else None
         rows.append([
-            status, None, None, item.job_id, None, None, None, _offset(deadline), None, None, None, None, deadline, None, None,
-            priority, lat, lon, skills, item.reason,
+            status, tech, None, item.job_id, None, start, end, _offset(start or deadline), service, None, None, None, deadline, None,
+            None, priority, lat, lon, skills, item.reason,
         ])
     return rows
 
 
-def export_solution(solution: Solution, path: PathLike, problem: Optional[Problem] = None) -> Path:
+def export_solution(solution: Solution, path: PathLike, problem: Optional[Problem] = None, done: Optional[Sequence[Any]] = None) -> Path:
     """Write the stops table to ``path``: ``.csv`` (instants as ISO-8601 text with offset) or
     ``.xlsx`` (instants as real Excel date-times in local wall-clock time of their offset, given
     in ``utc_offset``)."""
-    return write_table(path, STOP_COLUMNS, stop_rows(solution, problem), sheet="stops")
+    return write_table(path, STOP_COLUMNS, stop_rows(solution, problem, done), sheet="stops")

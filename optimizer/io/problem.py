@@ -34,9 +34,16 @@ TECHNICIAN_COLUMNS: dict[str, str] = {
     "breaks": "Several breaks instead: 'earliest-latest/minutes; ...', e.g. '11:00-12:30/30; 15:00-15:30/15'.",
     "max_jobs": "Most jobs in the day (whole number).",
     "parts": "Van stock, e.g. 'filter-A:2; valve-B:1'.",
+    "cost_per_hour": "Labour cost per paid hour, currency/h (default: the problem's costs).",
+    "overtime_cost_per_hour": "Labour cost per overtime hour, currency/h.",
+    "overtime_after_h": "Paid hours at the regular rate before overtime, h.",
+    "vehicle_cost_per_km": "Vehicle cost per kilometre driven, currency/km.",
+    "fixed_cost": "Fixed cost when the technician is used, currency.",
     "date": "Day (YYYY-MM-DD) for HH:MM times in this row.",
     "utc_offset": "UTC offset (e.g. +02:00) for times without one in this row.",
 }
+MONEY_COLUMNS = ("cost_per_hour", "overtime_cost_per_hour", "overtime_after_h", "vehicle_cost_per_km", "fixed_cost")
+"""Technician columns with the same name as the model field (numbers >= 0)."""
 TECHNICIAN_REQUIRED = ("id", "shift_start", "shift_end", "lat", "lon")
 
 JOB_COLUMNS: dict[str, str] = {
@@ -50,6 +57,7 @@ JOB_COLUMNS: dict[str, str] = {
     "window_end": "End of that window (window_* go together).",
     "windows": "Several windows instead: '08:00-10:00; 14:00-16:00'.",
     "sla_deadline": "Service should end by this instant (soft).",
+    "reported_at": "When the customer reported the job (start of the response time).",
     "parts": "Parts needed, e.g. 'filter-A:2'.",
     "pinned_technician": "Only this technician may do the job.",
     "preferred_technicians": "Preferred technicians, e.g. 'T01; T04' (soft).",
@@ -62,11 +70,11 @@ JOB_REQUIRED = ("id", "lat", "lon", "duration_min")
 # Model field (as pydantic reports it) -> the column to blame.
 _TECH_FIELD_COLUMN = {
     "id": "id", "skills": "skills", "shift": "shift_end", "start_location": "lat", "end_location": "end_lat",
-    "breaks": "break_earliest", "max_jobs": "max_jobs", "parts": "parts",
+    "breaks": "break_earliest", "max_jobs": "max_jobs", "parts": "parts", **{c: c for c in MONEY_COLUMNS},
 }
 _JOB_FIELD_COLUMN = {
     "id": "id", "location": "lat", "duration_min": "duration_min", "skills": "skills", "priority": "priority",
-    "time_windows": "window_start", "sla_deadline": "sla_deadline", "parts": "parts",
+    "time_windows": "window_start", "sla_deadline": "sla_deadline", "reported_at": "reported_at", "parts": "parts",
     "pinned_technician": "pinned_technician", "preferred_technicians": "preferred_technicians",
     "excluded_technicians": "excluded_technicians",
 }
@@ -154,6 +162,10 @@ def technician_from_row(row: _Row) -> Technician:
     max_jobs = row.get("max_jobs", _number(minimum=0, integer=True))
     if max_jobs is not None:
         data["max_jobs"] = max_jobs
+    for column in MONEY_COLUMNS:
+        value = row.get(column, _number(minimum=0))
+        if value is not None:
+            data[column] = value
     return _validate_row(row, Technician, data, _TECH_FIELD_COLUMN)
 
 
@@ -172,9 +184,10 @@ def job_from_row(row: _Row) -> Job:
         windows.append((row.instant("window_start"), row.instant("window_end")))
     windows += row.get("windows", lambda v: cells.parse_windows(v, row.day, row.offset)) or []
     data["time_windows"] = [{"start": a, "end": b} for a, b in windows]
-    deadline = row.instant("sla_deadline")
-    if deadline is not None:
-        data["sla_deadline"] = deadline
+    for column in ("sla_deadline", "reported_at"):
+        moment = row.instant(column)
+        if moment is not None:
+            data[column] = moment
     pinned = row.get("pinned_technician", cells.parse_id)
     if pinned:
         data["pinned_technician"] = pinned
@@ -209,9 +222,12 @@ def read_jobs(path: PathLike) -> list[Job]:
     return _read_records(path, JOB_COLUMNS, JOB_REQUIRED, job_from_row)[0]
 
 
-def load_problem_from_spreadsheets(technicians_path: PathLike, jobs_path: PathLike, options: Optional[dict] = None) -> Problem:
-    """A Problem from a technicians table and a jobs table (``.csv`` or ``.xlsx`` each) and
-    ``options`` (a partial :class:`~optimizer.models.Options` object; default options when None).
+def load_problem_from_spreadsheets(technicians_path: PathLike, jobs_path: PathLike, options: Optional[dict] = None,
+                                   costs: Optional[dict] = None) -> Problem:
+    """A Problem from a technicians table and a jobs table (``.csv`` or ``.xlsx`` each),
+    ``options`` (a partial :class:`~optimizer.models.Options` object; default options when None)
+    and ``costs`` (the problem's default rates and currency, :class:`~optimizer.models.costs.CostRates`;
+    none when None: like options, they are not part of the tables).
 
     Raises :class:`SpreadsheetError` (a ``ValueError``) naming file, row and column."""
     techs, tech_rows = _read_records(technicians_path, TECHNICIAN_COLUMNS, TECHNICIAN_REQUIRED, technician_from_row)
@@ -223,6 +239,7 @@ def load_problem_from_spreadsheets(technicians_path: PathLike, jobs_path: PathLi
             "technicians": [t.model_dump() for t in techs],
             "jobs": [j.model_dump() for j in jobs],
             "options": options or {},
+            **({"costs": costs} if costs is not None else {}),
         })
     except ValidationError as exc:
         err = exc.errors()[0]
@@ -246,7 +263,7 @@ def _iso(moment) -> Optional[str]:
 def technician_rows(problem: Problem) -> tuple[list[str], list[list[Any]]]:
     """The technicians table of a problem (one break in the break_* columns, several in ``breaks``)."""
     columns = ["id", "shift_start", "shift_end", "lat", "lon", "end_lat", "end_lon", "skills",
-               "break_earliest", "break_latest", "break_min", "breaks", "max_jobs", "parts"]
+               "break_earliest", "break_latest", "break_min", "breaks", "max_jobs", "parts", *MONEY_COLUMNS]
     rows = []
     for t in problem.technicians:
         if t.start_location.lat is None:
@@ -259,14 +276,14 @@ def technician_rows(problem: Problem) -> tuple[list[str], list[list[Any]]]:
             end.lat if end else None, end.lon if end else None, cells.format_levels(t.skills) or None,
             _iso(brk.earliest_start) if brk else None, _iso(brk.latest_start) if brk else None,
             brk.duration_min if brk else None, several, t.max_jobs,
-            "; ".join(f"{k}:{v}" for k, v in t.parts.items()) or None,
+            "; ".join(f"{k}:{v}" for k, v in t.parts.items()) or None, *(getattr(t, c) for c in MONEY_COLUMNS),
         ])
     return columns, rows
 
 
 def job_rows(problem: Problem) -> tuple[list[str], list[list[Any]]]:
     """The jobs table of a problem (windows in the ``windows`` column as full datetimes)."""
-    columns = ["id", "lat", "lon", "duration_min", "skills", "priority", "windows", "sla_deadline", "parts",
+    columns = ["id", "lat", "lon", "duration_min", "skills", "priority", "windows", "sla_deadline", "reported_at", "parts",
                "pinned_technician", "preferred_technicians", "excluded_technicians"]
     rows = []
     for j in problem.jobs:
@@ -275,7 +292,7 @@ def job_rows(problem: Problem) -> tuple[list[str], list[list[Any]]]:
         rows.append([
             j.id, j.location.lat, j.location.lon, j.duration_min, cells.format_levels(j.skills) or None,
             j.priority.value, "; ".join(f"{_iso(w.start)} / {_iso(w.end)}" for w in j.time_windows) or None,
-            _iso(j.sla_deadline), "; ".join(f"{k}:{v}" for k, v in j.parts.items()) or None,
+            _iso(j.sla_deadline), _iso(j.reported_at), "; ".join(f"{k}:{v}" for k, v in j.parts.items()) or None,
             j.pinned_technician, "; ".join(j.preferred_technicians) or None, "; ".join(j.excluded_technicians) or None,
         ])
     return columns, rows

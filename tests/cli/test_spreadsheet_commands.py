@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from optimizer.io import load_problem_from_spreadsheets
+from optimizer.io import load_problem_from_spreadsheets, read_table
 from optimizer.models import Problem, Solution
 from optimizer.validate import validate
 
@@ -112,6 +112,11 @@ def test_replan_and_whatif_take_the_spreadsheets(planned):
     ended = {s.job_id for r in plan.routes for s in r.stops if s.end <= first.end}
     assert set(sources) == ended  # the others that ended by then: from the plan
     assert not validate(Problem.model_validate(answer["problem"]), Solution.model_validate(answer["solution"]))
+    done = dispatch("export", "answer.json", "--format", "csv", "-o", "answer.csv", cwd=planned)
+    assert done.returncode == 0 and "done before now" in done.stdout, done.stderr
+    rows = {r["job_id"]: r for r in read_table(planned / "answer.csv")[1] for r in [r.cells]}
+    assert (rows[first.job_id]["status"], rows[first.job_id]["technician_id"]) == ("completed", plan.routes[0].technician_id)
+    assert rows[first.job_id]["end"] == first.end.isoformat()  # the job_completed event's time
     (planned / "scenario.yaml").write_text("name: sheets\nvariants:\n  - name: one off\n    changes:\n      - {type: remove_technicians, ids: [T03]}\n")
     done = dispatch("whatif", "scenario.yaml", *SHEETS, "--time-limit", "0.3", "--workers", "1", "--no-progress", "-o", "whatif", cwd=planned)
     assert done.returncode == 0, done.stderr

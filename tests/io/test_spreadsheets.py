@@ -25,21 +25,25 @@ DEMO_OPTIONS = {"time_limit_s": 10, "seed": 0, "candidates_per_job": 3}
 
 @pytest.mark.parametrize("jobs_file", ["jobs.csv", "jobs.xlsx"])
 def test_sample_files_are_the_demo_problem(jobs_file):
-    problem = load_problem_from_spreadsheets(SAMPLES / "technicians.csv", SAMPLES / jobs_file, DEMO_OPTIONS)
     demo = Problem.model_validate_json((DATA_DIR / "demo_problem.json").read_text())
+    costs = demo.costs.model_dump() if demo.costs is not None else None  # problem-level rates: not in the tables
+    problem = load_problem_from_spreadsheets(SAMPLES / "technicians.csv", SAMPLES / jobs_file, DEMO_OPTIONS, costs)
     assert problem == demo
+    assert problem.technician("T02").cost_per_hour == 46 and problem.technician("T01").cost_per_hour is None
+    assert problem.job("J001").reported_at.isoformat() == "2026-11-23T17:12:00+02:00"
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_round_trip_through_spreadsheets(tmp_path, suffix):
     techs = [
         f.tech("A", skills={"hvac": 2, "gas": 1}, end_location=f.point(1, 1), max_jobs=4, parts={"filter": 2},
-               breaks=[{"earliest_start": f.at(11), "latest_start": f.at(12.5), "duration_min": 45}]),
+               breaks=[{"earliest_start": f.at(11), "latest_start": f.at(12.5), "duration_min": 45}],
+               cost_per_hour=41.5, overtime_cost_per_hour=60, overtime_after_h=7.5, vehicle_cost_per_km=0.4, fixed_cost=20),
         f.tech("B", start=9, end=17.5),
     ]
     jobs = [
         f.job("1", duration_min=12.5, skills={"hvac": 2}, priority="urgent", sla_deadline=f.at(10.25),
-              time_windows=[f.window(8, 9.5), f.window(13, 15)], parts={"filter": 1}, pinned_technician="A"),
+              time_windows=[f.window(8, 9.5), f.window(13, 15)], parts={"filter": 1}, pinned_technician="A", reported_at=f.at(-3.5)),
         f.job("j2", preferred_technicians=["A", "B"], excluded_technicians=[], priority="low"),
         f.job("j3", excluded_technicians=["A"]),
     ]
