@@ -194,3 +194,16 @@ def _reverse(text: str, language: str) -> Optional[str]:
             except (KeyError, IndexError, ValueError):
                 return None
     return None
+
+
+def display_width(text: str) -> int:
+    """Columns a terminal gives ``text``: East Asian wide and full-width characters take two."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+def pad(text: str, width: int, left: bool = True) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns (left-aligned, or right-aligned)."""
+    fill = " " * max(0, width - display_width(text))
+    return text + fill if left else fill + text

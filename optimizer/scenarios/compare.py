@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Optional, Sequence
 
-from optimizer.i18n import N_, gettext
+from optimizer.i18n import N_, display_width, gettext, pad
 from optimizer.models import Kpis
 
 
@@ -139,19 +139,7 @@ def format_table(named_kpis: Sequence[tuple[str, Kpis]], wall_times_s: Optional[
         lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
         lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]
         return "\n".join(lines)
-    widths = [max(_width(r[c]) for r in rows) for c in range(len(rows[0]))]
+    widths = [max(display_width(r[c]) for r in rows) for c in range(len(rows[0]))]
     return "\n".join(
-        "  ".join(_pad(cell, widths[c], left=c == 0) for c, cell in enumerate(r)) for r in rows
+        "  ".join(pad(cell, widths[c], left=c == 0) for c, cell in enumerate(r)) for r in rows
     )
-
-
-def _width(text: str) -> int:
-    """Columns a terminal gives ``text``: East Asian wide and full-width characters take two."""
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
-
-
-def _pad(text: str, width: int, left: bool) -> str:
-    fill = " " * max(0, width - _width(text))
-    return text + fill if left else fill + text
