@@ -22,16 +22,25 @@ REPORT_TEXTS = [
     N_("engine {engine}, {wall} s, matrix {matrix}"),
     # map
     N_("no coordinates to draw"), N_("Streets and routes from the road network."),
-    N_("Red crosses: unassigned jobs; red rings: late services; squares: start locations. Wheel to zoom, drag to pan."),
-    N_("{count} jobs"), N_("{count} late"), N_("UNASSIGNED {job}: {reason}"),
+    N_("Red crosses: unassigned jobs; squares: start locations."), N_("Wheel to zoom, drag to pan."),
+    N_("Grey ticks: work done before now; black-and-yellow halos with !: late services."),
+    N_("{count} jobs"), N_("{count} late"), N_("UNASSIGNED {job}: {reason}"), N_("{tech} start"), N_("due {time}"), N_("LATE"),
+    N_("{n} min"), N_(", "),
     # schedule
     N_("{tech}: {jobs} jobs; travel {travel}, service {service}, breaks {breaks}, idle {idle}"),
-    N_("service (route colour)"), N_("break"), N_("idle / waiting"), N_("SLA breach"),
+    N_("service (route colour)"), N_("break"), N_("idle / waiting"), N_("SLA breach"), N_("service"), N_("idle"),
+    N_("shift {from}–{to}"), N_("late service (any route colour)"),
+    # re-plan: work done, late jobs, changes
+    N_("done before now"), N_("completed work, not planned again"), N_("none"),
+    N_("{tech} · {late} min late{priority} · ended {end}, due {due}"), N_("(assumed from the plan)"), N_("(reported)"),
+    N_("DONE"), N_("now"), N_("done"), N_("job"), N_("change"), N_("technician"), N_("start"), N_("shift"), N_("cause"),
+    N_("re-optimisation"), N_("event #{number} {type}"), N_("Late jobs"), N_("Done before now"),
+    N_("Changes against the previous plan"),
     # comparison
     N_("KPI"), N_("solve wall s"), N_("(higher is better)"), N_("(lower is better)"),
     # page
     N_("generated {at} · times in UTC{offset}"), N_("Scenario comparison (deltas against the base)"), N_("Map"),
-    N_("Unassigned"), N_("Schedule"), N_("plan shown"), N_("Dispatch plan"), N_("Plan"),
+    N_("Unassigned"), N_("Schedule"), N_("plan shown"), N_("Dispatch plan"), N_("Plan"), N_("What-if: {name}"),
     # priorities
     N_("urgent"), N_("high"), N_("normal"), N_("low"),
 ]
