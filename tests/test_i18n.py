@@ -57,6 +57,7 @@ def test_placeholders_match_and_are_plain():
             continue
         ids, zh = _fields(message.id), _fields(message.string)
         assert all(spec == conv == "" for _, spec, conv in ids), f"use plain {{name}} placeholders: {message.id!r}"
+        assert "python-format" not in message.flags, f"reads as %-formatting to gettext tools: {message.id!r}"
         assert sorted(n for n, _, _ in ids) == sorted(n for n, _, _ in zh), f"placeholders differ: {message.id!r} -> {message.string!r}"
         assert message.string.strip() == message.string or message.id.strip() != message.id
 
