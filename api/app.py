@@ -22,7 +22,7 @@ from api.pool import WorkerPool
 from api.recommend_pool import RecommendPool
 from api.routers import matrix, optimize, planning, plans, recommend, replan  # scenarios and reports; re-planning; live plans
 from api.routers.health import health_router, version_router
-from api.schemas import RecommendationRequest
+from api.schemas import PlanRecommendationRequest, RecommendationRequest
 from api.settings import Settings
 from api.store import JobStore
 
@@ -104,6 +104,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, timeout_s=settings.body_timeout_s)
 
     _add_schema(app, RecommendationRequest)  # its route reads the raw body (see api.routers.recommend)
+    _add_schema(app, PlanRecommendationRequest)  # the same for POST /v1/plans/{id}/recommendations
 
     auth = [Depends(require_api_key)]
     app.include_router(health_router)

@@ -35,7 +35,7 @@ from api.routers.common import (
     outcome_error,
     queue_full,
 )
-from api.schemas import PlanCreateRequest, PlanRecommendationRequest, PlanRecommendationResponse, PlanSummary
+from api.schemas import PlanCreateRequest, PlanRecommendationResponse, PlanSummary
 from api.settings import Settings
 from api.store import JobStore
 from optimizer.live import EventBatch, PlanVersion
@@ -59,6 +59,16 @@ class PlanRuntime:
         self.locks: dict[str, asyncio.Lock] = {}
         self.wakeups: dict[str, asyncio.Event] = {}
         self.background: set[asyncio.Task] = set()
+        self.versions: dict[str, int] = {}
+
+    async def current(self, plans: PlanStore, plan_id: str) -> Optional[int]:
+        """The plan's current version number (remembered after each commit; else read)."""
+        if plan_id not in self.versions:
+            record = await asyncio.to_thread(plans.get, plan_id)
+            if record is None:
+                return None
+            self.versions[plan_id] = record.version
+        return self.versions[plan_id]
 
     def lock(self, plan_id: str) -> asyncio.Lock:
         return self.locks.setdefault(plan_id, asyncio.Lock())
@@ -257,6 +267,7 @@ async def post_events(body: EventBatch, request: Request, plan_id: str = PLAN_ID
                                              [e.id for e in fresh], data["feed"])
         except VersionConflict as exc:  # pragma: no cover - the lock serialises posts of this process
             raise ApiError(409, "conflict", f"the plan moved to version {exc.current} meanwhile", headers=_version_headers(exc.current))
+    runtime.versions[plan_id] = number
     runtime.notify(plan_id)
     await runtime.warm(request.app.state.recommend_pool, str(plans.path), plan_id, number)
     head = json.loads(data["summary"])
@@ -283,25 +294,28 @@ async def _replay(plans: PlanStore, plan_id: str, version: int, ids: list[str]) 
     "/plans/{plan_id}/recommendations", response_model=PlanRecommendationResponse,
     summary="Rank technicians for new jobs against the plan's current version (no plan resend)",
     responses={**AUTH_ERRORS, **BODY_ERRORS, **QUEUE_ERRORS, **SERVER_ERRORS, **NOT_FOUND},
+    openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/PlanRecommendationRequest"}}}}},
 )
-async def plan_recommendations(request: Request, body: PlanRecommendationRequest, plan_id: str = PLAN_ID,
-                               plans: PlanStore = Depends(get_plans)) -> Response:
+async def plan_recommendations(request: Request, plan_id: str = PLAN_ID, plans: PlanStore = Depends(get_plans)) -> Response:
     """For each job in `jobs`, the feasible insertions into the current version's plan (the part
     of the day that can still move: after each technician's work under way and dispatched
     work), best first. The version's state, plan and travel matrix stay parsed in the
-    recommendation processes; only the new jobs' rows and columns of the matrix are computed."""
+    recommendation processes; only the new jobs' rows and columns of the matrix are computed.
+    Body: [PlanRecommendationRequest], parsed and checked in the recommendation process."""
     from api import plan_tasks
 
     pool = request.app.state.recommend_pool
-    record = await asyncio.to_thread(plans.get, plan_id)
-    if record is None:
+    runtime: PlanRuntime = request.app.state.plan_runtime
+    version = await runtime.current(plans, plan_id)
+    if version is None:
         raise _not_found(plan_id)
     try:
         pool.acquire()
     except QueueFull:
         raise ApiError(429, "queue_full", f"too many recommendation requests in progress (server limit DISPATCH_MAX_RECOMMENDATIONS={pool.max_inflight}); retry after 1 s", headers={"Retry-After": "1"})
     try:
-        status, text = await pool.run_call(plan_tasks.run_plan_recommend, str(plans.path), plan_id, record.version, body.model_dump_json().encode())
+        body = await request.body()
+        status, text = await pool.run_call(plan_tasks.run_plan_recommend, str(plans.path), plan_id, version, body)
     finally:
         pool.release()
     if status == "rejected":
@@ -309,7 +323,7 @@ async def plan_recommendations(request: Request, body: PlanRecommendationRequest
         raise ApiError(error["status"], error["code"], error["message"], [ErrorDetail(**d) for d in error["details"]])
     if status != "ok":
         raise ApiError(500, "internal_error", f"recommendation failed: {text}")
-    return Response(text, media_type="application/json", headers=_version_headers(record.version))
+    return Response(text, media_type="application/json", headers=_version_headers(version))
 
 
 def _sse(seq: int, kind: str, data: str) -> str:

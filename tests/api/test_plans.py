@@ -200,3 +200,29 @@ def test_a_promise_alone_makes_a_version_and_recommendations_still_work(client):
     assert rec.status_code == 200 and rec.json()["version"] == 2 and rec.json()["recommendations"][0]["options"]
     r = client.post(f"/v1/plans/{plan_id}/events", json={"events": [{"id": "p2", "event": {"type": "job_confirmed", "job_id": "zz"}}]})
     assert r.status_code == 422 and r.json()["error"]["details"][0]["path"] == "$.events[0].event.job_id"
+
+
+def test_the_feed_pushes_a_new_version_to_a_connected_client(server, client):
+    import httpx
+
+    plan_id = _create(client)
+    got: list[str] = []
+    connected = threading.Event()
+
+    def listen() -> None:
+        with httpx.stream("GET", f"{server.url}/v1/plans/{plan_id}/stream", timeout=httpx.Timeout(5.0, read=30.0)) as r:
+            connected.set()
+            for line in r.iter_lines():
+                got.append(line)
+                if line.startswith("data: ") and '"version": 2' in line:
+                    return
+
+    thread = threading.Thread(target=listen, daemon=True)
+    thread.start()
+    assert connected.wait(10)
+    r = client.post(f"/v1/plans/{plan_id}/events", json={"events": [{"id": "d1", "event": {"type": "technician_delayed", "technician_id": "t1", "minutes": 10}}]})
+    assert r.status_code == 200
+    thread.join(20)
+    assert not thread.is_alive(), got
+    ids = [int(line[4:]) for line in got if line.startswith("id: ")]
+    assert ids == sorted(ids) and ids[0] == 1 and "event: version" in got
