@@ -117,7 +117,7 @@ def _default(name: str, prop: dict, required: set[str], model) -> str:
         value = field.default_factory()
         if hasattr(value, "model_dump"):
             return "(object defaults)"
-        return f"`{json.dumps(value)}`"
+        return f"`{json.dumps(value, default=lambda o: o.model_dump(mode='json') if hasattr(o, 'model_dump') else str(o))}`"
     if "default" in prop:
         return f"`{json.dumps(prop['default'])}`"
     return "optional"
