@@ -4,6 +4,7 @@ spreadsheets, run as a user runs them (subprocesses, real solves of small proble
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -74,7 +75,9 @@ def test_report_and_export(tmp_path):
     assert done.returncode == 0, done.stderr
     page = html.read_text()
     assert page.startswith("<!DOCTYPE html>") and "report-data" in page
-    assert "src=" not in page and "href=" not in page and "<link" not in page and "url(" not in page  # nothing to fetch
+    # Nothing to fetch: no src/href/link, and url(...) only for in-page fragments (the SVG hatch pattern).
+    assert "src=" not in page and "href=" not in page and "<link" not in page
+    assert re.findall(r"url\((?!#)", page) == [] and "url(#late-hatch)" in page
     data = json.loads(page.split('<script id="report-data" type="application/json">')[1].split("</script>")[0])
     assert data["map"]["source"] == "straight" and len(data["plans"][0]["routes"]) == 3
     for fmt in ("csv", "xlsx"):
@@ -82,7 +85,8 @@ def test_report_and_export(tmp_path):
         done = run("export", solution, "--format", fmt, "-o", target, "--problem", problem)
         assert done.returncode == 0, done.stderr
         _, records = read_table(target)
-        assert sorted(r.cells["job_id"] for r in records) == [f"j{i}" for i in range(6)]
+        assert sorted(r.cells["job_id"] for r in records if r.cells["job_id"] is not None) == [f"j{i}" for i in range(6)]
+        assert {r.cells["status"] for r in records if r.cells["job_id"] is None} <= {"break", "drive_home"}
     done = run("export", solution, "--format", "xlsx", "-o", tmp_path / "stops.csv")
     assert done.returncode == 2 and "--format xlsx" in done.stderr
     default = run("export", solution)
