@@ -157,6 +157,7 @@ class Day:
     rec_ms: list[float] = field(default_factory=list)
     rec_server_ms: list[float] = field(default_factory=list)
     rec_loads: int = 0
+    burst_ms: list[float] = field(default_factory=list)
     status_sent: int = 0
     disruptions_sent: int = 0
     counter: int = 0
@@ -289,6 +290,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--report-share", type=float, default=0.3, help="share of job starts the field app reports (default 0.3)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-restart", action="store_true", help="skip the mid-day crash and restart")
+    parser.add_argument("--rec-burst", type=int, default=200, help="recommendations sent back to back after the day (default 200)")
     args = parser.parse_args(argv)
 
     region = default_region()
@@ -368,6 +370,12 @@ def main(argv: Optional[list[str]] = None) -> int:
                         day.rec_loads += r.json()["load_ms"] > 1.0
                 prev, now = now, now + timedelta(minutes=args.step_min)
             time.sleep(1.5)
+            with httpx.Client(base_url=server.url, timeout=60) as c:  # back to back against the last version
+                for k in range(args.rec_burst):
+                    job = dict(probes[k % len(probes)], id=f"burst-{k}")
+                    t = time.perf_counter()
+                    c.post(f"/v1/plans/{plan_id}/recommendations", json={"jobs": [job]}).raise_for_status()
+                    day.burst_ms.append((time.perf_counter() - t) * 1000)
             feed.done.set()
             report(server, plan_id, day, feed, restart_note, restart_s, args)
         finally:
@@ -433,6 +441,7 @@ def report(server: Server, plan_id: str, day: Day, feed: FeedReader, restart_not
     print(f"| ... status batches / disruptions, median / p95, ms | {ms([s * 1000 for s in day.status_latencies_s])} / {ms([s * 1000 for s in day.disruption_latencies_s])} |")
     print(f"| recommendation round trip median / p95, ms ({len(day.rec_ms)} requests) | {ms(day.rec_ms)} |")
     print(f"| ... server compute (load + rank) median / p95, ms; requests that loaded the version | {ms(day.rec_server_ms)}; {day.rec_loads} |")
+    print(f"| recommendations back to back against the last version, median / p95, ms ({len(day.burst_ms)}) | {ms(day.burst_ms)} |")
     print(f"| jobs with a deadline judged (served, not cancelled) | {len(judged)} |")
     print(f"| breaches (ended after the deadline) | {len(breached)} |")
     print(f"| ... warned in advance (at risk or predicted breach before the deadline) | {len(warned)} |")
