@@ -5,7 +5,8 @@ With a road region (the problem's matrix source is ``road``), the basemap is the
 network (:func:`optimizer.geo.road.road_polylines`) and every leg follows the fastest road
 (:func:`optimizer.geo.road.leg_geometry`). Otherwise (haversine or explicit matrices, no region,
 or any failure of the road layer) there is no basemap and legs are straight lines; ``note`` says
-why. Coordinates are rounded to 5 decimals (about 1 m).
+why. With a road region that has street names, ``streets`` labels the main streets
+(:mod:`optimizer.report.streets`). Coordinates are rounded to 5 decimals (about 1 m).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class MapGeometry:
     basemap: list[list[list[float]]] = field(default_factory=list)
     note: Optional[str] = None
     region: Optional[str] = None
+    streets: list[dict] = field(default_factory=list)
+    """Street name labels (:func:`optimizer.report.streets.street_labels`), road maps only."""
     _cache: dict = field(default_factory=dict, repr=False)
 
     def leg(self, a: Location, b: Location) -> list[list[float]]:
@@ -79,4 +82,6 @@ def map_geometry(problem: Problem, solution: Optional[Solution] = None, road: Op
     except Exception as exc:  # noqa: BLE001
         return MapGeometry("straight", note=f"no road network drawn ({type(exc).__name__}: {exc}); straight lines between points")
     basemap = [[[round(x, DIGITS), round(y, DIGITS)] for x, y in line] for line in lines]
-    return MapGeometry("road", basemap, region=problem.options.region)
+    from optimizer.report.streets import street_labels
+
+    return MapGeometry("road", basemap, region=problem.options.region, streets=street_labels(problem.options.region))

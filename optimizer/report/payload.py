@@ -154,7 +154,7 @@ def report_payload(
         "origin": origin.isoformat(),
         "origin_clock_min": origin.hour * 60 + origin.minute + origin.second / 60.0,
         "utc_offset": origin.strftime("%z"),
-        "map": {"source": geometry.source, "note": geometry.note, "basemap": geometry.basemap},
+        "map": {"source": geometry.source, "note": geometry.note, "basemap": geometry.basemap, "streets": geometry.streets},
         "plans": plan_list,
         "comparison": comparison,
         "replan": replan_payload(replan, origin) if replan is not None else None,

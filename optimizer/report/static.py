@@ -9,7 +9,7 @@ services hatched black and yellow; a "now" line for a re-plan), the late jobs (j
 minutes late), the unassigned list, the done list and the re-plan's changes with their causes,
 and, for a scenario, a comparison table and bar charts of the variants. A select box switches
 the plan shown. Hovering a technician highlights its route everywhere. A scale bar (1, 2 or 5 x
-10^k metres, about 100 px) follows the zoom. The page's own texts are
+10^k metres, about 100 px) follows the zoom; street names (``map.streets``) label a road map. The page's own texts are
 in ``T`` at the top of the script (one place to translate).
 """
 
@@ -34,6 +34,7 @@ section h2 { font-size:15px; margin:0 0 10px; }
 #map.drag { cursor:grabbing; }
 .mapbox { position:relative; }
 .scale { position:absolute; left:10px; bottom:10px; font-size:11px; color:#1d2330; background:rgba(255,255,255,0.85); padding:2px 5px 3px; border-radius:3px; pointer-events:none; }
+#map text.street-name { pointer-events:none; font-style:italic; }
 .scale .bar { height:6px; border:2px solid #1d2330; border-top:none; margin-bottom:1px; }
 .legend { max-height:560px; overflow:auto; font-size:13px; }
 .legend .item { display:flex; align-items:center; gap:6px; padding:2px 4px; border-radius:4px; cursor:default; }
@@ -176,6 +177,19 @@ JS = r"""
     if (D.map.basemap.length) {
       var d = D.map.basemap.map(function (line) { return "M" + pts(line).split(" ").join("L"); }).join("");
       s("path", { d: d, fill: "none", stroke: "#c9ced6", "stroke-width": 1, "vector-effect": "non-scaling-stroke", "class": "basemap" }, svg);
+    }
+    if ((D.map.streets || []).length) {
+      // Street names along their street, kept upright, under the routes.
+      var gNames = s("g", { "class": "street-names" }, svg), fs = 0.011 * Math.max(w, hgt);
+      D.map.streets.forEach(function (st) {
+        var q = px(st.at), a = px(st.dir[0]), b = px(st.dir[1]);
+        var deg = Math.atan2(b[1] - a[1], b[0] - a[0]) * 180 / Math.PI;
+        if (deg > 90) deg -= 180; else if (deg < -90) deg += 180;
+        var t = s("text", { x: q[0], y: q[1], "text-anchor": "middle", "dominant-baseline": "middle", "font-size": fs, fill: "#7b8594",
+          stroke: "#fbfcfd", "stroke-width": fs * 0.25, "paint-order": "stroke", "class": "street-name",
+          transform: "rotate(" + deg.toFixed(1) + " " + q[0].toFixed(1) + " " + q[1].toFixed(1) + ")" }, gNames);
+        t.textContent = st.name;
+      });
     }
     var gRoutes = s("g", { "class": "routes" }, svg);
     P.routes.forEach(function (rt) {

