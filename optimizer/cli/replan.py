@@ -67,7 +67,7 @@ def summarise_state(state) -> str:
         by[d.source] += 1
     origin = ", ".join(f"{n} {MESSAGES['source_' + k]}" for k, n in by.items() if n)
     when = f" at {state.now:%H:%M}" if state.now is not None else ""
-    kind = MESSAGES["derived"] if state.derived else MESSAGES["given"]
+    kind = (MESSAGES["derived_events"] if by["event"] else MESSAGES["derived"]) if state.derived else MESSAGES["given"]
     lines = [MESSAGES["state_line"].format(when=when, kind=kind, done=len(state.completed), origin=f" ({origin})" if origin else "",
                                            running=len(state.in_progress), driving=len(state.dispatched))]
     lines += [f"  warning: {w.message}" for w in state.warnings]
@@ -76,7 +76,8 @@ def summarise_state(state) -> str:
 
 MESSAGES = {
     "state_line": "state{when} ({kind}): {done} done{origin}, {running} in progress, {driving} on the way",
-    "derived": "derived from the plan and status events",
+    "derived_events": "derived from the plan and status events",
+    "derived": "derived from the plan",
     "given": "as given",
     "source_event": "reported",
     "source_plan": "assumed from the plan",
