@@ -193,6 +193,10 @@ def test_sample_day_replan_at_1100():
             old = next(s for r in plan.routes for s in r.stops if s.job_id == jid)
             assert routed[jid][2].start == old.start and routed[jid][2].end == old.end, jid
     assert routed["J114"][2].start == datetime.fromisoformat("2026-11-24T10:15:00+02:00")
+    for jid, tid in ON_THE_WAY_AT_11.items():  # nor work a technician is on the way to (J080 is cancelled)
+        if jid != "J080":
+            assert routed[jid][:2] == (tid, 0), jid
+    assert result.fixed is not None and all(result.fixed[t][0] == j for j, t in {**IN_PROGRESS_AT_11, **ON_THE_WAY_AT_11}.items() if j != "J080")
     assert "N1" in routed and "J080" not in routed
     causes = {c.job_id: c.cause_type for c in result.changes}
     assert causes["N1"] == "new_job" and causes["J080"] == "job_cancelled"
