@@ -46,6 +46,8 @@ SLOW_TESTS = {
     "tests/api/test_errors.py::test_api_keys",  # 5 s
     "tests/benchmarks/test_fieldservice.py::test_harness_small_size_all_engines",  # 4 s
     "tests/report/test_browser.py::test_scenario_report_in_chromium",  # 4 s
+    "tests/api/test_docs.py::test_docs_pages_render_in_chromium_without_the_network",  # 8 s
+    "tests/api/test_progress_api.py::test_async_job_shows_the_search_progress",  # 4.5 s
     "tests/decompose/test_ray.py::test_decomposed_solve_on_ray_reruns_the_territory_of_a_killed_worker",  # 17 s + 9 s Ray start
     "tests/decompose/test_ray.py::test_what_if_variants_run_as_ray_tasks",  # 2 s on the started Ray
     "tests/decompose/test_process_pool.py::test_a_killed_pool_worker_reruns_its_territory",  # 13 s

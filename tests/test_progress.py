@@ -3,13 +3,9 @@ CLI's stderr lines (quiet with --quiet); over HTTP: tests/api/test_progress_api.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 
 from optimizer.models import Problem
-from optimizer.paths import REPO_ROOT
 from optimizer.progress import SolveProgress
 from optimizer.solve import solve
 from optimizer.solvers.budget import Budget
@@ -49,16 +45,27 @@ def test_budget_share_keeps_the_hook():
 LINE = re.compile(r"^solving: ([\d.]+) s / 30 s \| iteration ([\d,]+) of 600 \| (\d+)/(\d+) jobs served \| best objective ([\d,.]+)$")
 
 
-def test_cli_prints_progress_on_stderr_unless_quiet(tmp_path):
+def _dispatch(*args: str) -> tuple[int, str]:
+    """(exit code, stderr) of the CLI's own ``main`` in this process."""
+    import contextlib
+    import io
+
+    from optimizer.cli import main
+
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, err.getvalue()
+
+
+def test_cli_prints_progress_on_stderr_unless_quiet(tmp_path, monkeypatch):
     path = tmp_path / "p.json"
     path.write_text(_problem().model_dump_json())
-    env = {**os.environ, "DISPATCH_PROGRESS_EVERY_S": "0"}
-    run = subprocess.run([sys.executable, "-m", "optimizer.cli", "optimize", str(path), "-o", str(tmp_path / "s.json")],
-                         cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr
-    lines = [LINE.match(x) for x in run.stderr.splitlines() if x.startswith("solving:")]
-    assert [m.group(2) for m in lines if m] == ["200", "400", "600"], run.stderr
+    monkeypatch.setenv("DISPATCH_PROGRESS_EVERY_S", "0")
+    code, err = _dispatch("optimize", str(path), "-o", str(tmp_path / "s.json"))
+    assert code == 0, err
+    lines = [LINE.match(x) for x in err.splitlines() if x.startswith("solving:")]
+    assert [m.group(2) for m in lines if m] == ["200", "400", "600"], err
     assert all(m and m.group(4) == "24" for m in lines)
-    quiet = subprocess.run([sys.executable, "-m", "optimizer.cli", "optimize", str(path), "--quiet", "-o", str(tmp_path / "q.json")],
-                           cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert quiet.returncode == 0 and "solving:" not in quiet.stderr
+    code, err = _dispatch("optimize", str(path), "--quiet", "-o", str(tmp_path / "q.json"))
+    assert code == 0 and "solving:" not in err
