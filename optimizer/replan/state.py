@@ -9,7 +9,10 @@ app (``job_started``, ``job_completed``, ``technician_position``), with these ru
 2. else a ``job_started`` event at or before ``now`` -> **in progress** with the event's
    technician (default: the planned one), ending at the event's ``expected_end`` (default
    ``at`` + duration; never before ``now``);
-3. else a status set in the problem (anything but ``pending``) is kept (source ``given``);
+3. else ``completed`` in the problem is kept (source ``given``); so are ``in_progress`` and
+   ``dispatched`` of a job the previous plan does not route. Those of a job it routes are
+   derived again by rule 4 (the state may be from an earlier instant, e.g. the answer of the
+   last re-plan: its plan holds that work at the head of the routes, with its expected end);
 4. else, along the technician's previous route, in order:
 
    - a stop planned BEFORE a stop that an event reports (the technician has moved on) ->
@@ -24,7 +27,9 @@ app (``job_started``, ``job_completed``, ``technician_position``), with these ru
 5. jobs the previous plan did not route stay as they are (pending unless given otherwise).
 
 The latest ``technician_position`` at or before ``now`` becomes the technician's
-``current_location``. Events after ``now`` are refused (``events[i].at``).
+``current_location``. Without one, a ``current_location`` in the problem is kept only for a
+technician whose previous route has not started by ``now`` (otherwise the plan says where it
+is: on site, or where its last stop was). Events after ``now`` are refused (``events[i].at``).
 
 Warnings (``StateWarning``, code + message) say when the state looks stale: jobs assumed done
 from the plan whose planned end is more than ``stale_after_min`` before ``now`` without a
@@ -181,6 +186,11 @@ def derive_state(
         warnings.append(_warning("assumed_completed", assumed_late, min=stale_after_min))
     if overdue:
         warnings.append(_warning("overdue_in_progress", overdue, min=stale_after_min))
+    for route in previous.routes:
+        tech = techs.get(route.technician_id)
+        moved = route.start is not None and route.start <= now and bool(route.stops)
+        if tech is not None and moved and tech.id not in positions:
+            tech.current_location = None
     for tid, pos in sorted(positions.items()):
         techs[tid].current_location = pos.location
         age_min = (now - pos.at).total_seconds() / 60.0
@@ -232,13 +242,17 @@ class _Walk:
                 job.status, job.technician_id, job.expected_end = JobStatus.in_progress, tech, max(end, self.now)
                 self.busy.add(tech)
                 self.sources[jid] = "event"
-            elif job.status != JobStatus.pending:
+            elif job.status == JobStatus.completed:
                 self.sources[jid] = "given"
-                if job.status == JobStatus.completed:
-                    self.done[jid] = DoneJob(job_id=jid, technician_id=plan_tech, start=stop.start if stop else None,
-                                             end=stop.end if stop else None, source="given")
-                elif job.status == JobStatus.in_progress and job.technician_id is not None:
+                self.done[jid] = DoneJob(job_id=jid, technician_id=plan_tech, start=stop.start if stop else None,
+                                         end=stop.end if stop else None, source="given")
+            elif job.status != JobStatus.pending and stop is None:
+                self.sources[jid] = "given"  # under way off the plan: as the problem says
+                if job.status == JobStatus.in_progress and job.technician_id is not None:
                     self.busy.add(job.technician_id)
+            elif job.status != JobStatus.pending:
+                # In progress / dispatched in an earlier state: the plan (which holds it) says how it stands now.
+                job.status, job.technician_id, job.expected_end = JobStatus.pending, None, None
 
     def route(self, route: Route) -> None:
         """Rule 4 along one previous route."""

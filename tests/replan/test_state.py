@@ -203,3 +203,26 @@ def test_sample_day_replan_at_1100():
     assert not set(causes) & done
     codes = {u.job_id: u.code for u in result.solution.unassigned}
     assert all(codes[j] == "completed" for j in done) and codes["J080"] == "cancelled"
+
+
+def test_chained_replans_derive_the_state_again_at_1200():
+    """The answer of the 11:00 re-plan (its state and plan) is the input of a 12:00 re-plan: work
+    the 11:00 plan finished by 12:00 is done, what it has under way at 12:00 is in progress (not
+    the 11:00 statuses), and nothing done is planned again."""
+    problem, plan, events, now = sample_day()
+    problem = problem.model_copy(update={"now": now})
+    problem.options.max_iterations = 300
+    first = replan(problem, plan, events, ReplanOptions(time_limit_s=30))
+    noon = datetime.fromisoformat("2026-11-24T12:00:00+02:00")
+    state = first.problem.model_copy(update={"now": noon})
+    second = replan(state, first.solution, [], ReplanOptions(time_limit_s=30, derive_state=True))
+    assert not validate(second.problem, second.solution)
+    # Oracle: read off the 11:00 answer's routes directly.
+    ended = {s.job_id for r in first.solution.routes for s in r.stops if s.end <= noon}
+    running = {s.job_id: r.technician_id for r in first.solution.routes for s in r.stops if s.start <= noon < s.end}
+    done_before = {d.job_id for d in first.state.completed}
+    assert {d.job_id for d in second.state.completed} == done_before | ended
+    assert {j: second.problem.job(j).technician_id for j in second.state.in_progress} == running
+    routed = {s.job_id for r in second.solution.routes for s in r.stops}
+    assert not routed & (done_before | ended)
+    assert all(second.solution.route_of(t).stops[0].job_id == j for j, t in running.items())
