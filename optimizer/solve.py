@@ -94,7 +94,7 @@ def solve(
     hook = _progress_hook(progress, t0, options.time_limit_s, options.max_iterations, len(cp.jobs), costs.units_per_weight) \
         if progress is not None else None
     budget = Budget.of(max(0.1, search_s), options.max_iterations, hook)
-    initial = _initial_sequences(cp, initial_routes) if initial_routes is not None else None
+    initial = _initial_sequences(cp, initial_routes, rejections) if initial_routes is not None else None
     result = engine.solve(cp, costs, budget, options.seed, initial)
     # The ejection step gets what is left of the search budget plus its own small share.
     deadline = time.monotonic() + max(0.1, EJECTION_SHARE * options.time_limit_s)
@@ -139,8 +139,11 @@ def _progress_hook(progress: ProgressCallback, t0: float, limit_s: float, max_it
     return hook
 
 
-def _initial_sequences(cp: CompiledProblem, routes: dict[str, list[str]]) -> list[list[int]]:
-    jobs = {j.id: j.index for j in cp.jobs}
+def _initial_sequences(cp: CompiledProblem, routes: dict[str, list[str]], rejections: list[Rejection]) -> list[list[int]]:
+    """The seed routes as job indices, without the jobs the pre-check rejected (no technician can
+    serve them: they are unassigned with the pre-check's reason, once)."""
+    rejected = {r.job_id for r in rejections}
+    jobs = {j.id: j.index for j in cp.jobs if j.id not in rejected}
     return [[jobs[jid] for jid in routes.get(t.id, []) if jid in jobs] for t in cp.techs]
 
 

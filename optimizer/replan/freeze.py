@@ -95,16 +95,18 @@ def _window_start(job: Job, tb: Timebase, ready_s: int) -> Optional[int]:
     return None
 
 
-def _taken_breaks(tech: Technician, route: Optional[Route], tb: Timebase, now_s: Optional[int]) -> tuple[list[tuple[int, int]], list[Break]]:
+def _taken_breaks(tech: Technician, route: Optional[Route], tb: Timebase, now_s: Optional[int],
+                  busy: Optional[tuple[int, int]] = None) -> tuple[list[tuple[int, int]], list[Break]]:
     """Break slots of the previous route that started before ``now`` (taken), and the
-    technician's breaks not matched by one of them."""
+    technician's breaks not matched by one of them. A slot overlapping ``busy`` (the in-progress
+    job as the state now has it, e.g. still running past its planned end) was not taken."""
     remaining = list(tech.breaks)
     taken: list[tuple[int, int]] = []
     if route is None or now_s is None:
         return taken, remaining
     for slot in sorted(route.breaks, key=lambda b: b.start):
         s, e = tb.to_s(slot.start), tb.to_s(slot.end)
-        if s >= now_s:
+        if s >= now_s or (busy is not None and s < busy[1] and e > busy[0]):
             continue
         for brk in remaining:
             if abs((e - s) - minutes_to_s(brk.duration_min)) <= 1 and tb.to_s(brk.earliest_start) - 1 <= s <= tb.to_s(brk.latest_start) + 1:
@@ -171,8 +173,8 @@ class HeadBuilder:
 
     def build(self, tech: Technician) -> FixedHead:
         route = self.previous.route_of(tech.id)
-        taken, remaining = _taken_breaks(tech, route, self.tb, self.now_s)
         jobs = self.prefix_jobs(tech, route)
+        taken, remaining = _taken_breaks(tech, route, self.tb, self.now_s, self._in_progress_span(tech, jobs))
         released: list[str] = []
         while True:
             head = self._time(tech, route, jobs, taken, list(remaining))
@@ -254,6 +256,17 @@ class HeadBuilder:
             if tb.to_s(brk.latest_start) < clock:
                 head.postpone(k, tb.to_datetime(max(clock, tb.to_s_ceil(brk.earliest_start))))
         return head
+
+    def _in_progress_span(self, tech: Technician, jobs: list[Job]) -> Optional[tuple[int, int]]:
+        """``(start_s, end_s)`` of the in-progress job heading ``jobs`` (as :meth:`_time` times it), if any."""
+        if not jobs or jobs[0].status != JobStatus.in_progress:
+            return None
+        job = jobs[0]
+        duration = minutes_to_s(job.duration_min)
+        floor = self.now_s if self.now_s is not None else self.tb.to_s_ceil(tech.shift.start)
+        start = self._started(tech, job, duration, floor)
+        end = self.tb.to_s(job.expected_end) if job.expected_end is not None else start + duration
+        return start, max(end, start, self.now_s if self.now_s is not None else end)
 
     def _started(self, tech: Technician, job: Job, duration: int, ready_floor: int) -> int:
         """Start of an in-progress job: reported by a job_started event, else the previous plan's,

@@ -192,7 +192,8 @@ def _repair(derived: Problem, previous: Solution, matrix: TravelMatrix, points: 
     cp = prepare(derived, matrix, points)
     rejections = precheck(cp)
     costs = build_cost_model(cp)
-    index = {j.id: j.index for j in cp.jobs}
+    rejected = {r.job_id for r in rejections}  # unassigned with the pre-check's reason, not twice
+    index = {j.id: j.index for j in cp.jobs if j.id not in rejected}
     sequences = []
     for tech in cp.techs:
         route = previous.route_of(tech.id)

@@ -6,7 +6,7 @@ real re-plans on top, each checked by the independent validator."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -206,9 +206,10 @@ def test_sample_day_replan_at_1100():
 
 
 def test_chained_replans_derive_the_state_again_at_1200():
-    """The answer of the 11:00 re-plan (its state and plan) is the input of a 12:00 re-plan: work
-    the 11:00 plan finished by 12:00 is done, what it has under way at 12:00 is in progress (not
-    the 11:00 statuses), and nothing done is planned again."""
+    """The answer of the 11:00 re-plan (its state and plan) is the input of a 12:00 re-plan with no
+    new event: jobs in progress at 11:00 stay so (no job_completed came; warned when long
+    overdue), the other technicians' work the plan finished by 12:00 is done and what it has
+    under way at 12:00 is in progress, and nothing done is planned again."""
     problem, plan, events, now = sample_day()
     problem = problem.model_copy(update={"now": now})
     problem.options.max_iterations = 300
@@ -217,12 +218,25 @@ def test_chained_replans_derive_the_state_again_at_1200():
     state = first.problem.model_copy(update={"now": noon})
     second = replan(state, first.solution, [], ReplanOptions(time_limit_s=30, derive_state=True))
     assert not validate(second.problem, second.solution)
-    # Oracle: read off the 11:00 answer's routes directly.
-    ended = {s.job_id for r in first.solution.routes for s in r.stops if s.end <= noon}
-    running = {s.job_id: r.technician_id for r in first.solution.routes for s in r.stops if s.start <= noon < s.end}
+    # Oracle: read off the 11:00 answer directly.
+    kept = {j: first.problem.job(j).technician_id for j in first.state.in_progress}
+    busy = set(kept.values())
+    ended, running = set(), dict(kept)
+    for route in first.solution.routes:
+        if route.technician_id in busy:
+            continue
+        for stop in route.stops:
+            if stop.end <= noon:
+                ended.add(stop.job_id)
+                continue
+            if stop.start <= noon:
+                running[stop.job_id] = route.technician_id
+            break
     done_before = {d.job_id for d in first.state.completed}
     assert {d.job_id for d in second.state.completed} == done_before | ended
     assert {j: second.problem.job(j).technician_id for j in second.state.in_progress} == running
+    overdue = sorted(j for j in kept if first.problem.job(j).expected_end < noon - timedelta(minutes=30))
+    assert [w.job_ids for w in second.state.warnings if w.code == "overdue_in_progress"] == ([sorted(overdue)] if overdue else [])
     routed = {s.job_id for r in second.solution.routes for s in r.stops}
     assert not routed & (done_before | ended)
     assert all(second.solution.route_of(t).stops[0].job_id == j for j, t in running.items())
