@@ -34,7 +34,7 @@ from optimizer.live.version import LiveChange, PlanVersion, Tracking
 from optimizer.models import Problem, Solution
 from optimizer.models.job import JobStatus
 from optimizer.replan import ReplanError, ReplanResult, replan
-from optimizer.replan.events import JobStarted, NewJob, TechnicianDelayed
+from optimizer.replan.events import NewJob, TechnicianDelayed
 
 
 @dataclass
@@ -61,8 +61,7 @@ def create(plan_id: str, problem: Problem, solution: Solution, settings: LiveSet
            matrix: Optional[TravelMatrix] = None, points: Optional[PointIndex] = None) -> Outcome:
     """Version 1 of a plan from a problem and its solution (promises when ``confirm_all``)."""
     t0 = time.perf_counter()
-    tracking = Tracking(planned_duration_min={j.id: j.duration_min for j in problem.jobs},
-                        started=[j.id for j in problem.jobs if j.status == JobStatus.in_progress])
+    tracking = Tracking(planned_duration_min={j.id: j.duration_min for j in problem.jobs})
     promises: dict[str, Promise] = {}
     if settings.promises.confirm_all:
         promises = {jid: Promise(job_id=jid, start=start, confirmed_at=problem.now) for jid, start in starts(solution).items()}
@@ -129,24 +128,6 @@ def _restore_sla(problem: Problem, solution: Solution, ids: set[str]) -> None:
                 stop.lateness_s = 0 if deadline is None else max(0, int((stop.end - deadline).total_seconds()))
 
 
-def _open_state(problem: Problem, tracking: Tracking, bodies: Sequence[object], clock: datetime) -> Problem:
-    """The stored state made ready for the next derivation at ``clock``: statuses the previous
-    derivation took from the plan (in progress, dispatched) go back to pending so that they are
-    derived again from the current plan (only jobs a ``job_started`` event reported stay under
-    way until their ``job_completed``); completed jobs stay completed; positions are taken from
-    this batch's ``technician_position`` events only (the plan's routes say where each
-    technician goes next)."""
-    state = problem.model_copy(deep=True)
-    state.now = clock
-    started = set(tracking.started)
-    for job in state.jobs:
-        if job.status in (JobStatus.in_progress, JobStatus.dispatched) and job.id not in started:
-            job.status, job.technician_id, job.expected_end = JobStatus.pending, None, None
-    for tech in state.technicians:
-        tech.current_location = None
-    return state
-
-
 def apply(current: PlanVersion, settings: LiveSettings, events: Sequence[LiveEvent], now: Optional[datetime] = None,
           cache: Optional[MatrixCache] = None) -> Outcome:
     """The next version after ``events`` (all new: the caller drops ids already applied).
@@ -170,9 +151,10 @@ def apply(current: PlanVersion, settings: LiveSettings, events: Sequence[LiveEve
             tracking.planned_duration_min[body.job.id] = body.job.duration_min
         elif isinstance(body, TechnicianDelayed):
             tracking.delay_min[body.technician_id] = tracking.delay_min.get(body.technician_id, 0.0) + body.minutes
-        elif isinstance(body, JobStarted):
-            tracking.started.append(body.job_id)
-    state = _open_state(current.problem, tracking, bodies, clock)
+    # The stored state is the last version's answer; derive_state (forced below) takes what it
+    # can from it and derives the rest again from the version's plan and this batch's status events.
+    state = current.problem.model_copy(deep=True)
+    state.now = clock
     matrix = points = None
     if cache is not None:
         matrix, points = cache.ensure(state, locations_of(replan_events))
@@ -196,7 +178,6 @@ def apply(current: PlanVersion, settings: LiveSettings, events: Sequence[LiveEve
         if change.cause is not None and change.cause < len(index_map):
             change.cause = index_map[change.cause]
     changes += _promises_after(answered, solution, promises, settings, clock, lost, first, changes)
-    tracking.started = [j.id for j in answered.jobs if j.id in set(tracking.started) and j.status == JobStatus.in_progress]
     risk = assess(answered, solution, settings, tracking.planned_duration_min, tracking.delay_min)
     suffix = restrict(solution, result.derived) if result.derived is not None else None
     escalations = escalate(risk, settings, tracking.escalated, result.derived, suffix, matrix, points)

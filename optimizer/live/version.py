@@ -34,7 +34,6 @@ class Tracking(StrictModel):
 
     planned_duration_min: dict[str, float] = Field(default_factory=dict, description="Job id -> duration before any overrun, minutes.")
     delay_min: dict[str, float] = Field(default_factory=dict, description="Technician id -> minutes of delay reported today.")
-    started: list[str] = Field(default_factory=list, description="Jobs under way by a job_started event (kept in progress until their job_completed).")
     escalated: dict[str, str] = Field(default_factory=dict, description="Job id -> last escalation key (level|action|proposed technician).")
 
 
