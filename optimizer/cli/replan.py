@@ -193,12 +193,14 @@ def run(args: argparse.Namespace) -> int:
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "replan",
+        usage="dispatch replan (PROBLEM | --technicians FILE --jobs FILE) PREVIOUS_SOLUTION [EVENTS | --events FILE] "
+              "[--now HH:MM] [-o OUT] [--answer-out FILE] [options]",
         help="re-plan after events (new/cancelled jobs, sickness, overruns, delays, shift changes)",
         description="Previous plan + events in, new plan + changes out. Without -o the whole answer "
         "(solution, changes, state after the events) is printed as JSON; with -o the solution is "
         "written there (it is the next re-plan's PREVIOUS_SOLUTION).",
     )
-    p.add_argument("files", nargs="+", metavar="PROBLEM PREVIOUS_SOLUTION [EVENTS]",
+    p.add_argument("files", nargs="+", metavar="FILE",
                    help="problem JSON with the current state (left out with --technicians/--jobs), the plan being "
                    "executed, and the events: a JSON list, or {now, events: [...], options: {...}}")
     p.add_argument("--events", metavar="FILE", help="the events file (instead of the third positional)")

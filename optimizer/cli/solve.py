@@ -251,8 +251,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     _common(p)
     p.set_defaults(func=cmd_optimize)
 
-    v = sub.add_parser("validate", help="check a solution against a problem; exit 1 on any violation")
-    v.add_argument("files", nargs="+", metavar="[PROBLEM] SOLUTION",
+    v = sub.add_parser("validate", help="check a solution against a problem; exit 1 on any violation",
+                       usage="dispatch validate (PROBLEM | --technicians FILE --jobs FILE) SOLUTION, or dispatch validate ANSWER")
+    v.add_argument("files", nargs="+", metavar="FILE",
                    help="the problem JSON (or --technicians/--jobs; or none for a re-plan answer, which holds its problem) and the solution")
     from optimizer.cli.inputs import add_spreadsheet_options
 
