@@ -9,12 +9,11 @@ app (``job_started``, ``job_completed``, ``technician_position``), with these ru
 2. else a ``job_started`` event at or before ``now`` -> **in progress** with the event's
    technician (default: the planned one), ending at the event's ``expected_end`` (default
    ``at`` + duration; never before ``now``);
-3. else ``completed`` in the problem is kept (source ``given``), and ``in_progress`` (with its
-   technician) too, like a ``job_started`` event: until a ``job_completed`` event, ending at its
-   ``expected_end`` but never before ``now`` (warned as ``overdue_in_progress`` when that passed
-   more than ``stale_after_min`` ago). ``dispatched`` is kept for a job the previous plan does not
-   route; for one it routes it is derived again by rule 4 (the state may be from an earlier
-   instant, e.g. the answer of the last re-plan);
+3. else ``completed`` in the problem is kept (source ``given``); so are ``in_progress`` and
+   ``dispatched`` of a job the previous plan does not route. Those of a job it routes are
+   derived again by rule 4 (the state may be from an earlier instant, e.g. the answer of the
+   last re-plan: its plan holds that work at the head of the routes, until its expected end;
+   past it, the job is assumed completed, with the ``assumed_completed`` warning when long ago);
 4. else, along the technician's previous route, in order:
 
    - a stop planned BEFORE a stop that an event reports (the technician has moved on) ->
@@ -248,18 +247,13 @@ class _Walk:
                 self.sources[jid] = "given"
                 self.done[jid] = DoneJob(job_id=jid, technician_id=plan_tech, start=stop.start if stop else None,
                                          end=stop.end if stop else None, source="given")
-            elif job.status == JobStatus.in_progress and job.technician_id is not None:
-                # Under way as the problem says (e.g. reported started in an earlier batch): until a
-                # job_completed event, like a job_started event.
-                self.sources[jid] = "given"
-                self.busy.add(job.technician_id)
-                if job.expected_end is not None and job.expected_end + self.stale < self.now:
-                    self.overdue.append(jid)
-                job.expected_end = max(job.expected_end, self.now) if job.expected_end is not None else None
-            elif job.status == JobStatus.dispatched and stop is None:
-                self.sources[jid] = "given"  # on the way to a job off the plan: as the problem says
-            elif job.status == JobStatus.dispatched:
-                # Dispatched in an earlier state: the plan (which holds it) says how it stands now.
+            elif job.status != JobStatus.pending and stop is None:
+                self.sources[jid] = "given"  # under way off the plan: as the problem says
+                if job.status == JobStatus.in_progress and job.technician_id is not None:
+                    self.busy.add(job.technician_id)
+            elif job.status != JobStatus.pending:
+                # In progress / dispatched in an earlier state: the plan (which holds that work at
+                # the head of its route, until its expected end) says how it stands now.
                 job.status, job.technician_id, job.expected_end = JobStatus.pending, None, None
 
     def route(self, route: Route) -> None:
