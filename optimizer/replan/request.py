@@ -20,7 +20,10 @@ from optimizer.replan.state import StateSummary
 class ReplanRequest(StrictModel):
     problem: Problem = Field(..., description="The current state: now, freeze_until, job status, technician positions.")
     previous: Solution = Field(..., description="The plan being executed.")
-    events: list[Event] = Field(default_factory=list, description="What happened since, applied in order.")
+    events: list[Event] = Field(default_factory=list, description="What happened since, applied in order: status events "
+                                "(job_started, job_completed, technician_position: the state of the day at problem.now) and "
+                                "disruptions (new_job, job_cancelled, technician_unavailable, job_overrun, technician_delayed, "
+                                "shift_extended); see docs/replan.md.")
     options: ReplanOptions = Field(default_factory=ReplanOptions)
 
 
