@@ -389,6 +389,8 @@ def report(server: Server, plan_id: str, day: Day, feed: FeedReader, restart_not
         current = c.get(f"/v1/plans/{plan_id}").json()["version"]
         versions = [c.get(f"/v1/plans/{plan_id}/versions/{n}").json() for n in range(1, current + 1)]
     invalid = 0
+    rules: dict[str, int] = {}
+    examples: dict[str, str] = {}
     applied: dict[str, int] = {}
     first_warn: dict[str, datetime] = {}
     first_breach: dict[str, datetime] = {}
@@ -397,7 +399,11 @@ def report(server: Server, plan_id: str, day: Day, feed: FeedReader, restart_not
     cancelled: set[str] = set()
     for v in versions:
         problem, solution = Problem.model_validate(v["problem"]), Solution.model_validate(v["solution"])
-        invalid += bool(validate(problem, solution))
+        found = validate(problem, solution)
+        invalid += bool(found)
+        for v_ in found:
+            rules[v_.rule] = rules.get(v_.rule, 0) + 1
+            examples.setdefault(v_.rule, f"version {v['version']}: {v_.message}")
         for e in v["events"]:
             applied[e["id"]] = applied.get(e["id"], 0) + 1
         clock = datetime.fromisoformat(v["now"]) if v["now"] else DAY + timedelta(hours=8)
@@ -449,6 +455,8 @@ def report(server: Server, plan_id: str, day: Day, feed: FeedReader, restart_not
     print(f"| warnings that ended on time (false alarms): at risk or breach / predicted breach | {len(warned_ok)} / {len(predicted_ok)} |")
     print(f"| deadline jobs never served (not cancelled) | {len(never)} |")
     print(f"| mid-day crash (SIGKILL during a post) and restart | {restart_note}; restart {restart_s:.1f} s |")
+    for rule, count in sorted(rules.items(), key=lambda kv: -kv[1]):
+        print(f"violations {rule}: {count}, e.g. {examples[rule]}")
 
 
 if __name__ == "__main__":
