@@ -146,7 +146,7 @@ def xxl_problem(seed: int, time_limit_s: float, matrix: str = "road"):
 
         def at(reg=reg):
             k = rng.randrange(reg.n_nodes)
-            return Location(lat=round(float(reg.lat[k]), 6), lon=round(float(reg.lon[k]), 6))
+            return Location(lat=float(reg.lat[k]), lon=float(reg.lon[k]))  # exact: rounding may leave the bbox
 
         for k in range(n_t):
             t = g._technician(rng, k)
