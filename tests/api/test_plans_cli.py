@@ -1,21 +1,36 @@
-"""`dispatch plan create|event|show|watch` against a real server (subprocesses, real HTTP)."""
+"""`dispatch plan create|event|show|watch` against a real server (the CLI's own entry point,
+real HTTP to a real server process)."""
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
+from dataclasses import dataclass
 
+import pytest
+
+from optimizer.cli import main
 from tests.api.conftest import small_problem
-from tests.api.server import REPO_ROOT
 
 
-def dispatch(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "optimizer.cli", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_plan_commands(server, tmp_path):
+@pytest.fixture()
+def dispatch(capsys):
+    def run(*args: str) -> Run:
+        code = main(list(args))
+        out = capsys.readouterr()
+        return Run(code, out.out, out.err)
+
+    return run
+
+
+def test_plan_commands(server, tmp_path, dispatch):
     problem = tmp_path / "p.json"
     problem.write_text(json.dumps(small_problem(n_jobs=5)))
     url = ["--url", server.url]
