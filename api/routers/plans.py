@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from typing import AsyncIterator, Optional
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
@@ -46,6 +47,9 @@ PLAN_ID = Path(..., description="Plan id returned by POST /v1/plans.", min_lengt
 NOT_FOUND: Responses = {404: _err("No plan (or version) with this id.")}
 CONFLICT: Responses = {409: _err("If-Match names a version that is no longer current; the message and the ETag header name the current version.")}
 HEARTBEAT_S = 10.0
+STREAM_MAX_S = 300.0
+"""A feed connection is closed after this long (the client reconnects with Last-Event-ID), so an
+open feed never holds a server's shutdown up indefinitely (plain uvicorn waits for connections)."""
 
 
 def get_plans(request: Request) -> PlanStore:
@@ -343,7 +347,9 @@ async def stream(request: Request, plan_id: str = PLAN_ID,
     """Server-sent events, one per feed entry: `event: version` (version number, now, event ids,
     changes, KPIs), `event: risk` (at_risk, breaches) and `event: escalation`. Each has an `id`
     (increasing per plan); a client that reconnects with `Last-Event-ID` continues after it,
-    across server restarts (the feed is stored). A comment line is sent every 10 s while idle."""
+    across server restarts (the feed is stored). A comment line is sent every 10 s while idle; the
+    server closes a feed connection after 5 minutes or when it shuts down (reconnect with
+    `Last-Event-ID`)."""
     record = await asyncio.to_thread(plans.get, plan_id)
     if record is None:
         raise _not_found(plan_id)
@@ -360,6 +366,7 @@ async def stream(request: Request, plan_id: str = PLAN_ID,
     async def entries() -> AsyncIterator[str]:
         last = start
         idle_s = 0.0
+        opened = time.monotonic()
         while True:
             wake = runtime.wakeup(plan_id)
             rows = await asyncio.to_thread(plans.feed_after, plan_id, last)
@@ -368,7 +375,7 @@ async def stream(request: Request, plan_id: str = PLAN_ID,
                 yield _sse(row.seq, row.kind, row.data)
             if rows:
                 continue
-            if not follow or pool.closing or await request.is_disconnected():
+            if not follow or pool.closing or time.monotonic() - opened > STREAM_MAX_S or await request.is_disconnected():
                 return
             try:
                 await asyncio.wait_for(wake.wait(), timeout=1.0)
