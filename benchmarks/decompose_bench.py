@@ -1,6 +1,6 @@
 """Decomposed vs whole solves, and Ray on 1 vs 2 CPUs, printed as a table.
 
-    nice -n 10 python -m benchmarks.decompose_bench xl [--time-limit 300] [--seed 0]
+    nice -n 10 python -m benchmarks.decompose_bench xl [--time-limit 300] [--seed 0] [--only decomposed --workers 1]
     nice -n 10 python -m benchmarks.decompose_bench ray [--size L] [--iterations 150]
     nice -n 10 python -m benchmarks.decompose_bench xxl [--time-limit 600] [--ray-address HOST:PORT]
 
@@ -76,12 +76,13 @@ def _summary(problem, solution, tm=None, points=None) -> dict:
     return row
 
 
-def child_xl(mode: str, time_limit_s: float, seed: int, iterations: Optional[int]) -> dict:
+def child_xl(mode: str, time_limit_s: float, seed: int, iterations: Optional[int], workers: int = 0) -> dict:
     from optimizer.geo.matrix import build_problem_matrix
     from optimizer.solve import solve
 
     problem = _xl_problem(seed, time_limit_s)
-    problem = _with(problem, decomposition="on" if mode == "decomposed" else "off", max_iterations=iterations)
+    problem = _with(problem, decomposition="on" if mode == "decomposed" else "off", max_iterations=iterations,
+                    decomposition_params={"workers": workers})
     t0 = time.perf_counter()
     if mode == "decomposed":
         solution = solve(problem)  # territory matrices only
@@ -95,7 +96,8 @@ def child_xl(mode: str, time_limit_s: float, seed: int, iterations: Optional[int
         wall = time.perf_counter() - t0
         peak = _peak_mb()
         extra = {}
-    row = {"run": mode + ("" if iterations is None else f", max_iterations={iterations}"), "wall_s": round(wall, 1),
+    label = mode + ("" if iterations is None else f", max_iterations={iterations}") + (f", workers={workers}" if workers else "")
+    row = {"run": label, "wall_s": round(wall, 1),
            "peak_rss_mb": peak, **extra, **_summary(problem, solution, tm, points)}
     return row
 
@@ -181,7 +183,7 @@ def _solve_with_progress(problem):
 
 def _child(args) -> int:
     if args.what == "xl":
-        row = child_xl(args.mode, args.time_limit, args.seed, args.iterations)
+        row = child_xl(args.mode, args.time_limit, args.seed, args.iterations, args.workers)
     elif args.what == "ray":
         row = child_ray(args.size, args.cpus, args.iterations or 150, args.seed)
     else:
@@ -216,6 +218,8 @@ def main(argv=None) -> int:
     p.add_argument("--matrix", default="road", choices=["road", "haversine"], help="xxl: travel times (default road)")
     p.add_argument("--iterations", type=int, default=None, help="ray: max_iterations per territory (default 150)")
     p.add_argument("--ray-address", default=None, help="xxl: run the territories on this Ray cluster (sets DISPATCH_RAY_ADDRESS)")
+    p.add_argument("--workers", type=int, default=0, help="xl: territory solves at once (default: the CPU count)")
+    p.add_argument("--only", choices=["whole", "decomposed"], help="xl: run only this flow, 300 s only")
     p.add_argument("--mode", default="whole", help=argparse.SUPPRESS)
     p.add_argument("--cpus", type=int, default=2, help=argparse.SUPPRESS)
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
@@ -228,9 +232,10 @@ def main(argv=None) -> int:
     base = [args.what, "--time-limit", str(args.time_limit), "--seed", str(args.seed)]
     rows = []
     if args.what == "xl":
-        for mode in ("whole", "decomposed"):
-            rows.append(_spawn(base + ["--mode", mode, "--iterations", "1"]))
-            rows.append(_spawn(base + ["--mode", mode]))
+        for mode in (args.only,) if args.only else ("whole", "decomposed"):
+            if not args.only:
+                rows.append(_spawn(base + ["--mode", mode, "--iterations", "1"]))
+            rows.append(_spawn(base + ["--mode", mode, "--workers", str(args.workers)]))
     elif args.what == "ray":
         for cpus in (1, 2):
             rows.append(_spawn(base + ["--size", args.size, "--cpus", str(cpus), "--iterations", str(args.iterations or 150)]))
