@@ -62,7 +62,7 @@ MODELS = [
     "ReplanRequest", "ReplanOptions", "ReplanResponse", "StateSummary", "DoneJob", "StateWarning",
     "JobStarted", "JobCompleted", "TechnicianPosition",
     "PlanCreateRequest", "LiveSettings", "PromiseSettings", "EscalationRule", "PlanSummary", "PlanVersion", "LiveChange",
-    "RiskReport", "JobRisk", "Escalation", "Promise", "Tracking", "EventBatch", "LiveEvent", "JobConfirmed",
+    "RiskReport", "JobRisk", "Escalation", "Promise", "Tracking", "EventBatch", "LiveEvent", "JobConfirmed", "JobAssigned",
     "PlanRecommendationRequest", "PlanRecommendationResponse",
 ]
 

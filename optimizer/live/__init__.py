@@ -3,7 +3,7 @@ promised times held, SLA risk and escalation. The HTTP layer (``api/routers/plan
 its store only translate and persist; everything decided about a plan is decided here."""
 
 from optimizer.live.escalation import Escalation
-from optimizer.live.events import EventBatch, JobConfirmed, LiveEvent
+from optimizer.live.events import EventBatch, JobAssigned, JobConfirmed, LiveEvent
 from optimizer.live.matrix import MatrixCache
 from optimizer.live.promises import Promise
 from optimizer.live.risk import JobRisk, RiskReport
@@ -12,6 +12,6 @@ from optimizer.live.update import LiveError, apply, create
 from optimizer.live.version import LiveChange, PlanVersion, Tracking
 
 __all__ = [
-    "Escalation", "EscalationRule", "EventBatch", "JobConfirmed", "JobRisk", "LiveChange", "LiveError", "LiveEvent",
+    "Escalation", "EscalationRule", "EventBatch", "JobAssigned", "JobConfirmed", "JobRisk", "LiveChange", "LiveError", "LiveEvent",
     "LiveSettings", "MatrixCache", "PlanVersion", "Promise", "PromiseSettings", "RiskReport", "Tracking", "apply", "create",
 ]

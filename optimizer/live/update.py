@@ -19,12 +19,12 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Optional, Sequence
 
 from optimizer.geo.matrix import PointIndex, TravelMatrix
 from optimizer.live.escalation import escalate
-from optimizer.live.events import JobConfirmed, LiveEvent
+from optimizer.live.events import LIVE_ONLY, JobAssigned, JobConfirmed, LiveEvent
 from optimizer.live.matrix import MatrixCache, locations_of
 from optimizer.live.promises import Promise, constrain, kept, restore, starts
 from optimizer.live.recommend import restrict
@@ -34,7 +34,7 @@ from optimizer.live.version import LiveChange, PlanVersion, Tracking
 from optimizer.models import Problem, Solution
 from optimizer.models.job import JobStatus
 from optimizer.replan import ReplanError, ReplanResult, replan
-from optimizer.replan.events import NewJob, TechnicianDelayed
+from optimizer.replan.events import NewJob, ShiftExtended, TechnicianDelayed
 
 
 @dataclass
@@ -100,6 +100,26 @@ def _confirm(event: JobConfirmed, where: str, current: PlanVersion, promises: di
     promises[event.job_id] = Promise(job_id=event.job_id, start=start, confirmed_at=clock)
 
 
+def _assign(event: JobAssigned, where: str, state: Problem, plan: Solution, clock: datetime) -> None:
+    """Pin the job to the technician in the stored state (it stays pinned in later versions).
+    Work already done, under way or on its way (the planned technician has left for it by
+    ``clock``) cannot change hands."""
+    jobs = {j.id: j for j in state.jobs}
+    job = jobs.get(event.job_id)
+    if job is None:
+        raise LiveError(f"{where}.job_id: unknown job {event.job_id!r}")
+    if event.technician_id not in {t.id for t in state.technicians}:
+        raise LiveError(f"{where}.technician_id: unknown technician {event.technician_id!r}")
+    placed = {s.job_id: (r.technician_id, s) for r in plan.routes for s in r.stops}
+    tech, stop = placed.get(job.id, (None, None))
+    left = stop is not None and stop.arrival - timedelta(seconds=stop.travel_time_s) <= clock
+    if job.status == JobStatus.completed or (tech != event.technician_id and (job.status != JobStatus.pending or left)):
+        what = "completed" if job.status == JobStatus.completed else f"already with {tech or job.technician_id} (dispatched or under way)"
+        raise LiveError(f"{where}.job_id: job {event.job_id!r} is {what}")
+    job.pinned_technician = event.technician_id
+    job.excluded_technicians = [t for t in job.excluded_technicians if t != event.technician_id]
+
+
 def _replan(problem: Problem, previous: Solution, events: list, settings: LiveSettings, matrix, points,
             index_map: list[int]) -> ReplanResult:
     options = settings.replan.model_copy(update={"derive_state": True})  # the live state is always derived at now
@@ -134,11 +154,11 @@ def apply(current: PlanVersion, settings: LiveSettings, events: Sequence[LiveEve
     Raises :class:`LiveError` for events naming unknown jobs or technicians, or a clock going
     backwards."""
     t0 = time.perf_counter()
-    bodies = [e.event for e in events]
+    bodies: list = [e.event for e in events]
     replan_events: list = []
     index_map: list[int] = []
     for i, body in enumerate(bodies):
-        if not isinstance(body, JobConfirmed):
+        if not isinstance(body, LIVE_ONLY):
             replan_events.append(body)
             index_map.append(i)
     clock = _clock(current, now, replan_events)
@@ -155,6 +175,15 @@ def apply(current: PlanVersion, settings: LiveSettings, events: Sequence[LiveEve
     # can from it and derives the rest again from the version's plan and this batch's status events.
     state = current.problem.model_copy(deep=True)
     state.now = clock
+    for i, body in enumerate(bodies):
+        if isinstance(body, JobAssigned):
+            _assign(body, f"events[{i}].event", state, current.solution, clock)
+            # The re-planning library re-solves only for its own events: an unchanged shift end of
+            # the new technician is a no-op event that makes it re-solve (the pin is in the state)
+            # and names that technician's changes as caused by this assignment.
+            end = state.technician(body.technician_id).shift.end
+            replan_events.append(ShiftExtended(technician_id=body.technician_id, new_end=end))
+            index_map.append(i)
     matrix = points = None
     if cache is not None:
         matrix, points = cache.ensure(state, locations_of(replan_events))

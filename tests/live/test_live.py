@@ -184,3 +184,27 @@ def test_matrix_extension_equals_a_full_road_build():
     assert [p.key() for p in points.points] == [p.key() for p in full_points.points]
     for m in (temp, grown):
         assert (m.durations_s == full.durations_s).all() and (m.distances_m == full.distances_m).all()
+
+
+def test_accepting_the_proposal_moves_the_job_and_pins_it():
+    problem = _problem([x.job("a", 1, time_windows=[x.window(8, 8.5)]), x.job("b", 2, priority="urgent", sla_deadline=x.at(10))])
+    plan = solve(problem)
+    cache = MatrixCache(problem)
+    settings = LiveSettings.model_validate({"replan": {"time_limit_s": 0.2}})
+    v1 = create("p", problem, plan, settings, cache.matrix, cache.points).version
+    [esc] = v1.escalations
+    accept = _events({"type": "job_assigned", "job_id": "b", "technician_id": esc.proposed_technician})
+    v2 = apply(v1, settings, accept, now=x.instant(8), cache=cache).version
+    assert validate(v2.problem, v2.solution) == []
+    assert [s.job_id for s in v2.solution.route_of("t2").stops] == ["b"]
+    assert _start(v2.solution, "b") == x.instant(8.25)  # 900 s from t2's depot
+    assert v2.problem.job("b").pinned_technician == "t2"
+    [change] = [c for c in v2.changes if c.job_id == "b"]
+    assert (change.kind, change.from_technician, change.to_technician, change.cause_event_id) == ("reassigned", "t1", "t2", "e0")
+    assert not [r for r in v2.risk.at_risk if r.job_id == "b"]  # ends 08:45, 75 min before 10:00
+    # a is on its way at 08:05 (t1 left at 08:00): it can no longer change hands.
+    try:
+        apply(v2, settings, _events({"type": "job_assigned", "job_id": "a", "technician_id": "t2"}), now=x.instant(8 + 5 / 60), cache=cache)
+        raise AssertionError("a dispatched job must not be reassigned")
+    except ValueError as exc:
+        assert str(exc).startswith("events[0].event.job_id:") and "dispatched" in str(exc)
