@@ -113,7 +113,8 @@ def _print_summary(head: dict) -> None:
             print(f"    {c['kind']:<13} {c['job_id']:<12} {c.get('from_technician') or '-'} -> {c.get('to_technician') or '-'}"
                   f"  {c.get('shift_min') if c.get('shift_min') is not None else ''}  {c.get('cause_type') or ''}")
     for r in risk.get("breaches", [])[:10] + risk.get("at_risk", [])[:10]:
-        print(f"    {r['level']:<8} {r['job_id']:<12} slack {r.get('slack_min')} min ({r['reason']})")
+        slack = "not planned" if r.get("slack_min") is None else f"slack {r['slack_min']} min"
+        print(f"    {r['level']:<8} {r['job_id']:<12} {slack} ({r['reason']})")
     for e in head.get("escalations", [])[:10]:
         print(f"    escalation {e['job_id']}: {e['action']} {e.get('proposed_technician') or ''} - {e['reason']}")
 
