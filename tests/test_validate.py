@@ -264,6 +264,14 @@ def test_parts_over_stock():
     assert len(v) == 2  # 3 filters > 2, and 1 valve > 0
 
 
+def test_parts_exactly_at_stock_pass():
+    """T1 carries 2 filters; A and B take one each: exactly the stock, not a violation."""
+    def edit(p):
+        job(p, "A")["parts"] = {"filter": 1}
+        job(p, "B")["parts"] = {"filter": 1}
+    assert run(problem_edit=edit) == []
+
+
 def test_max_jobs():
     only(run(problem_edit=lambda p: tech(p, "T1").update(max_jobs=1)), "max_jobs", technician_id="T1")
 

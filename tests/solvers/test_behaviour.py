@@ -104,6 +104,23 @@ def test_without_balance_weight_one_technician_drives_less(engine):
     assert solution.solver.objective == pytest.approx(240.0)
 
 
+# --------------------------------------------------------------------------- fixed cost per technician
+@pytest.mark.parametrize("fixed, used, objective", [(500.0, 2, 1000.0), (2000.0, 1, 3200.0)])
+def test_fixed_cost_decides_how_many_technicians_work(engine, fixed, used, objective):
+    """a lives at 0 and b at 1 (600 s apart); j0 is at 0 and j1 at 1. Both working costs
+    2 x fixed and no driving; one technician doing both costs fixed + 600 s there + 600 s back.
+    Fixed 500: 1000 < 1700, both work. Fixed 2000: 3200 < 4000, one does both."""
+    p = x.problem(
+        [[0, 600], [600, 0]],
+        [x.tech("a", 0), x.tech("b", 1)],
+        [x.job("j0", 0), x.job("j1", 1)],
+        engine=engine, weights={"technician_fixed_cost": fixed, "workload_balance_per_s": 0.0},
+    )
+    solution = _solve(p)
+    assert sum(1 for r in solution.routes if r.stops) == used
+    assert solution.solver.objective == pytest.approx(objective)
+
+
 # --------------------------------------------------------------------------- preferred technicians
 @pytest.mark.parametrize("weight, b_to_job, winner", [(600.0, 500, "b"), (0.0, 500, "a"), (600.0, 700, "a")])
 def test_preferred_technician_is_worth_its_weight(engine, weight, b_to_job, winner):
@@ -226,6 +243,19 @@ def test_break_after_the_return(engine):
     (slot,) = route.breaks
     assert route.end <= slot.start and T(14) <= slot.start <= T(15)
     assert slot.end - slot.start == timedelta(minutes=30)
+
+
+def test_two_breaks_after_the_return_follow_each_other(engine):
+    """A morning job (back home at 08:50) and two afternoon breaks that may both start at 14:00:
+    the first 14:00-14:30, the second cannot start before the first ends: 14:30-14:45."""
+    p = x.problem(
+        x.uniform(2, 600),
+        [x.tech("a", 0, 8, 16, breaks=[x.brk(14, 15, 30), x.brk(14, 16, 15)])],
+        [x.job("j", 1, 30, time_windows=[x.window(8, 9)])],
+        engine=engine,
+    )
+    route = _solve(p).route_of("a")
+    assert _slots(route) == [(T(14), T(14.5)), (T(14.5), T(14.75))]
 
 
 def test_two_breaks_one_en_route_one_at_a_stop(engine):
