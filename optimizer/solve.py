@@ -81,8 +81,11 @@ def solve(
             return solve_decomposed(problem, matrix, points, initial_routes)
     t0 = time.perf_counter()
     engine = get_engine(options.engine, options.engine_params)
+    built_here = matrix is None or points is None
     cp = prepare(problem, matrix, points)
-    matrix_time = cp.matrix.build_time_s
+    # Only a matrix built by this call took time inside it; a caller's matrix (re-planning, live
+    # plans) was built before t0 and must not lengthen the search.
+    matrix_time = cp.matrix.build_time_s if built_here else 0.0
     rejections = precheck(cp)
     costs = build_cost_model(cp)
     reserve = options.time_limit_s * (POST_PROCESS_SHARE + EJECTION_SHARE)

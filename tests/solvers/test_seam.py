@@ -249,3 +249,18 @@ def test_pipeline_steps_compose_into_a_valid_plan():
     # Without a deadline the repair is deterministic and objective() agrees with itself.
     again = repair(cp, costs, sequences, rejections)
     assert objective(cp, costs, again, rejections) == objective(cp, costs, repair(cp, costs, sequences, rejections), rejections)
+
+
+def test_a_callers_matrix_build_time_does_not_lengthen_the_search():
+    """Re-planning and live plans pass a matrix built earlier; its build time (here a pretend
+    30 s) was spent before the call and must not be added to a 1 s search."""
+    from optimizer.geo.matrix import build_problem_matrix
+    from optimizer.solve import solve
+
+    p = _small(time_limit_s=1.0)
+    matrix, points = build_problem_matrix(p)
+    matrix.build_time_s = 30.0
+    solution = solve(p, matrix, points)
+    assert solution.solver.matrix_time_s == 0.0
+    assert solution.solver.search_time_s < 5.0
+    assert not validate(p, solution)
