@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
+from optimizer.i18n import Msg, gettext
 from optimizer.models import Problem, Solution
 from optimizer.replan.request import ReplanResponse
 from optimizer.report.payload import comparison_payload, report_payload
@@ -28,7 +29,7 @@ def _json_for_script(data: Any) -> str:
 def render_page(payload: dict[str, Any]) -> str:
     """The HTML page for a report payload."""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<!DOCTYPE html>\n<html lang=\"{html.escape(payload.get('lang', 'en'))}\"><head><meta charset=\"utf-8\">"
         f"<meta http-equiv=\"Content-Security-Policy\" content=\"{CSP}\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>{html.escape(payload['title'])}</title><style>{CSS}</style></head><body>"
@@ -37,22 +38,27 @@ def render_page(payload: dict[str, Any]) -> str:
     )
 
 
-def render_report(problem: Problem, solution: Solution, title: str = "Dispatch plan", road: Optional[bool] = None,
-                  replan: Optional[ReplanResponse] = None) -> str:
+def render_report(problem: Problem, solution: Solution, title: Optional[str] = None, road: Optional[bool] = None,
+                  replan: Optional[ReplanResponse] = None, language: Optional[str] = None) -> str:
     """The report page of one plan (map, Gantt, KPI cards, late and unassigned jobs). With
     ``replan`` (the answer of a re-plan whose solution is ``solution``): work already done, the
-    changes with their causes and a "now" line on the Gantt."""
-    return render_page(report_payload([("Plan", problem, solution)], title=title, road=road, replan=replan))
+    changes with their causes and a "now" line on the Gantt. Texts in ``language`` (default the
+    problem's ``options.language``)."""
+    language = language or problem.options.language
+    title = title if title is not None else gettext("Dispatch plan", language)
+    return render_page(report_payload([(gettext("Plan", language), problem, solution)], title=title, road=road, replan=replan,
+                                      language=language))
 
 
-def render_scenario_report(result, title: Optional[str] = None, road: Optional[bool] = None) -> str:
+def render_scenario_report(result, title: Optional[str] = None, road: Optional[bool] = None, language: Optional[str] = None) -> str:
     """The report page of a scenario run (:class:`~optimizer.scenarios.runner.ScenarioResult`):
     the comparison of the variants, then any plan chosen in a select box (base first)."""
     named = [(r.name, r.kpis) for r in result.runs]
     comparison = comparison_payload(named, [r.wall_time_s for r in result.runs])
     plans: Sequence = [(r.name, r.problem, r.solution) for r in result.runs]
-    payload = report_payload(plans, title=title or f"What-if: {result.name}", comparison=comparison,
-                             descriptions=result.descriptions, road=road)
+    language = language or result.runs[0].problem.options.language
+    payload = report_payload(plans, title=title or Msg("What-if: {name}", name=result.name).render(language), comparison=comparison,
+                             descriptions=result.descriptions, road=road, language=language)
     return render_page(payload)
 
 

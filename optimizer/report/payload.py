@@ -13,6 +13,8 @@ from datetime import datetime, timezone
 from typing import Any, Optional, Sequence
 
 from optimizer.change_text import change_message
+from optimizer.i18n import N_, normalize_language
+from optimizer.i18n.report_texts import report_messages
 from optimizer.kpis import compute_kpis
 from optimizer.models import Problem, Solution
 from optimizer.replan.request import ReplanResponse
@@ -131,9 +133,12 @@ def report_payload(
     descriptions: Optional[dict[str, str]] = None,
     road: Optional[bool] = None,
     replan: Optional[ReplanResponse] = None,
+    language: str = "en",
 ) -> dict[str, Any]:
     """The whole page's data: plans (first shown first), shared basemap, optional comparison,
-    and for a re-plan's answer (``replan``, about the first plan) its state and changes."""
+    and for a re-plan's answer (``replan``, about the first plan) its state and changes. ``lang``
+    and ``messages`` (the catalog's translations of the page's texts) make the page speak
+    ``language``."""
     if not plans:
         raise ValueError("a report needs at least one plan")
     first_problem, first_solution = plans[0][1], plans[0][2]
@@ -157,8 +162,24 @@ def report_payload(
         "map": {"source": geometry.source, "note": geometry.note, "basemap": geometry.basemap, "streets": geometry.streets},
         "plans": plan_list,
         "comparison": comparison,
-        "replan": replan_payload(replan, origin) if replan is not None else None,
+        "replan": replan_payload(replan, origin, language) if replan is not None else None,
+        "lang": normalize_language(language) or "en",
+        "messages": report_messages(language, extra=[m.label for m in _metrics()] + CHANGE_KINDS + EVENT_TYPES),
     }
+
+
+CHANGE_KINDS = [N_("reassigned"), N_("time_shifted"), N_("unassigned"), N_("assigned")]
+"""Display names of ``changes[].kind`` (the codes stay as they are in the JSON)."""
+
+EVENT_TYPES = [N_("new_job"), N_("job_cancelled"), N_("technician_unavailable"), N_("job_overrun"), N_("technician_delayed"),
+               N_("shift_extended"), N_("job_started"), N_("job_completed"), N_("technician_position")]
+"""Display names of event types (``changes[].cause_type``)."""
+
+
+def _metrics():
+    from optimizer.scenarios.compare import METRICS
+
+    return METRICS
 
 
 def _attach_done_work(plan: dict[str, Any], answer: ReplanResponse, origin: datetime) -> None:
@@ -179,7 +200,7 @@ def _attach_done_work(plan: dict[str, Any], answer: ReplanResponse, origin: date
             rows[d.technician_id].setdefault("done", []).append([start, end, d.job_id])
 
 
-def replan_payload(answer: ReplanResponse, origin: datetime) -> dict[str, Any]:
+def replan_payload(answer: ReplanResponse, origin: datetime, language: str = "en") -> dict[str, Any]:
     """The re-plan block: ``now``, work done (job, technician, times, source), jobs under way,
     the changes with their causes, and the state's warnings."""
 
@@ -194,7 +215,7 @@ def replan_payload(answer: ReplanResponse, origin: datetime) -> dict[str, Any]:
         "in_progress": list(state.in_progress) if state is not None else [],
         "dispatched": list(state.dispatched) if state is not None else [],
         "warnings": [w.message for w in state.warnings] if state is not None else [],
-        "changes": [{**c.model_dump(mode="json"), "text": change_message(c, "en")} for c in answer.changes],
+        "changes": [{**c.model_dump(mode="json"), "text": change_message(c, language)} for c in answer.changes],
     }
 
 

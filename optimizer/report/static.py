@@ -16,7 +16,7 @@ in ``T`` at the top of the script (one place to translate).
 CSS = r"""
 :root { --fg:#1d2330; --muted:#687385; --line:#dfe3ea; --bg:#f6f7f9; --card:#fff; --bad:#e03131; --good:#2b8a3e; }
 * { box-sizing: border-box; }
-body { margin:0; font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif; color:var(--fg); background:var(--bg); }
+body { margin:0; font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,"PingFang SC","Hiragino Sans GB","Microsoft YaHei","Noto Sans CJK SC","Source Han Sans SC","WenQuanYi Micro Hei",sans-serif; color:var(--fg); background:var(--bg); }
 header { padding:14px 22px; background:#1d2330; color:#fff; display:flex; gap:18px; align-items:center; flex-wrap:wrap; }
 header h1 { font-size:18px; margin:0; font-weight:600; }
 header .meta { color:#aab3c2; font-size:12px; }
@@ -67,20 +67,28 @@ JS = r"""
 (function () {
   "use strict";
   var D = JSON.parse(document.getElementById("report-data").textContent);
+  // Texts: English ids, translated from D.messages (the catalog's entries for D.lang); {name} placeholders.
+  var M = D.messages || {};
+  function _t(id, v) {
+    var out = M[id] || id;
+    return v ? out.replace(/\{(\w+)\}/g, function (all, k) { return v[k] === undefined || v[k] === null ? all : String(v[k]); }) : out;
+  }
   var NS = "http://www.w3.org/2000/svg";
   var KIND_COLOUR = { travel: "#8d99ae", break: "#ffd43b", idle: "#e9ecef" };
   var PRIORITY_ORDER = ["urgent", "high", "normal", "low"];
   var LATE_INK = "#111", LATE_HALO = "#ffd43b", DONE_GREY = "#adb5bd";
   // User-facing texts added for re-plans and late jobs (one place to translate).
   var T = {
-    done_card: "done before now", done_sub: "completed work, not planned again",
-    late_none: "none", late_item: function (x) { return " \u00b7 " + x.technician_id + " \u00b7 " + num(x.late_min, 0) + " min late" + (x.priority ? " (" + x.priority + ")" : "") + " \u00b7 ended " + clock(x.end_s) + ", due " + clock(x.deadline_s); },
-    done_item: function (d) { return (d.technician_id ? d.technician_id + " " : "") + (d.start_s !== undefined && d.start_s !== null ? clock(d.start_s) + "\u2013" + clock(d.end_s) : "") + (d.source === "plan" ? " (assumed from the plan)" : d.source === "event" ? " (reported)" : ""); },
-    done_mark: "DONE ", late_mark: "LATE ", now: "now ", done_seg: "done ",
-    changes_head: ["job", "change", "technician", "start", "shift", "cause"],
-    cause_none: "re-optimisation", cause_event: function (c) { return "event #" + c.cause + " " + c.cause_type; },
-    legend_late: "late service (any route colour)", legend_done: "done before now", legend_now: "now",
-    map_done: " Grey ticks: work done before now; black-and-yellow halos with !: late services."
+    done_card: _t("done before now"), done_sub: _t("completed work, not planned again"),
+    late_none: _t("none"), late_item: function (x) {
+      return " \u00b7 " + _t("{tech} \u00b7 {late} min late{priority} \u00b7 ended {end}, due {due}", { tech: x.technician_id, late: num(x.late_min, 0),
+        priority: x.priority ? " (" + _t(x.priority) + ")" : "", end: clock(x.end_s), due: clock(x.deadline_s) }); },
+    done_item: function (d) { return (d.technician_id ? d.technician_id + " " : "") + (d.start_s !== undefined && d.start_s !== null ? clock(d.start_s) + "\u2013" + clock(d.end_s) : "") + (d.source === "plan" ? " " + _t("(assumed from the plan)") : d.source === "event" ? " " + _t("(reported)") : ""); },
+    done_mark: _t("DONE") + " ", late_mark: _t("LATE") + " ", now: _t("now") + " ", done_seg: _t("done") + " ",
+    changes_head: [_t("job"), _t("change"), _t("technician"), _t("start"), _t("shift"), _t("cause")],
+    cause_none: _t("re-optimisation"), cause_event: function (c) { return _t("event #{number} {type}", { number: c.cause, type: _t(c.cause_type) }); },
+    legend_late: _t("late service (any route colour)"), legend_done: _t("done before now"), legend_now: _t("now"),
+    map_done: " " + _t("Grey ticks: work done before now; black-and-yellow halos with !: late services.")
   };
 
   function $(id) { return document.getElementById(id); }
@@ -106,7 +114,8 @@ JS = r"""
     return pad(Math.floor(m / 60)) + ":" + pad(m % 60) + (day > 0 ? " +" + day + "d" : "");
   }
   function num(v, d) { return v === null || v === undefined ? "\u2013" : Number(v).toFixed(d); }
-  function mins(sec) { return Math.round(sec / 60) + " min"; }
+  function mins(sec) { return _t("{n} min", { n: Math.round(sec / 60) }); }
+  function money(v) { return v === null || v === undefined ? "\u2013" : Number(v).toLocaleString(D.lang || "en", { minimumFractionDigits: 2, maximumFractionDigits: 2 }); }
 
   // ---- highlight one technician everywhere -------------------------------------------------
   function highlight(tech) {
@@ -128,24 +137,33 @@ JS = r"""
     var k = P.kpis, box = $("kpis"); clear(box);
     var breaches = 0; for (var p in k.sla_breaches) breaches += k.sla_breaches[p];
     var byPrio = PRIORITY_ORDER.filter(function (p) { return k.sla_met_pct_by_priority[p] !== null && k.sla_met_pct_by_priority[p] !== undefined; })
-      .map(function (p) { return p + " " + num(k.sla_met_pct_by_priority[p], 0) + "%"; }).join(", ");
+      .map(function (p) { return _t(p) + " " + num(k.sla_met_pct_by_priority[p], 0) + "%"; }).join(_t(", "));
     var cards = [
-      ["jobs served", k.jobs_assigned + " / " + k.jobs_total, k.jobs_unassigned + " unserved", k.jobs_unassigned > 0],
-      ["SLA met", k.sla_met_pct === null ? "\u2013" : num(k.sla_met_pct, 1) + "%", byPrio || "no deadlines", false],
-      ["SLA breaches", String(breaches), PRIORITY_ORDER.filter(function (p) { return k.sla_breaches[p]; }).map(function (p) { return p + " " + k.sla_breaches[p]; }).join(", ") || "none", breaches > 0],
-      ["travel", num(k.travel_time_s / 3600, 2) + " h", num(k.distance_m / 1000, 1) + " km", false],
-      ["utilisation", num(k.utilization_pct, 1) + "%", "service + travel / shift time", false],
-      ["workload spread", num(k.workload_stddev_min, 1) + " min", "sd; min " + num(k.workload_min_min, 0) + ", max " + num(k.workload_max_min, 0) + " min", false],
-      ["overtime", num(k.overtime_s / 60, 0) + " min", "after shift ends", k.overtime_s > 0],
-      ["technicians used", k.technicians_used + " / " + k.technicians_total, "", false]
+      [_t("jobs served"), k.jobs_assigned + " / " + k.jobs_total, _t("{count} unserved", { count: k.jobs_unassigned }), k.jobs_unassigned > 0],
+      [_t("SLA met"), k.sla_met_pct === null ? "\u2013" : num(k.sla_met_pct, 1) + "%", byPrio || _t("no deadlines"), false],
+      [_t("SLA breaches"), String(breaches), PRIORITY_ORDER.filter(function (p) { return k.sla_breaches[p]; }).map(function (p) { return _t(p) + " " + k.sla_breaches[p]; }).join(_t(", ")) || _t("none"), breaches > 0],
+      [_t("travel"), num(k.travel_time_s / 3600, 2) + " h", num(k.distance_m / 1000, 1) + " km", false],
+      [_t("utilisation"), num(k.utilization_pct, 1) + "%", _t("service + travel / shift time"), false],
+      [_t("workload spread"), mins(k.workload_stddev_min * 60), _t("sd; min {min}, max {max} min", { min: num(k.workload_min_min, 0), max: num(k.workload_max_min, 0) }), false],
+      [_t("overtime"), mins(k.overtime_s), _t("after shift ends"), k.overtime_s > 0],
+      [_t("technicians used"), k.technicians_used + " / " + k.technicians_total, "", false]
     ];
+    if (k.cost) cards.push([_t("total cost"), k.cost.currency + " " + money(k.cost.total),
+      _t("{amount} per served job, {per_tech} per technician", { amount: money(k.cost.per_served_job), per_tech: money(k.cost.per_technician_used) }), false]);
+    var rtU = (k.response_time_by_priority || {}).urgent, rtA = (k.response_time_by_priority || {}).all;
+    if (rtA && rtA.jobs) cards.push([_t("response p90 urgent"), rtU && rtU.jobs ? mins(rtU.p90_min * 60) : "\u2013",
+      _t("mean {mean} min; all jobs p90 {p90} min", { mean: num(rtU && rtU.jobs ? rtU.mean_min : null, 0), p90: num(rtA.p90_min, 0) }), false]);
+    if (k.backlog && k.backlog.jobs) cards.push([_t("backlog"), String(k.backlog.jobs),
+      _t("{count} older than 3 days", { count: (k.backlog.by_age["3d_7d"] || 0) + (k.backlog.by_age.ge_7d || 0) }), false]);
+    if (k.first_visit_ready_pct !== null && k.first_visit_ready_pct !== undefined) cards.push([_t("first-visit ready"), num(k.first_visit_ready_pct, 1) + "%",
+      (k.first_visit_not_ready || []).length ? _t("{count} jobs not ready", { count: k.first_visit_not_ready.length }) : "", (k.first_visit_not_ready || []).length > 0]);
     if (P.done && P.done.length) cards.splice(1, 0, [T.done_card, String(P.done.length), T.done_sub, false]);
     cards.forEach(function (c) {
       var d = h("div", { "class": "card" + (c[3] ? " bad" : "") }, box);
       h("div", { "class": "v" }, d, c[1]); h("div", { "class": "l" }, d, c[0] + (c[2] ? " \u00b7 " + c[2] : ""));
     });
     var meta = $("solver-meta");
-    if (meta) meta.textContent = P.solver ? ("engine " + P.solver.engine + ", " + num(P.solver.wall_time_s, 2) + " s, matrix " + (P.solver.matrix_source || "?")) : "";
+    if (meta) meta.textContent = P.solver ? _t("engine {engine}, {wall} s, matrix {matrix}", { engine: P.solver.engine, wall: num(P.solver.wall_time_s, 2), matrix: P.solver.matrix_source || "?" }) : "";
     var w = $("warnings"); clear(w);
     (P.warnings || []).forEach(function (t) { h("div", { "class": "warn" }, w, "\u26a0 " + t); });
   }
@@ -169,7 +187,7 @@ JS = r"""
 
   function renderMap(P) {
     var svg = $("map"); clear(svg);
-    if (!B) { s("text", { x: 10, y: 20 }, svg).textContent = "no coordinates to draw"; return; }
+    if (!B) { s("text", { x: 10, y: 20 }, svg).textContent = _t("no coordinates to draw"); return; }
     var w = Math.max((B[2] - B[0]) * KX, 200), hgt = Math.max((B[3] - B[1]) * KY, 200), m = 0.06 * Math.max(w, hgt);
     if (!view) view = [-m, -m, w + 2 * m, hgt + 2 * m];
     svg.setAttribute("viewBox", view.join(" "));
@@ -200,13 +218,13 @@ JS = r"""
     P.routes.forEach(function (rt) {
       if (rt.depot) {
         var q = px(rt.depot);
-        s("rect", { x: q[0] - r, y: q[1] - r, width: 2 * r, height: 2 * r, fill: rt.colour, stroke: "#1d2330", "stroke-width": 1, "vector-effect": "non-scaling-stroke", "class": "depot", "data-tech": rt.technician_id }, gStops, rt.technician_id + " start");
+        s("rect", { x: q[0] - r, y: q[1] - r, width: 2 * r, height: 2 * r, fill: rt.colour, stroke: "#1d2330", "stroke-width": 1, "vector-effect": "non-scaling-stroke", "class": "depot", "data-tech": rt.technician_id }, gStops, _t("{tech} start", { tech: rt.technician_id }));
       }
       rt.stops.forEach(function (st) {
         if (!st.at) return;
         var q = px(st.at);
         var title = st.job_id + " \u00b7 " + rt.technician_id + " #" + st.n + " \u00b7 " + clock(st.start_s) + "\u2013" + clock(st.end_s) +
-          (st.priority ? " \u00b7 " + st.priority : "") + (st.deadline_s !== null ? " \u00b7 due " + clock(st.deadline_s) : "") + (st.late ? " \u00b7 LATE " + mins(st.late_s) : "");
+          (st.priority ? " \u00b7 " + _t(st.priority) : "") + (st.deadline_s !== null ? " \u00b7 " + _t("due {time}", { time: clock(st.deadline_s) }) : "") + (st.late ? " \u00b7 " + _t("LATE") + " " + mins(st.late_s) : "");
         if (st.late) {
           // A late service stands out whatever the route colour: black ring, yellow ring, "!".
           s("circle", { cx: q[0], cy: q[1], r: 2.3 * r, fill: LATE_HALO, "fill-opacity": 0.55, stroke: LATE_INK, "stroke-width": 3,
@@ -235,17 +253,17 @@ JS = r"""
       if (!u.at) return;
       var q = px(u.at), a = 1.4 * r;
       s("path", { d: "M" + (q[0] - a) + "," + (q[1] - a) + "L" + (q[0] + a) + "," + (q[1] + a) + "M" + (q[0] - a) + "," + (q[1] + a) + "L" + (q[0] + a) + "," + (q[1] - a),
-        stroke: "#e03131", "stroke-width": 3, "vector-effect": "non-scaling-stroke", "class": "unassigned-job" }, gUn, "UNASSIGNED " + u.job_id + ": " + u.reason);
+        stroke: "#e03131", "stroke-width": 3, "vector-effect": "non-scaling-stroke", "class": "unassigned-job" }, gUn, _t("UNASSIGNED {job}: {reason}", { job: u.job_id, reason: u.reason }));
     });
-    $("map-note").textContent = (D.map.source === "road" ? "Streets and routes from the road network. " : "") + (D.map.note || "") +
-      " Red crosses: unassigned jobs; squares: start locations." + T.map_done + " Wheel to zoom, drag to pan.";
+    $("map-note").textContent = (D.map.source === "road" ? _t("Streets and routes from the road network.") + " " : "") + (D.map.note || "") +
+      " " + _t("Red crosses: unassigned jobs; squares: start locations.") + T.map_done + " " + _t("Wheel to zoom, drag to pan.");
     var leg = $("legend"); clear(leg);
     updateScale();
     P.routes.forEach(function (rt) {
       var it = h("div", { "class": "item legend-item", "data-tech": rt.technician_id }, leg);
       h("span", { "class": "sw", style: "background:" + rt.colour }, it);
       h("span", null, it, rt.technician_id);
-      h("span", { "class": "n" }, it, rt.stops.length + " jobs" + (rt.breaches ? ", " + rt.breaches + " late" : ""));
+      h("span", { "class": "n" }, it, _t("{count} jobs", { count: rt.stops.length }) + (rt.breaches ? _t(", ") + _t("{count} late", { count: rt.breaches }) : ""));
       hoverable(it, rt.technician_id);
     });
   }
@@ -325,12 +343,13 @@ JS = r"""
       var g = s("g", { "class": "gantt-row", "data-tech": rt.technician_id }, svg);
       var tt = rt.totals_s;
       var label = s("text", { x: 6, y: y + rowH * 0.68, "font-size": 12, fill: "#1d2330" }, g,
-        rt.technician_id + ": " + rt.stops.length + " jobs; travel " + mins(tt.travel) + ", service " + mins(tt.service) + ", breaks " + mins(tt["break"]) + ", idle " + mins(tt.idle));
+        _t("{tech}: {jobs} jobs; travel {travel}, service {service}, breaks {breaks}, idle {idle}", { tech: rt.technician_id, jobs: rt.stops.length,
+          travel: mins(tt.travel), service: mins(tt.service), breaks: mins(tt["break"]), idle: mins(tt.idle) }));
       label.textContent = rt.technician_id + " (" + rt.stops.length + ")";
       s("rect", { x: 2, y: y + 5, width: 10, height: 10, fill: rt.colour, rx: 2 }, g);
       label.setAttribute("x", 16);
       if (rt.shift) s("rect", { x: X(rt.shift[0]), y: y + 3, width: Math.max(0, X(rt.shift[1]) - X(rt.shift[0])), height: rowH - 6,
-        fill: "#fff", stroke: "#c4cad3", "stroke-dasharray": "3,2", "class": "shift" }, g, "shift " + clock(rt.shift[0]) + "\u2013" + clock(rt.shift[1]));
+        fill: "#fff", stroke: "#c4cad3", "stroke-dasharray": "3,2", "class": "shift" }, g, _t("shift {from}\u2013{to}", { from: clock(rt.shift[0]), to: clock(rt.shift[1]) }));
       (rt.done || []).forEach(function (d) {
         s("rect", { x: X(d[0]), y: y + 4, width: Math.max(0.5, X(d[1]) - X(d[0])), height: rowH - 8, fill: DONE_GREY, stroke: "#fff", "stroke-width": 0.6,
           "class": "seg done", "data-job": d[2] }, g, T.done_seg + d[2] + " " + clock(d[0]) + "\u2013" + clock(d[1]));
@@ -339,7 +358,7 @@ JS = r"""
         var kind = seg[0], a = seg[1], b = seg[2], job = seg[3], late = seg[4];
         var fill = kind === "service" ? rt.colour : KIND_COLOUR[kind];
         var inset = kind === "idle" ? 7 : (kind === "travel" ? 6 : 4);
-        var title = kind + (job ? " " + job : "") + " " + clock(a) + "\u2013" + clock(b) + " (" + mins(b - a) + ")" + (late ? " \u2013 SLA BREACH" : "");
+        var title = _t(kind) + (job ? " " + job : "") + " " + clock(a) + "\u2013" + clock(b) + " (" + mins(b - a) + ")" + (late ? " \u2013 " + _t("SLA breach") : "");
         s("rect", { x: X(a), y: y + inset, width: Math.max(0.5, X(b) - X(a)), height: rowH - 2 * inset, fill: fill,
           stroke: late ? LATE_INK : (kind === "service" ? "#fff" : "none"), "stroke-width": late ? 2 : (kind === "service" ? 0.6 : 0), "class": "seg " + kind + (late ? " late" : "") }, g, title);
         if (late) {
@@ -359,7 +378,7 @@ JS = r"""
       nl.textContent = T.now + clock(R0.now_s);
     }
     var legend = $("gantt-legend"); clear(legend);
-    var keys = [["service (route colour)", "#4c6ef5"], ["travel", KIND_COLOUR.travel], ["break", KIND_COLOUR["break"]], ["idle / waiting", KIND_COLOUR.idle],
+    var keys = [[_t("service (route colour)"), "#4c6ef5"], [_t("travel"), KIND_COLOUR.travel], [_t("break"), KIND_COLOUR["break"]], [_t("idle / waiting"), KIND_COLOUR.idle],
       [T.legend_late, "repeating-linear-gradient(45deg," + LATE_INK + " 0 3px," + LATE_HALO + " 3px 6px)"]];
     if (P.done && P.done.length) keys.push([T.legend_done, DONE_GREY]);
     if (R0 && R0.now_s !== null) keys.push([T.legend_now, "#d6336c"]);
@@ -371,10 +390,10 @@ JS = r"""
   function renderUnassigned(P) {
     var box = $("unassigned"); clear(box);
     $("unassigned-count").textContent = String(P.unassigned.length);
-    if (!P.unassigned.length) { h("li", null, box, "none"); return; }
+    if (!P.unassigned.length) { h("li", null, box, _t("none")); return; }
     P.unassigned.forEach(function (u) {
       var li = h("li", null, box); h("b", null, li, u.job_id + " ");
-      h("span", null, li, (u.priority ? "(" + u.priority + ") " : "") + u.reason);
+      h("span", null, li, (u.priority ? "(" + _t(u.priority) + ") " : "") + u.reason);
     });
   }
 
@@ -411,10 +430,10 @@ JS = r"""
     function at(iso) { return iso ? iso.slice(11, 16) : "\u2013"; }
     R.changes.forEach(function (c) {
       var row = h("tr", { "class": "change", "data-job": c.job_id }, body);
-      h("td", null, row, c.job_id); h("td", null, row, c.kind);
+      h("td", null, row, c.job_id); h("td", null, row, _t(c.kind));
       h("td", null, row, (c.from_technician || "\u2013") + (c.to_technician && c.to_technician !== c.from_technician ? " \u2192 " + c.to_technician : ""));
       h("td", null, row, at(c.old_start) + " \u2192 " + at(c.new_start));
-      h("td", null, row, c.shift_min === null || c.shift_min === undefined ? "" : (c.shift_min >= 0 ? "+" : "") + num(c.shift_min, 0) + " min");
+      h("td", null, row, c.shift_min === null || c.shift_min === undefined ? "" : (c.shift_min >= 0 ? "+" : "") + mins(c.shift_min * 60));
       h("td", { "class": "cause", title: c.text || "" }, row, c.cause === null || c.cause === undefined ? T.cause_none : T.cause_event(c));
     });
   }
@@ -424,11 +443,11 @@ JS = r"""
     var C = D.comparison, sec = $("comparison");
     if (!C) { sec.style.display = "none"; return; }
     var tbl = $("cmp-table"); clear(tbl);
-    var tr = h("tr", null, h("thead", null, tbl)); h("th", null, tr, "KPI");
+    var tr = h("tr", null, h("thead", null, tbl)); h("th", null, tr, _t("KPI"));
     C.runs.forEach(function (n) { h("th", null, tr, n); });
     var body = h("tbody", null, tbl);
     C.metrics.forEach(function (m) {
-      var row = h("tr", null, body); h("td", null, row, m.label);
+      var row = h("tr", null, body); h("td", null, row, _t(m.label));
       m.values.forEach(function (v, i) {
         var td = h("td", null, row, num(v, m.digits));
         if (i > 0 && m.deltas[i] !== null) {
@@ -438,7 +457,7 @@ JS = r"""
       });
     });
     if (C.wall_times_s) {
-      var wr = h("tr", null, body); h("td", null, wr, "solve wall s");
+      var wr = h("tr", null, body); h("td", null, wr, _t("solve wall s"));
       C.wall_times_s.forEach(function (t) { h("td", null, wr, num(t, 1)); });
     }
     var charts = $("charts"); clear(charts);
@@ -446,7 +465,7 @@ JS = r"""
       var m = C.metrics.filter(function (x) { return x.key === key; })[0];
       if (!m) return;
       var box = h("div", { "class": "chart" }, charts);
-      h("h3", null, box, m.label + (m.higher_is_better === true ? " (higher is better)" : m.higher_is_better === false ? " (lower is better)" : ""));
+      h("h3", null, box, _t(m.label) + (m.higher_is_better === true ? " " + _t("(higher is better)") : m.higher_is_better === false ? " " + _t("(lower is better)") : ""));
       var n = C.runs.length, bh = 18, W = 320, L = 120, Hh = n * bh + 4;
       var svg = s("svg", { viewBox: "0 0 " + W + " " + Hh, width: "100%", "class": "bar-chart", "data-metric": key }, box);
       var vals = m.values.map(function (v) { return v === null ? 0 : v; });
@@ -473,7 +492,9 @@ JS = r"""
   }
   document.title = D.title;
   $("title").textContent = D.title;
-  $("meta").textContent = "generated " + D.generated_at + " \u00b7 times in UTC" + D.utc_offset.slice(0, 3) + ":" + D.utc_offset.slice(3);
+  $("meta").textContent = _t("generated {at} \u00b7 times in UTC{offset}", { at: D.generated_at, offset: D.utc_offset.slice(0, 3) + ":" + D.utc_offset.slice(3) });
+  document.querySelectorAll("[data-t]").forEach(function (e) { e.textContent = _t(e.getAttribute("data-t")); });
+  $("plan-select").setAttribute("aria-label", _t("plan shown"));
   var sel = $("plan-select");
   if (D.plans.length > 1) {
     D.plans.forEach(function (P, i) { h("option", { value: String(i) }, sel, P.name); });
@@ -494,23 +515,23 @@ BODY = r"""
   <span class="meta" id="meta"></span>
 </header>
 <main>
-  <section id="comparison"><h2>Scenario comparison (deltas against the base)</h2>
+  <section id="comparison"><h2 data-t="Scenario comparison (deltas against the base)">Scenario comparison (deltas against the base)</h2>
     <table class="cmp" id="cmp-table"></table>
     <div class="charts" id="charts"></div>
   </section>
   <section><h2 id="plan-title"></h2><div class="cards" id="kpis"></div><div class="note" id="solver-meta"></div><div id="warnings"></div></section>
-  <section><h2>Map</h2>
+  <section><h2 data-t="Map">Map</h2>
     <div class="row2">
       <div><div class="mapbox"><svg id="map" xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="xMidYMid meet"></svg>
         <div class="scale" id="scale-bar"><div class="bar" id="scale-bar-line"></div><span id="scale-bar-label"></span></div></div><div class="note" id="map-note"></div></div>
       <div class="legend"><div id="legend"></div>
-        <h2 style="margin-top:12px">Late jobs (<span id="late-count"></span>)</h2><ul class="late" id="late"></ul>
-        <h2 style="margin-top:12px">Unassigned (<span id="unassigned-count"></span>)</h2><ul class="unassigned" id="unassigned"></ul>
-        <div id="done-box"><h2 style="margin-top:12px">Done before now (<span id="done-count"></span>)</h2><ul class="done" id="done"></ul></div></div>
+        <h2 style="margin-top:12px"><span data-t="Late jobs">Late jobs</span> (<span id="late-count"></span>)</h2><ul class="late" id="late"></ul>
+        <h2 style="margin-top:12px"><span data-t="Unassigned">Unassigned</span> (<span id="unassigned-count"></span>)</h2><ul class="unassigned" id="unassigned"></ul>
+        <div id="done-box"><h2 style="margin-top:12px"><span data-t="Done before now">Done before now</span> (<span id="done-count"></span>)</h2><ul class="done" id="done"></ul></div></div>
     </div>
   </section>
-  <section><h2>Schedule</h2><div class="gantt-legend" id="gantt-legend"></div><svg id="gantt" xmlns="http://www.w3.org/2000/svg"></svg></section>
-  <section id="changes-section"><h2>Changes against the previous plan (<span id="changes-count"></span>)</h2><div id="replan-warnings"></div>
+  <section><h2 data-t="Schedule">Schedule</h2><div class="gantt-legend" id="gantt-legend"></div><svg id="gantt" xmlns="http://www.w3.org/2000/svg"></svg></section>
+  <section id="changes-section"><h2><span data-t="Changes against the previous plan">Changes against the previous plan</span> (<span id="changes-count"></span>)</h2><div id="replan-warnings"></div>
     <table class="changes" id="changes"></table></section>
 </main>
 """
