@@ -53,8 +53,9 @@ SETTINGS_DOC = [
 ]
 
 MODELS = [
-    "Problem", "Technician", "Job", "Location", "TimeWindow", "Break", "Options", "Weights", "ExplicitMatrix",
+    "Problem", "Technician", "Job", "Location", "TimeWindow", "Break", "Options", "Weights", "ExplicitMatrix", "DecompositionSettings",
     "Solution", "Route", "Stop", "BreakSlot", "Unassigned", "JobCandidates", "RankedTechnician", "Kpis", "SolverInfo",
+    "DecompositionInfo", "TerritoryInfo",
     "OptimizationCreated", "OptimizationJob", "SolveProgress",
     "RecommendationRequest", "RecommendationResponse", "JobRecommendation", "RecommendationOption", "ShiftedStop",
     "MatrixRequest", "MatrixResponse", "Health", "Version", "ErrorResponse", "ErrorBody", "ErrorDetail",

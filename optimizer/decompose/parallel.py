@@ -241,12 +241,13 @@ def backend_name() -> str:
 
 def open_backend(workers: int = 0, n_tasks: int = 0, name: Optional[str] = None, address: Optional[str] = None) -> Backend:
     """The backend named by ``name`` (default :func:`backend_name`) with ``workers`` at once
-    (0 = its CPUs). ``processes`` with a single task or a single core, or inside a daemonic
-    worker process (which may not start processes), runs in this process."""
+    (0 = its CPUs). ``processes`` with a single task or a single core, or inside a worker
+    process of a pool (an API solver worker, a what-if run: they already run in parallel, and a
+    daemonic one may not start processes), runs in this process."""
     name = name or backend_name()
     if name == "ray":
         return RayBackend(address if address is not None else os.environ.get("DISPATCH_RAY_ADDRESS"), workers)
     cpus = workers or os.cpu_count() or 1
-    if name == "off" or cpus <= 1 or n_tasks <= 1 or current_process().daemon:  # a daemonic worker may not start processes
-        return Backend(1)
+    if name == "off" or cpus <= 1 or n_tasks <= 1 or current_process().name != "MainProcess":
+        return Backend(1)  # inside a pool's worker (API solver, what-if run): no nested pool
     return ProcessBackend(min(cpus, n_tasks))

@@ -31,8 +31,9 @@ class DecompositionSettings(StrictModel):
     )
     region_gap_km: float = Field(
         30.0, gt=0, le=20000,
-        description="Points more than this far (great-circle, km) from every point of another group lie in another "
-        "road region (another city); regions are never mixed in one territory. Default 30.",
+        description="Road regions: points closer than this (km) always share a region, groups of points about three times "
+        "this apart never do (grid cells of this size joined with their neighbours), and no territory mixes regions, "
+        "so cities are solved apart. Default 30.",
     )
     regions: list[str] = Field(
         default_factory=list,

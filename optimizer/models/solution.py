@@ -155,8 +155,9 @@ class TerritoryInfo(StrictModel):
     points: int = Field(..., description="Rows of its travel matrix.")
     time_limit_s: float = Field(..., description="Time limit of its solve, s.")
     wall_time_s: float = Field(..., description="Its solve, matrix and validation included, s.")
-    attempts: int = Field(1, description="Runs of its solve (more than 1 when a worker was lost and the solve re-ran).")
-    status: str = Field(..., description="ok, or failed (its jobs are unassigned with code territory_failed).")
+    attempts: int = Field(1, description="Runs of its solve on the local process pool (more than 1 when a worker was lost and the "
+                          "solve re-ran); Ray re-runs a lost task itself and this stays 1.")
+    status: str = Field(..., description="ok; failed (its jobs are unassigned with code territory_failed); idle (no jobs: its technicians stay home).")
 
 
 class DecompositionInfo(StrictModel):
@@ -171,7 +172,10 @@ class DecompositionInfo(StrictModel):
     border_pairs: int = Field(0, description="Pairs of neighbouring territories re-solved together.")
     border_jobs_moved: int = Field(0, description="Jobs whose technician's territory changed in the border rounds.")
     border_time_s: float = Field(0.0, description="Border rounds, s.")
-    border_objective_gain: float = Field(0.0, description="Objective improvement of the border rounds (same units as objective).")
+    border_objective_gain: float = Field(
+        0.0, description="Sum of the territories' objectives after their first solves minus the same sum after the border rounds "
+        "(each under its own territory's objective; same units as objective)."
+    )
 
 
 class SolverInfo(StrictModel):
