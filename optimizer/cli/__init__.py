@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
         "and field), 3 internal error.",
     )
     parser.add_argument("--version", action="version", version=f"dispatch {_version()}")
+    parser.add_argument("--lang", metavar="LANG", help="language of summaries, reports and reasons: en or zh-CN (anywhere on the "
+                        "line, e.g. `dispatch optimize p.json --summary --lang zh-CN`; default $DISPATCH_LANG, else the "
+                        "problem's options.language)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -66,11 +69,50 @@ def _version() -> str:
         return "0.1.0"
 
 
+_LANGUAGE: Optional[str] = None
+
+
+def cli_language() -> Optional[str]:
+    """The language ``--lang`` (or ``$DISPATCH_LANG``) chose for this command, or None."""
+    return _LANGUAGE
+
+
+def _take_language(argv: list[str]) -> tuple[list[str], Optional[str]]:
+    """``--lang X`` / ``--lang=X`` taken out of ``argv`` wherever it is (before or after the
+    command), so every command accepts it."""
+    rest, value = [], os.environ.get("DISPATCH_LANG") or None
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        if arg == "--lang" and i + 1 < len(argv):
+            value, i = argv[i + 1], i + 2
+            continue
+        if arg.startswith("--lang="):
+            value, i = arg.split("=", 1)[1], i + 1
+            continue
+        rest.append(arg)
+        i += 1
+    return rest, value
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    global _LANGUAGE
     from optimizer.cli.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, describe, is_input_error
+    from optimizer.i18n import normalize_language
 
     parser = build_parser()
-    args = parser.parse_args(argv)
+    rest, language = _take_language(list(sys.argv[1:] if argv is None else argv))
+    if language is not None:
+        _LANGUAGE = normalize_language(language)
+        if _LANGUAGE is None:
+            print(f"error: --lang: {language!r} is not a supported language (en, zh-CN)", file=sys.stderr)
+            return EXIT_BAD_INPUT
+    else:
+        _LANGUAGE = None
+    args = parser.parse_args(rest)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

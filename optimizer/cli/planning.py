@@ -35,7 +35,10 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     walls = [r.wall_time_s for r in result.runs]
     print(f"scenario {scenario.name!r}: base + {len(scenario.variants)} variant(s), {result.workers} worker(s), "
           f"wall time {result.wall_time_s:.1f} s")
-    print(format_table(named, walls))
+    from optimizer.cli import cli_language
+
+    language = cli_language() or scenario.base.options.language
+    print(format_table(named, walls, language=language))
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     for i, run in enumerate(result.runs):
@@ -51,7 +54,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
         "deltas": {m.key: {n: table[m.key][n].delta for n, _ in named[1:]} for m in METRICS},
     }
     (out / "scenario_result.json").write_text(json.dumps(summary, indent=2) + "\n")
-    report = write_report(render_scenario_report(result), out / "report.html")
+    report = write_report(render_scenario_report(result, language=language), out / "report.html")
     print(f"wrote {out}/ (solutions, problems, comparison.md, scenario_result.json) and {report}")
     return 0
 
@@ -118,7 +121,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     road = {"auto": None, "road": True, "straight": False}[args.map]
     title = args.title or f"Dispatch plan: {Path(args.solution).name}"
     extra = {"replan": answer} if answer is not None else {}
-    path = write_report(render_report(problem, solution, title=title, road=road, **extra), args.output)
+    from optimizer.cli import cli_language
+
+    path = write_report(render_report(problem, solution, title=title, road=road, language=cli_language(), **extra), args.output)
     print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
     return 0
 

@@ -153,6 +153,10 @@ def run(args: argparse.Namespace) -> int:
         problem = problem.model_copy(update={"now": now})
     if args.max_iterations is not None:
         problem = problem.model_copy(update={"options": problem.options.model_copy(update={"max_iterations": args.max_iterations})})
+    from optimizer.cli import cli_language
+
+    if cli_language() is not None:
+        problem = problem.model_copy(update={"options": problem.options.model_copy(update={"language": cli_language()})})
     options = _overrides(options, args)
     from optimizer.cli.progress import progress_for
 

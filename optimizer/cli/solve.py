@@ -50,39 +50,54 @@ def load_solution(path: str) -> Solution:
         raise SystemExit(2)
 
 
-MESSAGES = {
-    "late_head": "late jobs ({n}):",
-    "done": "done before now (not planned again): {n} job(s)",
-    "late_line": "  {job:<10} {tech:<8} {minutes:>5.0f} min late  ({priority}; ended {end:%H:%M}, due {due:%H:%M})",
-}
-"""User-facing texts of the summary added here (one place to translate)."""
+def summary_language(problem: Problem, language: Optional[str] = None) -> str:
+    """``language``, else ``--lang``, else the problem's ``options.language``."""
+    from optimizer.cli import cli_language
+
+    return language or cli_language() or problem.options.language
 
 
-def late_lines(problem: Problem, solution: Solution) -> list[str]:
+def late_lines(problem: Problem, solution: Solution, language: Optional[str] = None) -> list[str]:
     """Each SLA breach of ``solution``: job, technician, minutes late, priority, end and deadline;
-    latest first. Empty when every deadline is met."""
+    latest first. Empty when every deadline is met. In ``language`` (see :func:`summary_language`)."""
+    from optimizer.i18n import Msg, pad, translate
+
+    language = summary_language(problem, language)
     jobs = {j.id: j for j in problem.jobs}
     late = [(s.lateness_s, s.job_id, r.technician_id, s) for r in solution.routes for s in r.stops
             if s.sla_met is False and s.job_id in jobs and jobs[s.job_id].sla_deadline is not None]
     if not late:
         return []
     late.sort(key=lambda x: (-x[0], x[1]))
-    lines = [MESSAGES["late_head"].format(n=len(late))]
+    lines = [translate(Msg("late jobs ({count}):", count=len(late)), language)]
     for lateness_s, jid, tid, stop in late:
         job = jobs[jid]
-        lines.append(MESSAGES["late_line"].format(job=jid, tech=tid, minutes=lateness_s / 60.0, priority=job.priority.value,
-                                                  end=stop.end, due=job.sla_deadline))
+        lines.append("  " + translate(Msg("{job} {tech} {minutes} min late  ({priority}; ended {end}, due {due})", job=pad(jid, 10),
+                                          tech=pad(tid, 8), minutes=f"{lateness_s / 60.0:>5.0f}", priority=Msg(job.priority.value),
+                                          end=f"{stop.end:%H:%M}", due=f"{job.sla_deadline:%H:%M}"), language))
     return lines
 
 
-def summary_table(problem: Problem, solution: Solution) -> str:
-    """A readable plan summary: one line per technician, then unassigned jobs and KPIs."""
+def summary_table(problem: Problem, solution: Solution, language: Optional[str] = None) -> str:
+    """A readable plan summary: one line per technician, then unassigned jobs, late jobs and KPIs
+    (money and service too), in ``language`` (see :func:`summary_language`)."""
+    from optimizer.i18n import Msg, gettext, pad, translate
+    from optimizer.kpi_text import kpi_lines
+
+    language = summary_language(problem, language)
+
+    def _(text: str) -> str:
+        return gettext(text, language)
+
     lines = []
     shifts = {t.id: t for t in problem.technicians}
-    lines.append(f"{'technician':<12}{'jobs':>5}{'start':>7}{'end':>7}{'travel':>9}{'work':>8}{'breaks':>8}  first stops")
+    lines.append(pad(_("technician"), 12) + pad(_("jobs"), 5, False) + pad(_("start"), 7, False) + pad(_("end"), 7, False)
+                 + pad(_("travel"), 9, False) + pad(_("work"), 8, False) + pad(_("breaks"), 8, False) + "  " + _("first stops"))
     for route in solution.routes:
         if not route.stops:
-            lines.append(f"{route.technician_id:<12}{0:>5}{'-':>7}{'-':>7}{'-':>9}{'-':>8}{'-':>8}  (idle, shift {shifts[route.technician_id].shift.start:%H:%M}-{shifts[route.technician_id].shift.end:%H:%M})")
+            shift = shifts[route.technician_id].shift
+            idle = translate(Msg("(idle, shift {start}-{end})", start=f"{shift.start:%H:%M}", end=f"{shift.end:%H:%M}"), language)
+            lines.append(f"{route.technician_id:<12}{0:>5}{'-':>7}{'-':>7}{'-':>9}{'-':>8}{'-':>8}  {idle}")
             continue
         first = ", ".join(f"{s.job_id}@{s.start:%H:%M}" for s in route.stops[:4])
         more = " ..." if len(route.stops) > 4 else ""
@@ -94,26 +109,28 @@ def summary_table(problem: Problem, solution: Solution) -> str:
     open_items = [u for u in solution.unassigned if u.code != "completed"]
     if open_items:
         lines.append("")
-        lines.append(f"unassigned ({len(open_items)}):")
+        lines.append(translate(Msg("unassigned ({count}):", count=len(open_items)), language))
         for u in open_items:
             lines.append(f"  {u.job_id:<10} {u.reason}")
     done = len(solution.unassigned) - len(open_items)
     if done:
-        lines.append(MESSAGES["done"].format(n=done))
-    late = late_lines(problem, solution)
+        lines.append(translate(Msg("done before now (not planned again): {count} job(s)", count=done), language))
+    late = late_lines(problem, solution, language)
     if late:
         lines.append("")
         lines.extend(late)
     k = solution.kpis
     if k is not None:
         lines.append("")
-        sla = "n/a" if k.sla_met_pct is None else f"{k.sla_met_pct:.1f}%"
-        breaches = ", ".join(f"{p} {n}" for p, n in k.sla_breaches.items() if n) or "none"
-        lines.append(
-            f"jobs {k.jobs_assigned}/{k.jobs_total} assigned | SLA met {sla} (breaches: {breaches}) | "
-            f"travel {k.travel_time_s / 3600:.2f} h, {k.distance_m / 1000:.1f} km | utilisation {k.utilization_pct:.1f}% | "
-            f"workload sd {k.workload_stddev_min:.1f} min | technicians used {k.technicians_used}/{k.technicians_total}"
-        )
+        sla = _("n/a") if k.sla_met_pct is None else f"{k.sla_met_pct:.1f}%"
+        breaches = [Msg("{priority} {count}", priority=Msg(p), count=n) for p, n in k.sla_breaches.items() if n]
+        lines.append(translate(Msg(
+            "jobs {assigned}/{total} assigned | SLA met {sla} (breaches: {breaches}) | travel {hours} h, {km} km | "
+            "utilisation {utilisation}% | workload sd {sd} min | technicians used {used}/{technicians}",
+            assigned=k.jobs_assigned, total=k.jobs_total, sla=sla, breaches=breaches or Msg("none"),
+            hours=f"{k.travel_time_s / 3600:.2f}", km=f"{k.distance_m / 1000:.1f}", utilisation=f"{k.utilization_pct:.1f}",
+            sd=f"{k.workload_stddev_min:.1f}", used=k.technicians_used, technicians=k.technicians_total), language))
+        lines.extend(kpi_lines(k, language))
     if solution.solver is not None:
         s = solution.solver
         search = f" (search {s.search_time_s:.2f} s" + (f", iterations {s.iterations}" if s.iterations else "") + \
@@ -141,6 +158,10 @@ def _apply_overrides(problem: Problem, args: argparse.Namespace) -> Problem:
         updates["region"] = args.region
     if getattr(args, "max_iterations", None) is not None:
         updates["max_iterations"] = args.max_iterations
+    from optimizer.cli import cli_language
+
+    if cli_language() is not None:
+        updates["language"] = cli_language()
     if updates:
         data = problem.model_dump(mode="json", exclude_none=True)
         data["options"].update(updates)
