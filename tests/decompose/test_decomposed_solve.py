@@ -70,3 +70,31 @@ def test_a_failed_territory_returns_its_jobs_unassigned_with_the_reason():
     assert sorted(failed) == ["e0", "e1", "e2", "e3", "w0", "w1", "w2", "w3"]  # E's part named none of its jobs
     assert "boom" in failed["w0"].reason
     assert validate(p, merged) == []
+
+
+def test_without_coordinates_territories_come_from_the_explicit_matrix():
+    # Two groups of 3 jobs, 1 min apart inside a group and 60 min between the groups; one
+    # technician at each group (matrix rows 0, 1 = homes; 2-4 group A; 5-7 group B).
+    n = 8
+    group = [0, 1, 0, 0, 0, 1, 1, 1]
+    durations = [[0 if i == j else (60 if group[i] == group[j] else 3600) for j in range(n)] for i in range(n)]
+    techs = [tech("A", loc={"index": 0}), tech("B", loc={"index": 1})]
+    jobs = [job(f"j{k}", loc={"index": k}) for k in range(2, 8)]
+    p = problem(techs, jobs, time_limit_s=5, max_iterations=30, matrix="explicit",
+                explicit_matrix={"durations_s": durations}, decomposition="on", decomposition_params={"target_jobs": 3})
+    s = solve(p)
+    assert validate(p, s) == []
+    assert _every_job_once(p, s)
+    assert sorted(st.job_id for st in s.route_of("A").stops) == ["j2", "j3", "j4"]
+    assert sorted(st.job_id for st in s.route_of("B").stops) == ["j5", "j6", "j7"]
+    assert s.kpis.travel_time_s == 2 * (60 + 60 + 60 + 60)  # out, two hops, back, per technician
+
+
+def test_a_seeded_route_keeps_its_jobs_with_its_technician():
+    # Seed: E also does w3 (as after the border round); the seeded plan is never made worse.
+    p = _west_east(border_rounds=0)
+    seeded = solve(p, initial_routes={"W": ["w0", "w1", "w2"], "E": ["w3", "e0", "e1", "e2", "e3"]})
+    assert validate(p, seeded) == []
+    assert _every_job_once(p, seeded)
+    assert seeded.kpis.jobs_assigned == 8
+    assert sorted(t.jobs for t in seeded.solver.decomposition.territories) == [3, 5]  # w3 went to E's territory
