@@ -18,3 +18,29 @@ def test_change_sentences_in_both_languages():
                      cause=0, cause_type="technician_unavailable")
     assert change_message(dropped, "zh-CN") == "J9 移出 T2 的计划（时间窗不在任何班次之内）：因事件 0（技术员不可用）"
     assert moved.kind == "reassigned" and moved.cause_type == "job_overrun"  # codes stay as they are
+
+
+def test_replan_changes_carry_their_sentence_in_the_problem_language():
+    """The 11:00 re-plan of the demo day in Chinese: each change's message is the sentence of its
+    kind and cause (oracle: change_message on the change's own codes), and the plan is valid."""
+    import json
+    from datetime import datetime
+
+    from optimizer.models import Problem, Solution
+    from optimizer.paths import DATA_DIR, REPO_ROOT
+    from optimizer.replan import EVENT_LIST, ReplanOptions, replan
+    from optimizer.validate import validate
+
+    problem = Problem.model_validate_json((DATA_DIR / "demo_problem.json").read_text())
+    previous = Solution.model_validate_json((REPO_ROOT / "data/replan/morning_plan.json").read_text())
+    doc = json.loads((REPO_ROOT / "data/replan/events_1100.json").read_text())
+    problem.now = datetime.fromisoformat(doc["now"])
+    problem.options.max_iterations = 100
+    problem.options.language = "zh-CN"
+    result = replan(problem, previous, EVENT_LIST.validate_python(doc["events"]), ReplanOptions(time_limit_s=30))
+    assert validate(result.problem, result.solution) == []
+    assert result.changes
+    for change in result.changes:
+        assert change.kind in ("reassigned", "time_shifted", "unassigned", "assigned")
+        assert change.message == change_message(change, "zh-CN")
+        assert change.message.startswith(change.job_id) and ("因事件" in change.message or "重新优化" in change.message)

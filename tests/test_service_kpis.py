@@ -135,3 +135,11 @@ def test_summary_lines_in_english_and_chinese():
         "积压 4 单：高 1、普通 1、低 2 | 按积压时长：不到 1 天 1、1-3 天 1、7 天及以上 1、报修时间未知 1",
         "首次上门完备率 100.0%",
     ]
+
+
+def test_kpis_round_trip_without_their_nulls():
+    """A client that drops nulls (exclude_none) sends a plan back that still validates."""
+    solution = _solution()
+    solution.kpis = compute_kpis(_problem(), solution)
+    again = Solution.model_validate_json(solution.model_dump_json(exclude_none=True))
+    assert again.kpis == solution.kpis

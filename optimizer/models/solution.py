@@ -76,8 +76,8 @@ class CostKpis(StrictModel):
     vehicle: float = Field(..., description="Kilometres driven x vehicle cost per km, currency.")
     fixed: float = Field(..., description="Fixed cost of the technicians used, currency.")
     parts: float = Field(..., description="Parts of the served jobs x their unit prices, currency.")
-    per_served_job: Optional[float] = Field(..., description="total / jobs_assigned, currency; null when no job is served.")
-    per_technician_used: Optional[float] = Field(..., description="total / technicians_used, currency; null when no technician is used.")
+    per_served_job: Optional[float] = Field(None, description="total / jobs_assigned, currency; null when no job is served.")
+    per_technician_used: Optional[float] = Field(None, description="total / technicians_used, currency; null when no technician is used.")
     by_technician: dict[str, float] = Field(default_factory=dict, description="Cost of each used technician's day (its parts included), currency.")
     paid_time_s: int = Field(0, description="Paid time of all used technicians: departure to return, breaks excluded, s.")
     overtime_paid_s: int = Field(0, description="Paid time beyond each technician's overtime_after_h, s.")
@@ -87,8 +87,8 @@ class ResponseTime(StrictModel):
     """Report-to-arrival time of served jobs that have ``reported_at``."""
 
     jobs: int = Field(..., description="Served jobs with reported_at.")
-    mean_min: Optional[float] = Field(..., description="Mean of arrival - reported_at, min; null when jobs is 0.")
-    p90_min: Optional[float] = Field(..., description="90th percentile (nearest rank: the ceil(0.9 n)-th smallest), min; null when jobs is 0.")
+    mean_min: Optional[float] = Field(None, description="Mean of arrival - reported_at, min; null when jobs is 0.")
+    p90_min: Optional[float] = Field(None, description="90th percentile (nearest rank: the ceil(0.9 n)-th smallest), min; null when jobs is 0.")
 
 
 class Backlog(StrictModel):
@@ -100,7 +100,7 @@ class Backlog(StrictModel):
         ..., description="Unserved jobs by age = planning instant (problem.now, else the earliest shift start) - reported_at: "
         "lt_1d, 1d_3d, 3d_7d, ge_7d, and unknown (no reported_at)."
     )
-    oldest_age_h: Optional[float] = Field(..., description="Age of the oldest unserved job with reported_at, h; null when none.")
+    oldest_age_h: Optional[float] = Field(None, description="Age of the oldest unserved job with reported_at, h; null when none.")
 
 
 class NotReady(StrictModel):

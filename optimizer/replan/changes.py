@@ -17,6 +17,7 @@ from typing import Literal, Optional, Sequence
 
 from pydantic import Field
 
+from optimizer.change_text import change_message
 from optimizer.models import Problem, Solution
 from optimizer.models.common import AwareDatetime, StrictModel
 from optimizer.models.job import JobStatus
@@ -35,6 +36,8 @@ class Change(StrictModel):
     reason: Optional[str] = Field(None, description="For unassigned: why (the Solution's reason).")
     cause: Optional[int] = Field(None, description="Index of the event that caused the change (null: re-optimisation).")
     cause_type: Optional[str] = Field(None, description="Type of that event.")
+    message: Optional[str] = Field(None, description="The change and its cause as a sentence, in problem.options.language (en or zh-CN); "
+                                   "kind and cause_type stay language-neutral codes.")
 
 
 def _placement(solution: Solution) -> dict[str, tuple[str, datetime]]:
@@ -79,6 +82,7 @@ def diff_plans(
             idx = cause(job.id, (change.from_technician, change.to_technician))
             change.cause = idx
             change.cause_type = events[idx].type if idx is not None else None
+            change.message = change_message(change, problem.options.language)
             out.append(change)
     return out
 
