@@ -117,7 +117,7 @@ class Kpis(StrictModel):
     jobs_assigned: int = Field(..., description="Jobs in routes.")
     jobs_unassigned: int = Field(..., description="jobs_total - jobs_assigned.")
     sla_jobs: int = Field(..., description="Assigned jobs that have an sla_deadline.")
-    sla_met_pct: Optional[float] = Field(..., description="Share of sla_jobs that end by their deadline, %; null when there are none.")
+    sla_met_pct: Optional[float] = Field(None, description="Share of sla_jobs that end by their deadline, %; null when there are none.")
     sla_breaches: dict[str, int] = Field(..., description="Assigned jobs ending after their deadline, by priority.")
     sla_met_pct_by_priority: dict[str, Optional[float]] = Field(default_factory=dict, description="sla_met_pct per priority, % (null: no deadline jobs of that priority).")
     unassigned_by_priority: dict[str, int] = Field(default_factory=dict, description="Unserved jobs per priority.")
