@@ -133,9 +133,17 @@ def summary_table(problem: Problem, solution: Solution, language: Optional[str] 
         lines.extend(kpi_lines(k, language))
     if solution.solver is not None:
         s = solution.solver
-        search = f" (search {s.search_time_s:.2f} s" + (f", iterations {s.iterations}" if s.iterations else "") + \
-            (f", compile {s.compile_time_s:.2f} s" if s.compile_time_s else "") + ")" if s.search_time_s is not None else ""
-        lines.append(f"engine {s.engine} | status {s.status} | {s.wall_time_s:.2f} s{search} | objective {s.objective} | matrix {s.matrix_source} ({s.matrix_time_s} s)")
+        parts = []
+        if s.search_time_s is not None:
+            parts.append(Msg("search {seconds} s", seconds=f"{s.search_time_s:.2f}"))
+            if s.iterations:
+                parts.append(Msg("iterations {count}", count=s.iterations))
+            if s.compile_time_s:
+                parts.append(Msg("compile {seconds} s", seconds=f"{s.compile_time_s:.2f}"))
+        search = f" ({gettext(', ', language).join(translate(p, language) for p in parts)})" if parts else ""
+        lines.append(translate(Msg("engine {engine} | status {status} | {wall} s{search} | objective {objective} | matrix {matrix} ({matrix_s} s)",
+                                   engine=s.engine, status=s.status, wall=f"{s.wall_time_s:.2f}", search=search, objective=s.objective,
+                                   matrix=s.matrix_source, matrix_s=s.matrix_time_s), language))
     return "\n".join(lines)
 
 
