@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from optimizer.cli.inputs import add_spreadsheet_options
 from optimizer.cli.solve import format_validation_error, load_solution
+from optimizer.i18n import N_, Msg, translate
 
 
 def load_events(path: str):
@@ -58,36 +59,47 @@ def parse_now(text: str, problem) -> datetime:
     return value
 
 
-def summarise_state(state) -> str:
-    """One line on the state of the day, then its warnings."""
+def summarise_state(state, language: str = "en") -> str:
+    """One line on the state of the day, then its warnings, in ``language``."""
+    from optimizer.i18n import Msg, gettext, translate
+
     if state is None:
         return ""
     by = {"event": 0, "plan": 0, "given": 0}
     for d in state.completed:
         by[d.source] += 1
-    origin = ", ".join(f"{n} {MESSAGES['source_' + k]}" for k, n in by.items() if n)
-    when = f" at {state.now:%H:%M}" if state.now is not None else ""
+    origin = gettext(", ", language).join(f"{n} {gettext(MESSAGES['source_' + k], language)}" for k, n in by.items() if n)
+    when = " " + translate(Msg("at {time}", time=f"{state.now:%H:%M}"), language) if state.now is not None else ""
     kind = (MESSAGES["derived_events"] if by["event"] else MESSAGES["derived"]) if state.derived else MESSAGES["given"]
-    lines = [MESSAGES["state_line"].format(when=when, kind=kind, done=len(state.completed), origin=f" ({origin})" if origin else "",
-                                           running=len(state.in_progress), driving=len(state.dispatched))]
-    lines += [f"  warning: {w.message}" for w in state.warnings]
+    lines = [gettext(MESSAGES["state_line"], language).format(
+        when=when, kind=gettext(kind, language), done=len(state.completed), origin=f" ({origin})" if origin else "",
+        running=len(state.in_progress), driving=len(state.dispatched))]
+    lines += ["  " + translate(Msg("warning: {message}", message=translate(w.message, language)), language) for w in state.warnings]
     return "\n".join(lines)
 
 
 MESSAGES = {
-    "state_line": "state{when} ({kind}): {done} done{origin}, {running} in progress, {driving} on the way",
-    "derived_events": "derived from the plan and status events",
-    "derived": "derived from the plan",
-    "given": "as given",
-    "source_event": "reported",
-    "source_plan": "assumed from the plan",
-    "source_given": "marked in the problem",
+    "state_line": N_("state{when} ({kind}): {done} done{origin}, {running} in progress, {driving} on the way"),
+    "derived_events": N_("derived from the plan and status events"),
+    "derived": N_("derived from the plan"),
+    "given": N_("as given"),
+    "source_event": N_("reported"),
+    "source_plan": N_("assumed from the plan"),
+    "source_given": N_("marked in the problem"),
 }
 
 
-def summarise(changes) -> str:
+def summarise(changes, language: str = "en") -> str:
+    """The changes, one line each; in another language than English, each change's sentence
+    (``Change.message``, with its cause)."""
+    from optimizer.change_text import change_message
+    from optimizer.i18n import Msg, translate
+
     if not changes:
-        return "no changes"
+        return translate(Msg("no changes"), language)
+    if language != "en":
+        return "\n".join([translate(Msg("{count} change(s):", count=len(changes)), language)]
+                         + [f"  {change_message(c, language)}" for c in changes])
     lines = [f"{len(changes)} change(s):"]
     for c in changes:
         if c.kind == "reassigned":
@@ -184,11 +196,13 @@ def run(args: argparse.Namespace) -> int:
     if not args.output and not args.answer_out:
         sys.stdout.write(response.model_dump_json(indent=2) + "\n")
     wall = result.solution.solver.wall_time_s if result.solution.solver else 0.0
-    state = summarise_state(result.state)
-    print((state + "\n" if state else "") + f"re-planned in {wall:.2f} s; " + summarise(result.changes), file=sys.stderr)
+    language = cli_language() or result.problem.options.language
+    state = summarise_state(result.state, language)
+    print((state + "\n" if state else "") + translate(Msg("re-planned in {seconds} s; {changes}", seconds=f"{wall:.2f}",
+                                                           changes=summarise(result.changes, language)), language), file=sys.stderr)
     from optimizer.cli.solve import late_lines
 
-    late = late_lines(result.problem, result.solution)
+    late = late_lines(result.problem, result.solution, language)
     if late:
         print("\n".join(late), file=sys.stderr)
     return 0

@@ -48,3 +48,25 @@ def test_lang_before_the_command_and_english_by_default(tmp_path, capsys):
 def test_unknown_language_is_bad_input(tmp_path, capsys):
     assert main(["optimize", str(_problem_file(tmp_path)), "--lang", "fr"]) == 2
     assert "--lang" in capsys.readouterr().err
+
+
+def test_replan_summary_in_chinese(tmp_path, capsys):
+    """`dispatch replan ... --lang zh-CN` on the demo day at 11:00: the state line and every change
+    line in Chinese (each change's sentence, with its cause)."""
+    from optimizer.paths import REPO_ROOT
+
+    out = tmp_path / "rp.json"
+    code = main(["replan", str(REPO_ROOT / "data/demo_problem.json"), str(REPO_ROOT / "data/replan/morning_plan.json"),
+                 str(REPO_ROOT / "data/replan/events_1100.json"), "--lang", "zh-CN", "--quiet", "--max-iterations", "50", "-o", str(out)])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert err.startswith("状态 于 11:00（由计划和状态事件推导）：已完成")
+    lines = err.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("重新计划用时"))
+    changes = []
+    for line in lines[head + 1:]:  # the change lines, up to the late jobs' heading
+        if not line.startswith("  "):
+            break
+        changes.append(line)
+    assert changes and all("因事件" in line or "重新优化" in line for line in changes)
+    assert Solution.model_validate_json(out.read_text()).unassigned[0].reason.startswith(("没有", "零件", "已完成"))
