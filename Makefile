@@ -13,7 +13,7 @@ $(BIN)/python:
 # Core library plus the extras the set-up commands use: api (`dispatch serve` and its tests),
 # bench (`dispatch bench`), test, dev (the linters .ci/run applies) and ray (the Ray backend's tests).
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q -e '.[api,bench,test,dev,ray]'
+	$(BIN)/pip install -q -e '.[api,bench,test,dev,ray,postgres]'
 	touch $(STAMP)
 
 install: $(STAMP)

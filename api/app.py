@@ -1,4 +1,5 @@
-"""The FastAPI application: wires settings, the SQLite job store, the worker pool, error
+"""The FastAPI application: wires settings, the job store (SQLite, or PostgreSQL when
+``DISPATCH_DATABASE_URL`` is set), the worker pool, error
 handlers and the routers. Handlers only translate between HTTP and the ``optimizer`` library.
 
 Run with ``dispatch serve`` or ``python -m uvicorn --factory api.app:create_app``.
@@ -13,6 +14,7 @@ from typing import Any, Optional
 
 from fastapi import Depends, FastAPI
 
+from api.db import redact
 from api.deps import require_api_key
 from api.docs_ui import install_docs
 from api.errors import install_error_handlers
@@ -47,7 +49,7 @@ async def _recover_jobs(app: FastAPI) -> None:
             continue
         app.state.pool.submit(optimize.job_task(store, job_id, record.time_limit_s), force=True)
     if queued:
-        log.info("re-queued %d job(s) from %s", len(queued), store.path)
+        log.info("re-queued %d job(s) from %s", len(queued), redact(str(store.path)))
 
 
 def _add_schema(app: FastAPI, model) -> None:
@@ -71,8 +73,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.store = JobStore(settings.db_path)
-        app.state.plans = PlanStore(settings.db_path)
+        app.state.store = JobStore(settings.database, owner=settings.replica_id)
+        app.state.plans = PlanStore(settings.database)
         app.state.plan_runtime = plans.PlanRuntime()
         app.state.pool = WorkerPool(settings.workers, settings.max_queue, settings.shutdown_grace_s)
         await app.state.pool.start()

@@ -27,7 +27,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = Settings.from_env(db_path=args.db, workers=args.workers)
     if args.db:
         os.environ["DISPATCH_DB"] = str(args.db)
-    print(f"dispatch serve: http://{args.host}:{args.port}  (docs at /docs; {settings.workers} worker(s); db {settings.db_path})", flush=True)
+    from api.db import check_reachable, redact
+
+    check_reachable(settings.database)  # an unreachable DISPATCH_DATABASE_URL: exit 2 within seconds
+    print(f"dispatch serve: http://{args.host}:{args.port}  (docs at /docs; {settings.workers} worker(s); "
+          f"db {redact(str(settings.database))})", flush=True)
     # On SIGTERM uvicorn stops accepting connections, lets requests in progress finish (at most
     # the grace period), then the app's shutdown keeps queued jobs queued and lets running solves
     # finish within the same grace period (or queues them again).

@@ -1,4 +1,5 @@
-"""Persistent store of live plans, beside the job store in the same SQLite file.
+"""Persistent store of live plans, beside the job store in the same SQLite file or PostgreSQL
+database (:mod:`api.db`).
 
 Tables (created on first use):
 
@@ -14,20 +15,22 @@ Tables (created on first use):
 
 A new version, its event ids and its feed entries are written in one transaction, and only if
 the plan is still at the version it was made from (:class:`VersionConflict` otherwise), so a
-version is never half written and never lost once answered. Blocking and thread-safe; the HTTP
+version is never half written and never lost once answered. The check is the database's:
+``UPDATE plans SET version = new WHERE id = ? AND version = expected`` (a row lock on
+PostgreSQL), so posts to one plan through several API replicas are serialised too. Blocking and thread-safe; the HTTP
 layer calls it through ``asyncio.to_thread``.
 """
 
 from __future__ import annotations
 
 import sqlite3
-import threading
 import uuid
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Sequence
 
+from api.db import Database, Target, is_postgres
 from api.store import now_iso
 
 SCHEMA = """
@@ -99,18 +102,13 @@ def unpack(blob: Optional[bytes]) -> Optional[str]:
 class PlanStore:
     """See module docstring. ``movable`` is JSON ``{"derived": Problem|null, "suffix": Solution|null}``."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
+    def __init__(self, target: Target):
+        self.path = target
+        self._db = Database(target)
+        self._db.script(SCHEMA)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
     @staticmethod
     def new_id() -> str:
@@ -119,45 +117,35 @@ class PlanStore:
     def create(self, plan_id: str, settings_json: str, version_json: str, movable_json: str, feed: Sequence[tuple[str, str]],
                source_job: Optional[str] = None) -> PlanRecord:
         created = now_iso()
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.execute("INSERT INTO plans (id, created_at, version, settings, source_job) VALUES (?, ?, 1, ?, ?)",
-                                 (plan_id, created, settings_json, source_job))
-                self._db.execute("INSERT INTO plan_versions (plan_id, version, created_at, body, movable) VALUES (?, 1, ?, ?, ?)",
-                                 (plan_id, created, pack(version_json), pack(movable_json)))
-                self._append_feed(plan_id, 1, feed)
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        with self._db.transaction() as db:
+            db.execute("INSERT INTO plans (id, created_at, version, settings, source_job) VALUES (?, ?, 1, ?, ?)",
+                       (plan_id, created, settings_json, source_job))
+            db.execute("INSERT INTO plan_versions (plan_id, version, created_at, body, movable) VALUES (?, 1, ?, ?, ?)",
+                       (plan_id, created, pack(version_json), pack(movable_json)))
+            self._append_feed(plan_id, 1, feed)
         return PlanRecord(plan_id, created, 1, settings_json, source_job)
 
     def get(self, plan_id: str) -> Optional[PlanRecord]:
-        with self._lock:
-            row = self._db.execute("SELECT id, created_at, version, settings, source_job FROM plans WHERE id = ?", (plan_id,)).fetchone()
+        row = self._db.execute("SELECT id, created_at, version, settings, source_job FROM plans WHERE id = ?", (plan_id,)).fetchone()
         return PlanRecord(*row) if row else None
 
     def version_json(self, plan_id: str, version: int) -> Optional[str]:
-        with self._lock:
-            row = self._db.execute("SELECT body FROM plan_versions WHERE plan_id = ? AND version = ?", (plan_id, version)).fetchone()
+        row = self._db.execute("SELECT body FROM plan_versions WHERE plan_id = ? AND version = ?", (plan_id, version)).fetchone()
         return unpack(row[0]) if row else None
 
     def movable_json(self, plan_id: str, version: int) -> Optional[str]:
-        with self._lock:
-            row = self._db.execute("SELECT movable FROM plan_versions WHERE plan_id = ? AND version = ?", (plan_id, version)).fetchone()
+        row = self._db.execute("SELECT movable FROM plan_versions WHERE plan_id = ? AND version = ?", (plan_id, version)).fetchone()
         return unpack(row[0]) if row else None
 
     def applied(self, plan_id: str, event_ids: Sequence[str]) -> dict[str, int]:
         """Event id -> the version that applied it, for the ids already applied."""
         out: dict[str, int] = {}
-        with self._lock:
-            for k in range(0, len(event_ids), 500):
-                chunk = list(event_ids[k:k + 500])
-                marks = ",".join("?" * len(chunk))
-                rows = self._db.execute(f"SELECT event_id, version FROM plan_events WHERE plan_id = ? AND event_id IN ({marks})",
-                                        (plan_id, *chunk)).fetchall()
-                out.update({e: v for e, v in rows})
+        for k in range(0, len(event_ids), 500):
+            chunk = list(event_ids[k:k + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"SELECT event_id, version FROM plan_events WHERE plan_id = ? AND event_id IN ({marks})",
+                                    (plan_id, *chunk)).fetchall()
+            out.update({e: v for e, v in rows})
         return out
 
     def commit(self, plan_id: str, expected: int, version_json: str, movable_json: str, event_ids: Sequence[str],
@@ -165,25 +153,19 @@ class PlanStore:
         """Store version ``expected + 1``; :class:`VersionConflict` if the plan is no longer at
         ``expected`` or an event id was applied meanwhile (then nothing is written)."""
         new = expected + 1
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                row = self._db.execute("SELECT version FROM plans WHERE id = ?", (plan_id,)).fetchone()
-                if row is None or row[0] != expected:
+        try:
+            with self._db.transaction() as db:
+                moved = db.execute("UPDATE plans SET version = ? WHERE id = ? AND version = ?", (new, plan_id, expected))
+                if moved.rowcount != 1:
+                    row = db.execute("SELECT version FROM plans WHERE id = ?", (plan_id,)).fetchone()
                     raise VersionConflict(row[0] if row else 0)
-                self._db.executemany("INSERT INTO plan_events (plan_id, event_id, version) VALUES (?, ?, ?)",
-                                     [(plan_id, e, new) for e in event_ids])
-                self._db.execute("INSERT INTO plan_versions (plan_id, version, created_at, body, movable) VALUES (?, ?, ?, ?, ?)",
-                                 (plan_id, new, now_iso(), pack(version_json), pack(movable_json)))
-                self._db.execute("UPDATE plans SET version = ? WHERE id = ?", (new, plan_id))
+                db.executemany("INSERT INTO plan_events (plan_id, event_id, version) VALUES (?, ?, ?)",
+                               [(plan_id, e, new) for e in event_ids])
+                db.execute("INSERT INTO plan_versions (plan_id, version, created_at, body, movable) VALUES (?, ?, ?, ?, ?)",
+                           (plan_id, new, now_iso(), pack(version_json), pack(movable_json)))
                 self._append_feed(plan_id, new, feed)
-                self._db.execute("COMMIT")
-            except sqlite3.IntegrityError:
-                self._db.execute("ROLLBACK")
-                raise VersionConflict(expected) from None
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+        except self._db.integrity_errors:
+            raise VersionConflict(expected) from None
         return new
 
     def _append_feed(self, plan_id: str, version: int, feed: Sequence[tuple[str, str]]) -> None:
@@ -195,20 +177,26 @@ class PlanStore:
                              (plan_id, seq, version, kind, data))
 
     def feed_after(self, plan_id: str, seq: int, limit: int = 500) -> list[FeedEntry]:
-        with self._lock:
-            rows = self._db.execute("SELECT seq, version, kind, data FROM plan_feed WHERE plan_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                                    (plan_id, seq, limit)).fetchall()
+        rows = self._db.execute("SELECT seq, version, kind, data FROM plan_feed WHERE plan_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                                (plan_id, seq, limit)).fetchall()
         return [FeedEntry(*r) for r in rows]
 
 
-def read_only_json(path: Path, plan_id: str, version: int, column: str) -> Optional[str]:
+def read_only_json(target: Target, plan_id: str, version: int, column: str) -> Optional[str]:
     """One stored column (``body`` or ``movable``) of a version, read by another process (a
-    worker) on its own read-only connection."""
+    worker) on its own connection (read-only for a SQLite file)."""
     if column not in ("body", "movable"):
         raise ValueError(column)
-    db = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=30)
+    if is_postgres(target):
+        db = Database(target)
+        try:
+            row = db.execute(f"SELECT {column} FROM plan_versions WHERE plan_id = ? AND version = ?", (plan_id, version)).fetchone()
+        finally:
+            db.close()
+        return unpack(row[0]) if row else None
+    conn = sqlite3.connect(f"file:{Path(target).resolve()}?mode=ro", uri=True, timeout=30)
     try:
-        row = db.execute(f"SELECT {column} FROM plan_versions WHERE plan_id = ? AND version = ?", (plan_id, version)).fetchone()
+        row = conn.execute(f"SELECT {column} FROM plan_versions WHERE plan_id = ? AND version = ?", (plan_id, version)).fetchone()
     finally:
-        db.close()
+        conn.close()
     return unpack(row[0]) if row else None

@@ -15,7 +15,6 @@ import collections
 import json
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Optional
 
 MAX_CACHED_PLANS = 8
@@ -121,7 +120,7 @@ def _current(db_path: str, plan_id: str, number: int) -> _Cached:
         return cached
     from api.plan_store import read_only_json
 
-    text = read_only_json(Path(db_path), plan_id, number, "body")
+    text = read_only_json(db_path, plan_id, number, "body")
     if text is None:
         raise LookupError(f"plan {plan_id} has no version {number}")
     version = PlanVersion.model_validate_json(text)
@@ -143,7 +142,7 @@ def run_plan_apply(payload: str) -> str:
         # that can move is the previous version's.
         from api.plan_store import read_only_json
 
-        movable = cached.movable or read_only_json(Path(request["db"]), request["plan_id"], request["version"], "movable") or _movable_json(outcome)
+        movable = cached.movable or read_only_json(request["db"], request["plan_id"], request["version"], "movable") or _movable_json(outcome)
     else:
         movable = _movable_json(outcome)
     _remember(_PLANS, request["plan_id"], _Cached(outcome.version, cached.matrix, movable))
@@ -160,7 +159,7 @@ def _recommender(db_path: str, plan_id: str, number: int):
         return hit[1]
     from api.plan_store import read_only_json
 
-    text = read_only_json(Path(db_path), plan_id, number, "movable")
+    text = read_only_json(db_path, plan_id, number, "movable")
     if text is None:
         raise LookupError(f"plan {plan_id} has no version {number}")
     data = json.loads(text)

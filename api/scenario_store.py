@@ -1,15 +1,13 @@
-"""What-if scenario records: one ``scenarios`` table in the same SQLite file as the job store
-(:mod:`api.store`); each row names the optimization jobs that are its runs."""
+"""What-if scenario records: one ``scenarios`` table in the same database as the job store
+(:mod:`api.store`: a SQLite file or PostgreSQL, through :mod:`api.db`); each row names the optimization jobs that are its runs."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import uuid
-from pathlib import Path
 from typing import Optional
 
+from api.db import Database, Target
 from api.store import now_iso
 
 SCHEMA = """
@@ -26,20 +24,16 @@ class ScenarioStore:
     """``scenarios`` rows: id, name, creation time and the runs (JSON list of
     ``{name, description, optimization_id}``, base first). Blocking; call through a thread."""
 
-    def __init__(self, path: Path):
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=10)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(SCHEMA)
+    def __init__(self, target: Target):
+        self._db = Database(target, sqlite_timeout_s=10)
+        self._db.script(SCHEMA)
 
     def create(self, name: str, runs: list[dict]) -> tuple[str, str]:
         scenario_id, created = uuid.uuid4().hex, now_iso()
-        with self._lock:
-            self._db.execute("INSERT INTO scenarios (id, name, created_at, runs) VALUES (?, ?, ?, ?)",
-                             (scenario_id, name, created, json.dumps(runs)))
+        self._db.execute("INSERT INTO scenarios (id, name, created_at, runs) VALUES (?, ?, ?, ?)",
+                         (scenario_id, name, created, json.dumps(runs)))
         return scenario_id, created
 
     def get(self, scenario_id: str) -> Optional[tuple[str, str, list[dict]]]:
-        with self._lock:
-            row = self._db.execute("SELECT name, created_at, runs FROM scenarios WHERE id = ?", (scenario_id,)).fetchone()
+        row = self._db.execute("SELECT name, created_at, runs FROM scenarios WHERE id = ?", (scenario_id,)).fetchone()
         return (row[0], row[1], json.loads(row[2])) if row else None

@@ -6,6 +6,7 @@ Every setting has a default that suits a single machine; see docs/api.md for the
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Mapping, Optional
@@ -21,6 +22,14 @@ class Settings:
 
     db_path: Path = field(default=Path("dispatch.db"), metadata={"env": "DISPATCH_DB"})
     """SQLite file holding asynchronous optimization jobs and their results."""
+    database_url: Optional[str] = field(default=None, metadata={"env": "DISPATCH_DATABASE_URL"})
+    """``postgresql://user[:password]@host:port/dbname``: jobs, plans and scenarios live in this
+    PostgreSQL database, shared by several API replicas (needs the ``postgres`` extra). Unset:
+    the SQLite file ``DISPATCH_DB``."""
+    replica_id: str = field(default_factory=socket.gethostname, metadata={"env": "DISPATCH_REPLICA_ID"})
+    """This replica's name on a shared database (default: the host name; give each replica on
+    one host its own). A restart re-queues the running jobs of this name only (and any job whose
+    lease expired), never another live replica's."""
     workers: int = field(default_factory=_default_workers, metadata={"env": "DISPATCH_WORKERS"})
     """Solver worker processes (default: CPU count)."""
     max_queue: int = field(default=16, metadata={"env": "DISPATCH_MAX_QUEUE"})
@@ -72,7 +81,16 @@ class Settings:
         settings.check()
         return settings
 
+    @property
+    def database(self) -> "str | Path":
+        """Where the stores live: the PostgreSQL URL, else the SQLite file."""
+        return self.database_url or self.db_path
+
     def check(self) -> None:
+        if self.database_url is not None:
+            from api.db import check_url
+
+            check_url(self.database_url)
         for name in ("workers", "max_queue", "max_body_bytes", "max_jobs", "max_technicians", "max_locations",
                      "max_variants", "recommend_workers", "max_recommendations"):
             if getattr(self, name) < 1:
@@ -88,6 +106,8 @@ def _parse(name: str, env_name: str, raw: str):
     try:
         if name == "db_path":
             return Path(raw)
+        if name in ("database_url", "replica_id"):
+            return raw.strip()
         if name in ("api_keys", "allowed_regions"):
             return tuple(k.strip() for k in raw.split(",") if k.strip())
         if name.endswith("_s"):

@@ -1,4 +1,5 @@
-"""Persistent store of asynchronous optimization jobs: one SQLite file.
+"""Persistent store of asynchronous optimization jobs: one SQLite file, or a PostgreSQL database
+shared by several API replicas (``DISPATCH_DATABASE_URL``; the dialect seam is :mod:`api.db`).
 
 A job row holds the submitted problem (JSON), its status
 (``queued -> running -> succeeded | failed | cancelled``), timestamps (ISO-8601 UTC), the
@@ -9,19 +10,24 @@ the same for jobs still ``running``, at most :data:`MAX_INTERRUPTIONS` times per
 that keeps taking the server down is then ``failed`` with the reason), and returns the queued
 ids so they run again.
 
+Several replicas on one PostgreSQL database: a job is claimed by exactly one replica
+(:meth:`JobStore.mark_running` is ``UPDATE ... WHERE status = 'queued'``, which records the
+replica as ``owner`` and a lease of ``time_limit_s`` + :data:`LEASE_MARGIN_S`), and
+:meth:`JobStore.recover` there re-queues only running jobs this replica owned or whose lease
+expired, never another live replica's. With SQLite (one server per file) it re-queues them all.
+
 All methods are blocking and thread-safe (one connection guarded by a lock); the HTTP layer calls
 them through ``asyncio.to_thread`` so the event loop never waits on the disk.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import datetime, timedelta, timezone
 from typing import Optional
+
+from api.db import Database, Target
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -41,13 +47,15 @@ CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, created_at);
 TERMINAL = ("succeeded", "failed", "cancelled")
 MAX_INTERRUPTIONS = 3
 """A job found ``running`` after this many server crashes is failed instead of re-run."""
+LEASE_MARGIN_S = 60.0
+"""A claimed job's lease: its time limit plus this (the solve is over by then, or its replica died)."""
 INTERRUPTED_REASON = (
     f"interrupted: the server stopped while this job was running, {MAX_INTERRUPTIONS} times; submit it again"
 )
 
 
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+def now_iso(after_s: float = 0.0) -> str:
+    return (datetime.now(timezone.utc) + timedelta(seconds=after_s)).isoformat(timespec="milliseconds")
 
 
 @dataclass
@@ -65,94 +73,105 @@ class JobRecord:
 
 
 class JobStore:
-    """SQLite-backed job table; see module docstring."""
+    """The job table; see module docstring. ``target``: a SQLite path or a PostgreSQL URL;
+    ``owner``: this replica's name (recorded on the jobs it claims)."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+    def __init__(self, target: Target, owner: str = "local"):
+        self.path = target
+        self.owner = owner
+        self._db = Database(target)
+        self.shared = self._db.postgres
+        self._db.script(SCHEMA)
+        columns = self._db.columns("jobs")
         if "interruptions" not in columns:  # files written before this column existed
             self._db.execute("ALTER TABLE jobs ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0")
+        for name in ("owner", "lease_until"):  # before several replicas could share the table
+            if name not in columns:
+                self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name} TEXT")
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
     def create(self, problem_json: str, time_limit_s: float) -> JobRecord:
         job_id = uuid.uuid4().hex
         created = now_iso()
-        with self._lock:
-            self._db.execute(
-                "INSERT INTO jobs (id, status, created_at, time_limit_s, problem) VALUES (?, 'queued', ?, ?, ?)",
-                (job_id, created, time_limit_s, problem_json),
-            )
+        self._db.execute(
+            "INSERT INTO jobs (id, status, created_at, time_limit_s, problem) VALUES (?, 'queued', ?, ?, ?)",
+            (job_id, created, time_limit_s, problem_json),
+        )
         return JobRecord(job_id, "queued", created, None, None, time_limit_s, None, None)
 
     def get(self, job_id: str) -> Optional[JobRecord]:
-        with self._lock:
-            row = self._db.execute(
-                "SELECT id, status, created_at, started_at, finished_at, time_limit_s, solution, error FROM jobs WHERE id = ?",
-                (job_id,),
-            ).fetchone()
+        row = self._db.execute(
+            "SELECT id, status, created_at, started_at, finished_at, time_limit_s, solution, error FROM jobs WHERE id = ?",
+            (job_id,),
+        ).fetchone()
         return JobRecord(*row) if row else None
 
+    def owner_of(self, job_id: str) -> Optional[str]:
+        """The replica that claimed the job last (None before any claim)."""
+        row = self._db.execute("SELECT owner FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return row[0] if row else None
+
     def problem_json(self, job_id: str) -> Optional[str]:
-        with self._lock:
-            row = self._db.execute("SELECT problem FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        row = self._db.execute("SELECT problem FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return row[0] if row else None
 
     def mark_running(self, job_id: str) -> bool:
-        """queued -> running; False when the job is no longer queued (e.g. cancelled)."""
-        with self._lock:
-            cur = self._db.execute(
-                "UPDATE jobs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'",
-                (now_iso(), job_id),
-            )
+        """queued -> running, claimed by this replica; False when the job is no longer queued
+        (cancelled, or another replica claimed it first)."""
+        cur = self._db.execute(
+            "UPDATE jobs SET status = 'running', started_at = ?, owner = ?, lease_until = ? WHERE id = ? AND status = 'queued'",
+            (now_iso(), self.owner, self._lease(job_id), job_id),
+        )
         return cur.rowcount == 1
+
+    def _lease(self, job_id: str) -> str:
+        row = self._db.execute("SELECT time_limit_s FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return now_iso((float(row[0]) if row else 0.0) + LEASE_MARGIN_S)
 
     def finish(self, job_id: str, status: str, solution: Optional[str] = None, error: Optional[str] = None) -> bool:
         """Move a queued/running job to a terminal status; False when it already was terminal."""
         if status not in TERMINAL:
             raise ValueError(f"not a terminal status: {status}")
-        with self._lock:
-            cur = self._db.execute(
-                "UPDATE jobs SET status = ?, finished_at = ?, solution = ?, error = ? "
-                "WHERE id = ? AND status IN ('queued', 'running')",
-                (status, now_iso(), solution, error, job_id),
-            )
+        cur = self._db.execute(
+            "UPDATE jobs SET status = ?, finished_at = ?, solution = ?, error = ? "
+            "WHERE id = ? AND status IN ('queued', 'running')",
+            (status, now_iso(), solution, error, job_id),
+        )
         return cur.rowcount == 1
 
     def requeue(self, job_id: str) -> bool:
-        """running -> queued (the server stopped before the solve finished; it runs again)."""
-        with self._lock:
-            cur = self._db.execute(
-                "UPDATE jobs SET status = 'queued', started_at = NULL WHERE id = ? AND status = 'running'",
-                (job_id,),
-            )
+        """running -> queued (this replica stopped before the solve finished; it runs again)."""
+        cur = self._db.execute(
+            "UPDATE jobs SET status = 'queued', started_at = NULL, owner = NULL, lease_until = NULL "
+            "WHERE id = ? AND status = 'running' AND (owner = ? OR owner IS NULL)",
+            (job_id, self.owner),
+        )
         return cur.rowcount == 1
 
     def recover(self) -> list[str]:
-        """After a restart: jobs still ``running`` (the server crashed) are queued again, or
-        failed after :data:`MAX_INTERRUPTIONS` crashes; return queued ids, oldest first."""
-        with self._lock:
-            self._db.execute(
-                "UPDATE jobs SET status = 'failed', finished_at = ?, error = ? WHERE status = 'running' AND interruptions + 1 >= ?",
-                (now_iso(), INTERRUPTED_REASON, MAX_INTERRUPTIONS),
+        """After a restart: jobs left ``running`` by a crash are queued again, or failed after
+        :data:`MAX_INTERRUPTIONS` crashes; return queued ids, oldest first. On a shared
+        database only this replica's running jobs and those whose lease expired count as
+        crashed; another live replica's running jobs are left alone."""
+        if self.shared:
+            mine, params = "(owner = ? OR owner IS NULL OR lease_until < ?)", [self.owner, now_iso()]
+        else:
+            mine, params = "1 = 1", []
+        with self._db.transaction() as db:
+            db.execute(
+                f"UPDATE jobs SET status = 'failed', finished_at = ?, error = ? WHERE status = 'running' AND interruptions + 1 >= ? AND {mine}",
+                (now_iso(), INTERRUPTED_REASON, MAX_INTERRUPTIONS, *params),
             )
-            self._db.execute(
-                "UPDATE jobs SET status = 'queued', started_at = NULL, interruptions = interruptions + 1 WHERE status = 'running'"
+            db.execute(
+                "UPDATE jobs SET status = 'queued', started_at = NULL, owner = NULL, lease_until = NULL, "
+                f"interruptions = interruptions + 1 WHERE status = 'running' AND {mine}",
+                params,
             )
-            rows = self._db.execute(
-                "SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at"
-            ).fetchall()
+            rows = db.execute("SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at").fetchall()
         return [r[0] for r in rows]
 
     def count_by_status(self) -> dict[str, int]:
-        with self._lock:
-            rows = self._db.execute("SELECT status, COUNT(*) FROM jobs GROUP BY status").fetchall()
+        rows = self._db.execute("SELECT status, COUNT(*) FROM jobs GROUP BY status").fetchall()
         return {status: n for status, n in rows}

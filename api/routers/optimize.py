@@ -75,13 +75,18 @@ def job_task(store: JobStore, job_id: str, time_limit_s: float, group: Optional[
     writes the outcome back (a server stop puts it back in the queue). ``group``: fair-share
     group of the pool (a scenario's runs take turns with other clients' jobs)."""
 
+    claimed = [False]
+
     async def prepare():
         if not await asyncio.to_thread(store.mark_running, job_id):
-            return None  # cancelled while queued
+            return None  # cancelled while queued, or claimed by another replica
+        claimed[0] = True
         problem_json = await asyncio.to_thread(store.problem_json, job_id)
         return with_warnings(problem_json, [])
 
     async def on_finish(outcome: TaskOutcome) -> None:
+        if not claimed[0] and outcome.status in ("cancelled", "interrupted"):
+            return  # never ran here: the row is another replica's (or already cancelled / still queued)
         if outcome.status == "ok":
             await asyncio.to_thread(store.finish, job_id, "succeeded", outcome.text)
         elif outcome.status == "interrupted":  # server stopping: run again after the restart

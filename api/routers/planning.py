@@ -44,7 +44,7 @@ def _scenarios(request: Request) -> ScenarioStore:
     state = request.app.state
     store = getattr(state, "scenario_store", None)
     if store is None:
-        store = state.scenario_store = ScenarioStore(state.store.path)
+        store = state.scenario_store = ScenarioStore(state.settings.database)
     return store
 
 
