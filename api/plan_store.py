@@ -105,6 +105,8 @@ class PlanStore:
     def __init__(self, target: Target):
         self.path = target
         self._db = Database(target)
+        self.shared = self._db.postgres
+        """Several API replicas may write this database (PostgreSQL)."""
         self._db.script(SCHEMA)
 
     def close(self) -> None:

@@ -39,7 +39,11 @@ CREATE TABLE IF NOT EXISTS jobs (
     time_limit_s  REAL NOT NULL,
     problem       TEXT NOT NULL,
     solution      TEXT,
-    error         TEXT
+    error         TEXT,
+    interruptions INTEGER NOT NULL DEFAULT 0,
+    owner         TEXT,
+    lease_until   TEXT,
+    attempts      INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, created_at);
 """
@@ -82,12 +86,14 @@ class JobStore:
         self._db = Database(target)
         self.shared = self._db.postgres
         self._db.script(SCHEMA)
-        columns = self._db.columns("jobs")
-        if "interruptions" not in columns:  # files written before this column existed
+        columns = self._db.columns("jobs")  # SQLite files written before these columns existed:
+        if "interruptions" not in columns:
             self._db.execute("ALTER TABLE jobs ADD COLUMN interruptions INTEGER NOT NULL DEFAULT 0")
-        for name in ("owner", "lease_until"):  # before several replicas could share the table
+        for name in ("owner", "lease_until"):
             if name not in columns:
                 self._db.execute(f"ALTER TABLE jobs ADD COLUMN {name} TEXT")
+        if "attempts" not in columns:
+            self._db.execute("ALTER TABLE jobs ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0")
 
     def close(self) -> None:
         self._db.close()
@@ -113,6 +119,11 @@ class JobStore:
         row = self._db.execute("SELECT owner FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return row[0] if row else None
 
+    def attempts(self, job_id: str) -> int:
+        """How many times the job was claimed (started) by any replica."""
+        row = self._db.execute("SELECT attempts FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return int(row[0]) if row else 0
+
     def problem_json(self, job_id: str) -> Optional[str]:
         row = self._db.execute("SELECT problem FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return row[0] if row else None
@@ -121,7 +132,8 @@ class JobStore:
         """queued -> running, claimed by this replica; False when the job is no longer queued
         (cancelled, or another replica claimed it first)."""
         cur = self._db.execute(
-            "UPDATE jobs SET status = 'running', started_at = ?, owner = ?, lease_until = ? WHERE id = ? AND status = 'queued'",
+            "UPDATE jobs SET status = 'running', started_at = ?, owner = ?, lease_until = ?, attempts = attempts + 1 "
+            "WHERE id = ? AND status = 'queued'",
             (now_iso(), self.owner, self._lease(job_id), job_id),
         )
         return cur.rowcount == 1

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from optimizer.paths import shared_dir as _shared_dir
+from tests.postgres import fresh_database, start_cluster
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +22,18 @@ def shared_dir() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """URL of a real PostgreSQL server (a throwaway cluster; see tests/postgres.py)."""
+    yield from start_cluster()
+
+
+@pytest.fixture()
+def postgres_url(postgres_server) -> str:
+    """A fresh, empty database on that server."""
+    return fresh_database(postgres_server)
 
 
 # Tests measured at about 4 s or more (call time, 2 shared cores; `--durations=10` prints the

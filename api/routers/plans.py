@@ -66,8 +66,9 @@ class PlanRuntime:
         self.versions: dict[str, int] = {}
 
     async def current(self, plans: PlanStore, plan_id: str) -> Optional[int]:
-        """The plan's current version number (remembered after each commit; else read)."""
-        if plan_id not in self.versions:
+        """The plan's current version number (remembered after each commit; else read). On a
+        shared database (several replicas) always read: another replica may have moved it."""
+        if plan_id not in self.versions or plans.shared:
             record = await asyncio.to_thread(plans.get, plan_id)
             if record is None:
                 return None
@@ -269,7 +270,7 @@ async def post_events(body: EventBatch, request: Request, plan_id: str = PLAN_ID
         try:
             number = await asyncio.to_thread(plans.commit, plan_id, record.version, data["version"], data["movable"],
                                              [e.id for e in fresh], data["feed"])
-        except VersionConflict as exc:  # pragma: no cover - the lock serialises posts of this process
+        except VersionConflict as exc:  # another replica (same database) committed this plan meanwhile
             raise ApiError(409, "conflict", f"the plan moved to version {exc.current} meanwhile", headers=_version_headers(exc.current))
     runtime.versions[plan_id] = number
     runtime.notify(plan_id)
