@@ -52,6 +52,27 @@ async def _recover_jobs(app: FastAPI) -> None:
         log.info("re-queued %d job(s) from %s", len(queued), redact(str(store.path)))
 
 
+CANCEL_POLL_S = 1.0
+"""On a shared database, how often a replica looks for its running jobs cancelled through another."""
+
+
+async def _watch_cancellations(app: FastAPI) -> None:
+    """Shared database: a job cancelled through another replica stops here within about
+    :data:`CANCEL_POLL_S` (its worker is stopped and replaced), instead of solving on."""
+    store: JobStore = app.state.store
+    pool: WorkerPool = app.state.pool
+    while not pool.closing:
+        await asyncio.sleep(CANCEL_POLL_S)
+        try:
+            keys = pool.running_keys()
+            statuses = await asyncio.to_thread(store.statuses, keys) if keys else {}
+            for key, status in statuses.items():
+                if status == "cancelled":
+                    await pool.cancel(key)
+        except Exception:  # noqa: BLE001 - a database hiccup must not end the watch
+            log.exception("checking for cancelled jobs failed")
+
+
 def _add_schema(app: FastAPI, model) -> None:
     """Put ``model`` into the OpenAPI components (for a route that validates its body itself)."""
     generate = app.openapi
@@ -81,9 +102,12 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         app.state.recommend_pool = RecommendPool(settings.recommend_workers, settings.max_recommendations)
         app.state.recommend_pool.start()
         await _recover_jobs(app)
+        watch = asyncio.get_running_loop().create_task(_watch_cancellations(app)) if app.state.store.shared else None
         try:
             yield
         finally:
+            if watch is not None:
+                watch.cancel()
             app.state.recommend_pool.stop()
             counts = await app.state.pool.stop()
             log.warning("stopped: %(requeued)d queued task(s) kept, %(finished)d running finished, "

@@ -343,6 +343,10 @@ class WorkerPool:
                 return slot.task
         return None
 
+    def running_keys(self) -> list[str]:
+        """Keys of the tasks running on a worker now."""
+        return [slot.task.key for slot in self.slots if slot.task is not None and slot.task.key is not None and slot.task.started_at is not None]
+
     async def cancel(self, key: str) -> Optional[str]:
         """Cancel the task with ``key``: ``'queued'`` or ``'running'`` (what it was), or None."""
         for task in list(self.pending):

@@ -114,6 +114,14 @@ class JobStore:
         ).fetchone()
         return JobRecord(*row) if row else None
 
+    def statuses(self, job_ids: list[str]) -> dict[str, str]:
+        """Job id -> status, for the ids that exist."""
+        if not job_ids:
+            return {}
+        marks = ",".join("?" * len(job_ids))
+        rows = self._db.execute(f"SELECT id, status FROM jobs WHERE id IN ({marks})", job_ids).fetchall()
+        return {job_id: status for job_id, status in rows}
+
     def owner_of(self, job_id: str) -> Optional[str]:
         """The replica that claimed the job last (None before any claim)."""
         row = self._db.execute("SELECT owner FROM jobs WHERE id = ?", (job_id,)).fetchone()

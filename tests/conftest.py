@@ -65,6 +65,9 @@ SLOW_TESTS = {
     "tests/decompose/test_ray.py::test_what_if_variants_run_as_ray_tasks",  # 2 s on the started Ray
     "tests/decompose/test_process_pool.py::test_a_killed_pool_worker_reruns_its_territory",  # 13 s
     "tests/decompose/test_api_decomposition.py::test_decomposed_solve_and_field_errors_over_http",  # 12 s with the server start
+    "tests/api/test_replicas.py::test_jobs_are_shared_and_each_solved_once",  # 11 s + 9 s two servers
+    "tests/api/test_replicas.py::test_a_restart_leaves_the_other_replicas_running_job_and_a_crash_loses_nothing",  # 16 s + 9 s
+    "tests/api/test_replicas.py::test_concurrent_event_posts_on_one_plan_through_two_replicas",  # 4 s + 7 s
 }
 
 
