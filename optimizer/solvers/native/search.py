@@ -74,11 +74,13 @@ State = namedtuple(
         "rlate",  # [m] lateness cost of each route (0 when empty)
         "hkey",  # [n + m + 1] scratch heap keys (insertion positions by lower bound)
         "hitem",  # [n + m + 1] scratch heap items
-        "ver",  # [m] version of each route: bumped whenever the route is refreshed
+        "ver",  # [m] version of each route: a fresh value whenever the route is refreshed
         "nofit",  # [n, m] version of route r at which job j fitted at no position (-1: unknown)
         "rlist",  # [m] scratch: routes whose positions were pushed
         "rskip",  # [m] scratch: 1 when a blink skipped one of the route's positions
         "ntried",  # [1] length of rlist
+        "rem",  # [n] cost of job j's route without j (-1: infeasible), valid while rem_ver[j] == ver[route]
+        "rem_ver",  # [n] route version rem[j] was priced at (-1: never)
     ],
 )
 
@@ -128,6 +130,8 @@ def new_state(D):
         rlist=np.zeros(max(m, 1), dtype=np.int64),
         rskip=np.zeros(max(m, 1), dtype=np.int64),
         ntried=np.zeros(1, dtype=np.int64),
+        rem=np.zeros(max(n, 1), dtype=np.int64),
+        rem_ver=np.full(max(n, 1), -1, dtype=np.int64),
     )
 
 
@@ -142,7 +146,8 @@ def refresh_route(D, S, r):
     when the sequence is infeasible (callers only store feasible routes)."""
     L = S.rlen[r]
     K = D.jdem.shape[1]
-    S.ver[r] += 1
+    S.stats[7] += 1  # a version unique across routes (stamps only need to be fresh)
+    S.ver[r] = S.stats[7]
     prev = D.tstart[r]
     S.parc[r, 0] = 0
     S.ptrav[r, 0] = 0
@@ -877,6 +882,17 @@ def recreate(D, S, nrem, blink, granular):
 
 
 @njit(**KERNEL)
+def removal_cost(D, S, u):
+    """Cost of job ``u``'s route without ``u`` (-1 when infeasible), priced once per version of
+    the route: the local search asks for it with each of ``u``'s neighbours."""
+    ru = S.route_of[u]
+    if S.rem_ver[u] != S.ver[ru]:
+        S.rem[u] = concat_cost(D, S, ru, S.pos_of[u], S.mid, 0, ru, S.pos_of[u] + 1, INF)
+        S.rem_ver[u] = S.ver[ru]
+    return S.rem[u]
+
+
+@njit(**KERNEL)
 def try_moves(D, S, u, v):
     """Try the moves between job ``u`` and its neighbour ``v``; apply the first improving one.
     Returns True when a move was applied."""
@@ -890,7 +906,7 @@ def try_moves(D, S, u, v):
     if ru != rv:
         old = S.rcost[ru] + S.rcost[rv]
         # relocate u after v
-        c1 = concat_cost(D, S, ru, pu, mid, 0, ru, pu + 1, old + 1)
+        c1 = removal_cost(D, S, u)
         if c1 >= 0 and c1 < old:
             mid[0] = u
             c2 = concat_cost(D, S, rv, pv + 1, mid, 1, rv, pv + 1, old - c1)
@@ -992,7 +1008,7 @@ def empty_route_move(D, S, u):
     pu = S.pos_of[u]
     mid = S.mid
     old_u = S.rcost[ru]
-    c1 = concat_cost(D, S, ru, pu, mid, 0, ru, pu + 1, old_u + 1)
+    c1 = removal_cost(D, S, u)
     if c1 < 0:
         return False
     gain = old_u - c1
