@@ -13,7 +13,15 @@ A solution is ``m`` routes (route ``r`` belongs to technician ``r``) held in fix
   with breaks the same check is a relaxation (breaks only delay) that rejects most infeasible
   candidates in O(1);
 * otherwise the exact dynamic programme of :func:`optimizer.solvers.native.timing.eval_route`
-  (breaks, several windows, SLA lateness), O(route length x breaks^2).
+  (breaks, several windows, SLA lateness), restarted from the programme's states cached per route
+  prefix (``fs_*``) rather than the route's start, and stopped on the route's own suffix as soon as
+  its states meet the cached ones again (:func:`tail_late`): O(changed part + breaks^2) instead
+  of O(route length x breaks^2) when later windows absorb the change.
+
+Recreate prices a job's positions lazily, lowest lower bound (arc detour) first, and stops when
+the bound reaches the best exact delta; a route where a job fitted nowhere is not priced again
+for it until the route changes (``nofit``). The local search prices a job's removal once per
+version of its route (``rem``).
 
 Every cost here is exact: the engine's objective equals :func:`optimizer.solvers.objective.plan_cost`
 (tested). Randomness comes from numba's generator, seeded by :func:`seed_rng`, so a fixed seed
