@@ -284,3 +284,23 @@ def test_tail_late_from_cached_prefix_states_equals_the_full_programme(p, seed):
         want = -1 if full < 0 else (int(w[4]) if cand else 0)
         got = int(K.tail_late(b.D, S, ra, ia, np.array(list(mid) + [-1], dtype=np.int64), len(mid), rb, jb)) if cand else 0
         assert got == want, f"tail_late(ra={ra}, ia={ia}, mid={mid}, rb={rb}, jb={jb}) = {cand}: {got}, eval_route {want}; routes {seq}{where}"
+
+
+@SETTINGS
+@given(problems(max_jobs=10), st.integers(0, 2**31))
+def test_a_route_remembered_as_no_fit_really_has_no_feasible_position(p, seed):
+    """Recreate skips a route for a job while ``nofit[j, r]`` equals the route's version: after a
+    search, every such (job, route) pair must have no feasible insertion position at all."""
+    b = build(p)
+    rng = random.Random(seed)
+    S, _ = random_state(b, rng, iterations=rng.choice([5, 30]))
+    mid = np.full(4, -1, dtype=np.int64)
+    where = "\n" + p.model_dump_json(exclude_none=True)
+    for j in range(b.n):
+        for r in range(b.m):
+            if S.nofit[j, r] != S.ver[r] or S.route_of[j] == r:
+                continue
+            mid[0] = j
+            for i in range(int(S.rlen[r]) + 1):
+                got = int(K.concat_cost(b.D, S, r, i, mid, 1, r, i, INF))
+                assert got < 0, f"job {j} remembered as fitting nowhere in route {r} {routes_of(S)[r]}, but position {i} costs {got}{where}"
