@@ -22,8 +22,9 @@ class NativeParams(BaseModel):
         "(and every route only when none of those can take it). Default 500."
     )
     vroom_from_jobs: int = Field(
-        1000, ge=0, description="From this many jobs on, start from VROOM's plan (pyvroom) instead of our greedy "
-        "insertion; 0 = never. Default 1000."
+        300, ge=0, description="From this many jobs on, start from VROOM's plan (pyvroom) instead of our greedy "
+        "insertion; 0 = never. Default 300 (field-service M, 400 jobs: more jobs served and less lateness than "
+        "from greedy insertion on each of 3 instances)."
     )
     vroom_below_jobs: int = Field(
         3000, ge=0, description="No VROOM start from this many jobs on. VROOM's construction does not stop at its "

@@ -13,7 +13,15 @@ A solution is ``m`` routes (route ``r`` belongs to technician ``r``) held in fix
   with breaks the same check is a relaxation (breaks only delay) that rejects most infeasible
   candidates in O(1);
 * otherwise the exact dynamic programme of :func:`optimizer.solvers.native.timing.eval_route`
-  (breaks, several windows, SLA lateness), O(route length x breaks^2).
+  (breaks, several windows, SLA lateness), restarted from the programme's states cached per route
+  prefix (``fs_*``) rather than the route's start, and stopped on the route's own suffix as soon as
+  its states meet the cached ones again (:func:`tail_late`): O(changed part + breaks^2) instead
+  of O(route length x breaks^2) when later windows absorb the change.
+
+Recreate prices a job's positions lazily, lowest lower bound (arc detour) first, and stops when
+the bound reaches the best exact delta; a route where a job fitted nowhere is not priced again
+for it until the route changes (``nofit``). The local search prices a job's removal once per
+version of its route (``rem``).
 
 Every cost here is exact: the engine's objective equals :func:`optimizer.solvers.objective.plan_cost`
 (tested). Randomness comes from numba's generator, seeded by :func:`seed_rng`, so a fixed seed
@@ -27,7 +35,16 @@ from collections import namedtuple
 import numpy as np
 from numba import njit
 
-from optimizer.solvers.native.timing import INF, KERNEL, earliest_start, eval_route, latest_start_before, route_cost
+from optimizer.solvers.native.timing import (
+    INF,
+    KERNEL,
+    dp_close,
+    dp_stop,
+    earliest_start,
+    eval_route,
+    latest_start_before,
+    route_cost,
+)
 
 State = namedtuple(
     "State",
@@ -55,10 +72,23 @@ State = namedtuple(
         "jlist",  # [n] jobs removed this iteration
         "mid",  # [4] scratch middle segment
         "mark",  # [max(m, n)] scratch marks
-        "stats",  # [8] iterations, accepted, improved, ls moves, ...
+        "stats",  # [8] iterations, accepted, improved, ls moves, candidates priced, exact timings, suffix stops timed, mark stamp
         "fkeys",  # [n] scratch sort keys
         "itmp",  # [max(n, m)] scratch marks
         "ljobs",  # [n] scratch job list
+        "fs_time",  # [m, cap + 1, B + 1] timing programme's states after s0..s_{i-1}: finish time per breaks taken
+        "fs_late",  # [m, cap + 1, B + 1] same states: lateness seconds so far
+        "fs_cost",  # [m, cap + 1, B + 1] same states: lateness cost so far
+        "rlate",  # [m] lateness cost of each route (0 when empty)
+        "hkey",  # [n + m + 1] scratch heap keys (insertion positions by lower bound)
+        "hitem",  # [n + m + 1] scratch heap items
+        "ver",  # [m] version of each route: a fresh value whenever the route is refreshed
+        "nofit",  # [n, m] version of route r at which job j fitted at no position (-1: unknown)
+        "rlist",  # [m] scratch: routes whose positions were pushed
+        "rskip",  # [m] scratch: 1 when a blink skipped one of the route's positions
+        "ntried",  # [1] length of rlist
+        "rem",  # [n] cost of job j's route without j (-1: infeasible), valid while rem_ver[j] == ver[route]
+        "rem_ver",  # [n] route version rem[j] was priced at (-1: never)
     ],
 )
 
@@ -97,6 +127,19 @@ def new_state(D):
         fkeys=np.zeros(max(n, 1), dtype=np.float64),
         itmp=np.zeros(max(n, m, 1), dtype=np.int64),
         ljobs=np.zeros(max(n, 1), dtype=np.int64),
+        fs_time=np.full((m, cap + 1, nb + 1), INF, dtype=np.int64),
+        fs_late=np.zeros((m, cap + 1, nb + 1), dtype=np.int64),
+        fs_cost=np.zeros((m, cap + 1, nb + 1), dtype=np.int64),
+        rlate=np.zeros(m, dtype=np.int64),
+        hkey=np.zeros(n + m + 1, dtype=np.int64),
+        hitem=np.zeros(n + m + 1, dtype=np.int64),
+        ver=np.zeros(m, dtype=np.int64),
+        nofit=np.full((n, m), -1, dtype=np.int64),
+        rlist=np.zeros(max(m, 1), dtype=np.int64),
+        rskip=np.zeros(max(m, 1), dtype=np.int64),
+        ntried=np.zeros(1, dtype=np.int64),
+        rem=np.zeros(max(n, 1), dtype=np.int64),
+        rem_ver=np.full(max(n, 1), -1, dtype=np.int64),
     )
 
 
@@ -111,6 +154,8 @@ def refresh_route(D, S, r):
     when the sequence is infeasible (callers only store feasible routes)."""
     L = S.rlen[r]
     K = D.jdem.shape[1]
+    S.stats[7] += 1  # a version unique across routes (stamps only need to be fresh)
+    S.ver[r] = S.stats[7]
     prev = D.tstart[r]
     S.parc[r, 0] = 0
     S.ptrav[r, 0] = 0
@@ -119,6 +164,18 @@ def refresh_route(D, S, r):
     for k in range(K):
         S.pload[r, 0, k] = 0
     t = D.tready[r]
+    bb = D.bptr[r]
+    nb = D.bptr[r + 1] - bb
+    s_time, s_late, s_cost, n_time, n_late, n_cost = dp_slices(S.work, nb)
+    for k in range(nb + 1):
+        s_time[k] = INF
+        s_late[k] = 0
+        s_cost[k] = 0
+    s_time[0] = D.tready[r]
+    for k in range(nb + 1):
+        S.fs_time[r, 0, k] = s_time[k]
+        S.fs_late[r, 0, k] = s_late[k]
+        S.fs_cost[r, 0, k] = s_cost[k]
     for i in range(L):
         j = S.seq[r, i]
         p = D.jpt[j]
@@ -135,6 +192,11 @@ def refresh_route(D, S, r):
             if t < INF:
                 t += D.jsrv[j]
         S.fin[r, i] = t
+        dp_stop(D, bb, nb, D.dur[prev, p], j, s_time, s_late, s_cost, n_time, n_late, n_cost)
+        for k in range(nb + 1):
+            S.fs_time[r, i + 1, k] = s_time[k]
+            S.fs_late[r, i + 1, k] = s_late[k]
+            S.fs_cost[r, i + 1, k] = s_cost[k]
         prev = p
     for k in range(K):
         S.rload[r, k] = S.pload[r, L, k]
@@ -148,9 +210,84 @@ def refresh_route(D, S, r):
             nxt = latest_start_before(D, j, nxt - D.dur[D.jpt[j], nxt_pt] - D.jsrv[j])
         S.lat[r, i] = nxt
         nxt_pt = D.jpt[j]
-    c = eval_route(D, r, S.seq[r], L, S.work)
+    c = np.int64(0)
+    S.rlate[r] = 0
+    if L > 0:
+        late = dp_close(D, r, bb, nb, D.dur[prev, D.tend[r]], s_time, s_late, s_cost)
+        if late < 0:
+            c = np.int64(-1)
+        else:
+            S.rlate[r] = late
+            c = route_cost(D, r, S.parc[r, L] + D.arc[prev, D.tend[r]], S.ptrav[r, L] + D.dur[prev, D.tend[r]],
+                           S.pserv[r, L], S.pnp[r, L], late)
     S.rcost[r] = c if c >= 0 else INF
     return c
+
+
+@njit(**KERNEL)
+def dp_slices(work, nb):
+    """The timing programme's state vectors (``nb + 1`` entries each) in the scratch array, as
+    :func:`optimizer.solvers.native.timing.eval_route` lays them out."""
+    base = 8
+    w = nb + 1
+    return (work[base : base + w], work[base + w : base + 2 * w], work[base + 2 * w : base + 3 * w],
+            work[base + 3 * w : base + 4 * w], work[base + 4 * w : base + 5 * w], work[base + 5 * w : base + 6 * w])
+
+
+@njit(**KERNEL)
+def tail_late(D, S, t, ia, mid, nmid, rb, jb):
+    """Lateness cost of technician ``t`` serving ``seq[t][:ia] + mid[:nmid] + seq[rb][jb:]``
+    (its SLA part of the cost), or -1 when the timing is infeasible.
+
+    The programme starts from the cached states after the prefix (``fs_*[t, ia]``) instead of
+    the route's start. On its own route's suffix (``rb == t``) it stops as soon as its states
+    before a suffix job equal the cached ones before that job up to one common lateness shift:
+    from there on the programme makes the same choices, so the rest costs what it cost before.
+    Exactly :func:`eval_route`'s lateness (tested)."""
+    bb = D.bptr[t]
+    nb = D.bptr[t + 1] - bb
+    s_time, s_late, s_cost, n_time, n_late, n_cost = dp_slices(S.work, nb)
+    for k in range(nb + 1):
+        s_time[k] = S.fs_time[t, ia, k]
+        s_late[k] = S.fs_late[t, ia, k]
+        s_cost[k] = S.fs_cost[t, ia, k]
+    prev = D.tstart[t] if ia == 0 else D.jpt[S.seq[t, ia - 1]]
+    for x in range(nmid):
+        j = mid[x]
+        p = D.jpt[j]
+        if not dp_stop(D, bb, nb, D.dur[prev, p], j, s_time, s_late, s_cost, n_time, n_late, n_cost):
+            return np.int64(-1)
+        prev = p
+    for i in range(jb, S.rlen[rb]):
+        if rb == t and i > jb:
+            same = True
+            first = True
+            d_late = np.int64(0)
+            d_cost = np.int64(0)
+            for k in range(nb + 1):
+                ft = S.fs_time[t, i, k]
+                if s_time[k] != ft:
+                    same = False
+                    break
+                if ft < INF:
+                    a = s_late[k] - S.fs_late[t, i, k]
+                    c = s_cost[k] - S.fs_cost[t, i, k]
+                    if first:
+                        d_late = a
+                        d_cost = c
+                        first = False
+                    elif a != d_late or c != d_cost:
+                        same = False
+                        break
+            if same and not first:
+                return S.rlate[t] + d_cost
+        j = S.seq[rb, i]
+        p = D.jpt[j]
+        S.stats[6] += 1
+        if not dp_stop(D, bb, nb, D.dur[prev, p], j, s_time, s_late, s_cost, n_time, n_late, n_cost):
+            return np.int64(-1)
+        prev = p
+    return dp_close(D, t, bb, nb, D.dur[prev, D.tend[t]], s_time, s_late, s_cost)
 
 
 @njit(**KERNEL)
@@ -232,6 +369,7 @@ def concat_cost(D, S, ra, ia, mid, nmid, rb, jb, limit):
     Returns -1 when infeasible and -2 when its lower bound is already >= ``limit`` (not
     evaluated further); otherwise the exact cost."""
     t = ra
+    S.stats[4] += 1
     Lb = S.rlen[rb]
     length = ia + nmid + (Lb - jb)
     if length == 0:
@@ -304,9 +442,11 @@ def concat_cost(D, S, ra, ia, mid, nmid, rb, jb, limit):
             return np.int64(-1)
         if D.fast == 1 and nb == 0:
             return lb
-    out = S.buf[0]
-    n = materialize(S, ra, ia, mid, nmid, rb, jb, out)
-    return eval_route(D, t, out, n, S.work)
+    S.stats[5] += 1
+    late = tail_late(D, S, t, ia, mid, nmid, rb, jb)
+    if late < 0:
+        return np.int64(-1)
+    return route_cost(D, t, arc, trav, serv, npref, late)
 
 
 @njit(**KERNEL)
@@ -345,32 +485,92 @@ def apply_two(D, S, ra, ia, mida, na, rb, jb, rc, ic, midc, nc, rd, jd):
 
 
 @njit(**KERNEL)
-def insertion_in_route(D, S, j, r, blink, best_d):
-    """Cheapest position for job ``j`` in route ``r`` if it beats ``best_d``: (position, delta),
-    position -1 when none does. Each position is skipped with probability ``blink``."""
+def heap_push(keys, items, n, key, item):
+    """Push ``(key, item)`` on the binary min-heap ``keys/items[:n]``; returns the new size."""
+    i = n
+    while i > 0:
+        parent = (i - 1) >> 1
+        if keys[parent] <= key:
+            break
+        keys[i] = keys[parent]
+        items[i] = items[parent]
+        i = parent
+    keys[i] = key
+    items[i] = item
+    return n + 1
+
+
+@njit(**KERNEL)
+def heap_pop(keys, items, n):
+    """Remove the smallest entry of the heap ``keys/items[:n]`` (n >= 1): (key, item)."""
+    key = keys[0]
+    item = items[0]
+    n -= 1
+    lk = keys[n]
+    li = items[n]
+    i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= n:
+            break
+        if c + 1 < n and keys[c + 1] < keys[c]:
+            c += 1
+        if keys[c] >= lk:
+            break
+        keys[i] = keys[c]
+        items[i] = items[c]
+        i = c
+    keys[i] = lk
+    items[i] = li
+    return key, item
+
+
+@njit(**KERNEL)
+def push_positions(D, S, j, r, blink, nh):
+    """Push every position of route ``r`` for job ``j`` on the insertion heap, keyed by a lower
+    bound of the cost delta (arc detour, non-preference, fixed cost of an empty route). Each
+    position is skipped with probability ``blink``. Returns the new heap size."""
     L = S.rlen[r]
-    if L + 1 > D.tmaxj[r]:
-        return -1, best_d
-    best_i = -1
+    if L + 1 > D.tmaxj[r] or S.nofit[j, r] == S.ver[r]:
+        return nh
+    for k in range(D.jdem.shape[1]):
+        if D.jdem[j, k] > 0 and S.rload[r, k] + D.jdem[j, k] > D.tcap[r, k]:
+            return nh
+    S.rlist[S.ntried[0]] = r
+    S.rskip[S.ntried[0]] = 0
+    S.ntried[0] += 1
     pj = D.jpt[j]
-    old = S.rcost[r]
     extra = D.nonpref[j, r] + (D.fixed if L == 0 else 0)
-    S.mid[0] = j
+    width = S.seq.shape[1] + 1
     for i in range(L + 1):
         if blink > 0.0 and np.random.random() < blink:
+            S.rskip[S.ntried[0] - 1] = 1
             continue
         a = D.tstart[r] if i == 0 else D.jpt[S.seq[r, i - 1]]
         b = D.tend[r] if i == L else D.jpt[S.seq[r, i]]
-        detour = D.arc[a, pj] + D.arc[pj, b] - D.arc[a, b] + extra
-        if detour >= best_d:
-            continue
+        nh = heap_push(S.hkey, S.hitem, nh, D.arc[a, pj] + D.arc[pj, b] - D.arc[a, b] + extra, r * width + i)
+    return nh
+
+
+@njit(**KERNEL)
+def drain_positions(D, S, j, nh, best_r, best_i, best_d):
+    """Price the heap's positions for job ``j`` from the lowest bound up, until the bound
+    reaches the best exact delta found: (route, position, delta), the input ones when none beats
+    them."""
+    width = S.seq.shape[1] + 1
+    S.mid[0] = j
+    while nh > 0:
+        key, item = heap_pop(S.hkey, S.hitem, nh)
+        nh -= 1
+        if key >= best_d:
+            break
+        r = item // width
+        i = item - r * width
+        old = S.rcost[r]
         c = concat_cost(D, S, r, i, S.mid, 1, r, i, old + best_d)
-        if c < 0:
-            continue
-        if c - old < best_d:
-            best_d = c - old
-            best_i = i
-    return best_i, best_d
+        if c >= 0 and c - old < best_d:
+            best_r, best_i, best_d = r, i, c - old
+    return best_r, best_i, best_d
 
 
 @njit(**KERNEL)
@@ -378,23 +578,21 @@ def best_insertion(D, S, j, blink, granular):
     """Best (route, position, cost delta) to insert job ``j``; route -1 when none is feasible.
 
     With ``granular``, only the routes of ``j``'s nearest jobs and one empty route per
-    technician class are tried first, and all routes only when none of those can take it;
-    otherwise every route. Each position is skipped with probability ``blink``."""
+    technician class are tried first, and the other routes only when none of those can take it;
+    otherwise every route (empty ones once per class). Positions are priced lazily, lowest lower
+    bound first (:func:`drain_positions`). Each position is skipped with probability ``blink``."""
     m = S.rlen.shape[0]
-    best_r = -1
-    best_i = -1
-    best_d = INF
     stamp = S.stats[7] + 1  # fresh mark values: routes tried, empty-route classes tried
     S.stats[7] = stamp + 1
+    nh = 0
+    S.ntried[0] = 0
     if granular:
         for a in range(D.neigh.shape[1]):
             r = S.route_of[D.neigh[j, a]]
             if r < 0 or S.mark[r] == stamp or D.allowed[j, r] == 0:
                 continue
             S.mark[r] = stamp
-            i, d = insertion_in_route(D, S, j, r, blink, best_d)
-            if i >= 0:
-                best_r, best_i, best_d = r, i, d
+            nh = push_positions(D, S, j, r, blink, nh)
     for r in range(m):
         if D.allowed[j, r] == 0:
             continue
@@ -403,12 +601,32 @@ def best_insertion(D, S, j, blink, granular):
             if S.itmp[cl] == stamp + 1:
                 continue
             S.itmp[cl] = stamp + 1
-        elif granular and (best_r >= 0 or S.mark[r] == stamp):
+        elif granular:
             continue
-        i, d = insertion_in_route(D, S, j, r, blink, best_d)
-        if i >= 0:
-            best_r, best_i, best_d = r, i, d
+        nh = push_positions(D, S, j, r, blink, nh)
+    best_r, best_i, best_d = drain_positions(D, S, j, nh, -1, -1, INF)
+    if best_r < 0:
+        remember_nofit(S, j)
+    if granular and best_r < 0:
+        nh = 0
+        S.ntried[0] = 0
+        for r in range(m):
+            if D.allowed[j, r] == 1 and S.rlen[r] > 0 and S.mark[r] != stamp:
+                nh = push_positions(D, S, j, r, blink, nh)
+        best_r, best_i, best_d = drain_positions(D, S, j, nh, best_r, best_i, best_d)
+        if best_r < 0:
+            remember_nofit(S, j)
     return best_r, best_i, best_d
+
+
+@njit(**KERNEL)
+def remember_nofit(S, j):
+    """Every position of the routes just pushed (none skipped by a blink) was priced and none can
+    take job ``j``: remember it until those routes change."""
+    for a in range(S.ntried[0]):
+        if S.rskip[a] == 0:
+            r = S.rlist[a]
+            S.nofit[j, r] = S.ver[r]
 
 
 @njit(**KERNEL)
@@ -672,6 +890,17 @@ def recreate(D, S, nrem, blink, granular):
 
 
 @njit(**KERNEL)
+def removal_cost(D, S, u):
+    """Cost of job ``u``'s route without ``u`` (-1 when infeasible), priced once per version of
+    the route: the local search asks for it with each of ``u``'s neighbours."""
+    ru = S.route_of[u]
+    if S.rem_ver[u] != S.ver[ru]:
+        S.rem[u] = concat_cost(D, S, ru, S.pos_of[u], S.mid, 0, ru, S.pos_of[u] + 1, INF)
+        S.rem_ver[u] = S.ver[ru]
+    return S.rem[u]
+
+
+@njit(**KERNEL)
 def try_moves(D, S, u, v):
     """Try the moves between job ``u`` and its neighbour ``v``; apply the first improving one.
     Returns True when a move was applied."""
@@ -685,7 +914,7 @@ def try_moves(D, S, u, v):
     if ru != rv:
         old = S.rcost[ru] + S.rcost[rv]
         # relocate u after v
-        c1 = concat_cost(D, S, ru, pu, mid, 0, ru, pu + 1, old + 1)
+        c1 = removal_cost(D, S, u)
         if c1 >= 0 and c1 < old:
             mid[0] = u
             c2 = concat_cost(D, S, rv, pv + 1, mid, 1, rv, pv + 1, old - c1)
@@ -736,6 +965,8 @@ def try_moves(D, S, u, v):
         if variant == 0:
             if pv + 1 == pu:
                 continue
+            lo = min(pu, pv + 1)  # out[lo..hi] differs from the route, the rest is unchanged
+            hi = max(pu, pv)
             for i in range(L):
                 if i == pu:
                     continue
@@ -745,24 +976,31 @@ def try_moves(D, S, u, v):
                     out[n] = u
                     n += 1
         else:
-            a = min(pu, pv)
-            b = max(pu, pv)
-            if b - a < 1:
+            lo = min(pu, pv)
+            hi = max(pu, pv)
+            if hi - lo < 1:
                 continue
             for i in range(L):
-                out[n] = S.seq[ru, a + b - i] if a <= i <= b else S.seq[ru, i]
+                out[n] = S.seq[ru, lo + hi - i] if lo <= i <= hi else S.seq[ru, i]
                 n += 1
         # cheap lower bound first: arcs only
         arc = np.int64(0)
+        trav = np.int64(0)
         prev = D.tstart[ru]
         for i in range(n):
             arc += D.arc[prev, D.jpt[out[i]]]
+            trav += D.dur[prev, D.jpt[out[i]]]
             prev = D.jpt[out[i]]
         arc += D.arc[prev, D.tend[ru]]
+        trav += D.dur[prev, D.tend[ru]]
         if arc + S.pnp[ru, L] + D.fixed >= old:
             continue
-        c = eval_route(D, ru, out, n, S.work)
-        if c >= 0 and c < old:
+        # exact timing of the changed part and what follows, from the cached states before it
+        late = tail_late(D, S, ru, lo, out[lo:], hi + 1 - lo, ru, hi + 1)
+        if late < 0:
+            continue
+        c = route_cost(D, ru, arc, trav, S.pserv[ru, L], S.pnp[ru, L], late)
+        if c < old:
             write_route(D, S, ru, out, n)
             return True
     return False
@@ -778,7 +1016,7 @@ def empty_route_move(D, S, u):
     pu = S.pos_of[u]
     mid = S.mid
     old_u = S.rcost[ru]
-    c1 = concat_cost(D, S, ru, pu, mid, 0, ru, pu + 1, old_u + 1)
+    c1 = removal_cost(D, S, u)
     if c1 < 0:
         return False
     gain = old_u - c1

@@ -76,6 +76,75 @@ def drive_with_breaks(D, clock, travel, b0, b1):
 
 
 @njit(**KERNEL)
+def dp_stop(D, bb, nb, travel, j, s_time, s_late, s_cost, n_time, n_late, n_cost):
+    """Advance the programme's states ``s_*`` (index = breaks taken so far; technician's breaks
+    ``bb..bb+nb-1``) over a drive of ``travel`` seconds to job ``j`` and its service, in place
+    (``n_*`` is scratch of the same length). Returns False when no state survives."""
+    for k in range(nb + 1):
+        n_time[k] = INF
+    any_state = False
+    for k in range(nb + 1):
+        if s_time[k] >= INF:
+            continue
+        for extra in range(nb - k + 1):
+            ready = drive_with_breaks(D, s_time[k], travel, bb + k, bb + k + extra)
+            if ready >= INF:
+                break
+            start = earliest_start(D, j, ready)
+            if start >= INF:
+                continue
+            end = start + D.jsrv[j]
+            late = np.int64(0)
+            if end > D.jdl[j]:  # no deadline: jdl is 2**60
+                late = end - D.jdl[j]
+            key = k + extra
+            tl = s_late[k] + late
+            if n_time[key] >= INF or end < n_time[key] or (end == n_time[key] and tl < n_late[key]):
+                n_time[key] = end
+                n_late[key] = tl
+                n_cost[key] = s_cost[k] + D.jsla[j] * late
+                any_state = True
+    for k in range(nb + 1):
+        s_time[k] = n_time[k]
+        s_late[k] = n_late[k]
+        s_cost[k] = n_cost[k]
+    return any_state
+
+
+@njit(**KERNEL)
+def dp_close(D, t, bb, nb, travel, s_time, s_late, s_cost):
+    """Lateness cost of the best way home from the states ``s_*`` (a drive of ``travel``
+    seconds, remaining breaks on the way or after the return, back by the shift end): least
+    lateness, then earliest return. -1 when no state gets home in time."""
+    best_late = INF
+    best_arrive = INF
+    best_cost = np.int64(-1)
+    for k in range(nb + 1):
+        if s_time[k] >= INF:
+            continue
+        rest = nb - k
+        for kk in range(rest + 1):
+            arrive = drive_with_breaks(D, s_time[k], travel, bb + k, bb + k + kk)
+            if arrive >= INF:
+                break
+            clock = arrive
+            ok = True
+            for b in range(bb + k + kk, bb + nb):
+                start = clock if clock > D.blo[b] else D.blo[b]
+                if start > D.bhi[b]:
+                    ok = False
+                    break
+                clock = start + D.bdur[b]
+            if not ok or arrive > D.tshift[t]:
+                continue
+            if s_late[k] < best_late or (s_late[k] == best_late and arrive < best_arrive):
+                best_late = s_late[k]
+                best_arrive = arrive
+                best_cost = s_cost[k]
+    return best_cost
+
+
+@njit(**KERNEL)
 def eval_route(D, t, seq, n, work):
     """Cost of technician ``t`` serving ``seq[:n]`` in this order, or -1 when infeasible.
 
@@ -113,65 +182,13 @@ def eval_route(D, t, seq, n, work):
         trav += travel
         serv += D.jsrv[j]
         npref += D.nonpref[j, t]
-        for k in range(nb + 1):
-            n_time[k] = INF
-        any_state = False
-        for k in range(nb + 1):
-            if s_time[k] >= INF:
-                continue
-            for extra in range(nb - k + 1):
-                ready = drive_with_breaks(D, s_time[k], travel, bb + k, bb + k + extra)
-                if ready >= INF:
-                    break
-                start = earliest_start(D, j, ready)
-                if start >= INF:
-                    continue
-                end = start + D.jsrv[j]
-                late = np.int64(0)
-                if end > D.jdl[j]:  # no deadline: jdl is 2**60
-                    late = end - D.jdl[j]
-                key = k + extra
-                tl = s_late[k] + late
-                if n_time[key] >= INF or end < n_time[key] or (end == n_time[key] and tl < n_late[key]):
-                    n_time[key] = end
-                    n_late[key] = tl
-                    n_cost[key] = s_cost[k] + D.jsla[j] * late
-                    any_state = True
-        if not any_state:
+        if not dp_stop(D, bb, nb, travel, j, s_time, s_late, s_cost, n_time, n_late, n_cost):
             return np.int64(-1)
-        for k in range(nb + 1):
-            s_time[k] = n_time[k]
-            s_late[k] = n_late[k]
-            s_cost[k] = n_cost[k]
         prev = p
     travel = D.dur[prev, D.tend[t]]
     arc += D.arc[prev, D.tend[t]]
     trav += travel
-    best_late = INF
-    best_arrive = INF
-    best_cost = np.int64(-1)
-    for k in range(nb + 1):
-        if s_time[k] >= INF:
-            continue
-        rest = nb - k
-        for kk in range(rest + 1):
-            arrive = drive_with_breaks(D, s_time[k], travel, bb + k, bb + k + kk)
-            if arrive >= INF:
-                break
-            clock = arrive
-            ok = True
-            for b in range(bb + k + kk, bb + nb):
-                start = clock if clock > D.blo[b] else D.blo[b]
-                if start > D.bhi[b]:
-                    ok = False
-                    break
-                clock = start + D.bdur[b]
-            if not ok or arrive > D.tshift[t]:
-                continue
-            if s_late[k] < best_late or (s_late[k] == best_late and arrive < best_arrive):
-                best_late = s_late[k]
-                best_arrive = arrive
-                best_cost = s_cost[k]
+    best_cost = dp_close(D, t, bb, nb, travel, s_time, s_late, s_cost)
     if best_cost < 0:
         return np.int64(-1)
     work[0] = arc

@@ -118,8 +118,10 @@ def check_state(b, S, where: str = "") -> int:
             seen[e] = (r, i)
             assert (S.route_of[e], S.pos_of[e]) == (r, i), f"route_of/pos_of of job {e} disagree with seq{where}"
         assert b.statically_ok(r, seq), f"route {r} {seq} breaks allowed / max_jobs / van stock{where}"
-        fresh = int(eval_route(D, r, np.array(seq + [-1], dtype=np.int64), L, b.work()))
+        w = b.work()
+        fresh = int(eval_route(D, r, np.array(seq + [-1], dtype=np.int64), L, w))
         assert fresh >= 0, f"route {r} {seq} is infeasible{where}"
+        assert S.rlate[r] == (w[4] if L else 0), f"rlate of route {r}: {S.rlate[r]}, its lateness cost {w[4]}{where}"
         assert S.rcost[r] == fresh == b.reference_cost(r, seq), f"route {r} {seq}: cached {S.rcost[r]}, fresh {fresh}{where}"
     for e in range(b.n):
         if e not in seen:
@@ -136,6 +138,12 @@ def check_state(b, S, where: str = "") -> int:
         assert np.array_equal(S.pload[r, : L + 1], F.pload[r, : L + 1]), f"pload of route {r}{where}"
         assert np.array_equal(S.fin[r, :L], F.fin[r, :L]), f"fin of route {r}{where}"
         assert np.array_equal(S.rload[r], F.rload[r]), f"rload of route {r}{where}"
+        # the timing programme's cached states (prefix states priced by tail_late)
+        # (lateness of a state no schedule reaches, time INF, is meaningless)
+        assert np.array_equal(S.fs_time[r, : L + 1], F.fs_time[r, : L + 1]), f"fs_time of route {r}{where}"
+        reached = F.fs_time[r, : L + 1] < INF
+        for name in ("fs_late", "fs_cost"):
+            assert np.array_equal(getattr(S, name)[r, : L + 1][reached], getattr(F, name)[r, : L + 1][reached]), f"{name} of route {r}{where}"
     total = int(K.total_cost(D, S))
     assert total == b.plan_objective(routes_of(S)), f"total_cost differs from plan_cost + drops{where}"
     return total
@@ -238,3 +246,61 @@ def test_the_o1_check_is_exact_to_the_second(a_to_b, feasible):
     assert got == want
     # and after B: A appended (no window), always feasible
     assert int(K.concat_cost(b.D, S, 0, 1, mid, 1, 0, 1, INF)) == b.reference_cost(0, [B, A]) >= 0
+
+
+@SETTINGS
+@given(problems(max_jobs=10), st.integers(0, 2**31))
+def test_tail_late_from_cached_prefix_states_equals_the_full_programme(p, seed):
+    """``tail_late`` (the timing programme restarted from a route's cached prefix states, and
+    stopped early where its states meet the route's own again) gives the lateness cost that
+    ``eval_route`` computes from scratch, feasibility included: on candidates made of a prefix,
+    any middle (other jobs, or the route's own segment reversed or shifted, as the intra-route
+    moves build them) and a suffix of the same or another route."""
+    b = build(p)
+    rng = random.Random(seed)
+    S, _ = random_state(b, rng, iterations=rng.choice([0, 5]))
+    seq = routes_of(S)
+    where = "\n" + p.model_dump_json(exclude_none=True)
+    for _ in range(60):
+        ra = rng.randrange(b.m)
+        La = len(seq[ra])
+        if rng.random() < 0.5 and La >= 2:
+            # an intra-route move: seq[:lo] + a rearranged seq[lo..hi] + seq[hi+1:]
+            lo = rng.randrange(La - 1)
+            hi = rng.randint(lo + 1, La - 1)
+            seg = seq[ra][lo: hi + 1]
+            mid = seg[::-1] if rng.random() < 0.5 else seg[1:] + seg[:1]
+            ia, rb, jb = lo, ra, hi + 1
+        else:
+            rb = rng.randrange(b.m)
+            ia = rng.randint(0, La)
+            jb = rng.randint(ia if ra == rb else 0, len(seq[rb]))
+            used = set(seq[ra][:ia]) | set(seq[rb][jb:])
+            free = [e for e in range(b.n) if e not in used]
+            mid = rng.sample(free, rng.randint(0, min(4, len(free))))
+        cand = seq[ra][:ia] + list(mid) + seq[rb][jb:]
+        w = b.work()
+        full = int(eval_route(b.D, ra, np.array(cand + [-1], dtype=np.int64), len(cand), w))
+        want = -1 if full < 0 else (int(w[4]) if cand else 0)
+        got = int(K.tail_late(b.D, S, ra, ia, np.array(list(mid) + [-1], dtype=np.int64), len(mid), rb, jb)) if cand else 0
+        assert got == want, f"tail_late(ra={ra}, ia={ia}, mid={mid}, rb={rb}, jb={jb}) = {cand}: {got}, eval_route {want}; routes {seq}{where}"
+
+
+@SETTINGS
+@given(problems(max_jobs=10), st.integers(0, 2**31))
+def test_a_route_remembered_as_no_fit_really_has_no_feasible_position(p, seed):
+    """Recreate skips a route for a job while ``nofit[j, r]`` equals the route's version: after a
+    search, every such (job, route) pair must have no feasible insertion position at all."""
+    b = build(p)
+    rng = random.Random(seed)
+    S, _ = random_state(b, rng, iterations=rng.choice([5, 30]))
+    mid = np.full(4, -1, dtype=np.int64)
+    where = "\n" + p.model_dump_json(exclude_none=True)
+    for j in range(b.n):
+        for r in range(b.m):
+            if S.nofit[j, r] != S.ver[r] or S.route_of[j] == r:
+                continue
+            mid[0] = j
+            for i in range(int(S.rlen[r]) + 1):
+                got = int(K.concat_cost(b.D, S, r, i, mid, 1, r, i, INF))
+                assert got < 0, f"job {j} remembered as fitting nowhere in route {r} {routes_of(S)[r]}, but position {i} costs {got}{where}"
