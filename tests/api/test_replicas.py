@@ -23,8 +23,8 @@ from tests.api.test_plans import SETTINGS, live_problem
 
 def _replica(tmp_path, url: str, name: str) -> ApiServer:
     return ApiServer(tmp_path / f"{name}.db", how="cli", workers=1, log_path=tmp_path / f"{name}.log",
-                     DISPATCH_DATABASE_URL=url, DISPATCH_REPLICA_ID=name, DISPATCH_RECOMMEND_WORKERS=1,
-                     DISPATCH_MAX_QUEUE=32, DISPATCH_MAX_TIME_LIMIT_S=60, DISPATCH_SHUTDOWN_GRACE_S=10)
+                     DISPATCH_DATABASE_URL=url, DISPATCH_REPLICA_ID=name, DISPATCH_RECOMMEND_WORKERS="1",
+                     DISPATCH_MAX_QUEUE="32", DISPATCH_MAX_TIME_LIMIT_S="60", DISPATCH_SHUTDOWN_GRACE_S="10")
 
 
 def quick_problem(n_jobs: int = 4) -> dict:
