@@ -4,6 +4,7 @@ shared database is meant to differ: restart recovery leaves another live replica
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -173,3 +174,33 @@ def test_postgres_reads_what_another_connection_wrote(postgres_url):
     assert got is not None and got.status == "cancelled" and time.monotonic() - t0 < 5
     a.close()
     b.close()
+
+
+@pytest.mark.parametrize("url, says", [
+    ("mysql://user@localhost/dispatch", "is not a PostgreSQL URL"),
+    ("postgresql://nobody@127.0.0.1:{refused}/dispatch", "cannot connect to PostgreSQL"),
+    ("postgresql://nobody@127.0.0.1:{silent}/dispatch", "cannot connect to PostgreSQL"),  # accepts TCP, never answers
+])
+def test_a_bad_database_url_stops_the_server_within_seconds(url, says, tmp_path):
+    import socket
+    import subprocess
+    import sys
+
+    from api.db import CONNECT_TIMEOUT_S
+    from tests.api.server import REPO_ROOT, free_port
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel completes the handshake; nobody ever speaks
+    try:
+        env = {**os.environ, "DISPATCH_DATABASE_URL": url.format(refused=free_port(), silent=silent.getsockname()[1]),
+               "DISPATCH_DB": str(tmp_path / "unused.db"), "PYTHONPATH": str(REPO_ROOT)}
+        t0 = time.monotonic()
+        run = subprocess.run([sys.executable, "-m", "optimizer.cli", "serve", "--port", str(free_port())], env=env, cwd=REPO_ROOT,
+                             capture_output=True, text=True, timeout=60)
+        took = time.monotonic() - t0
+    finally:
+        silent.close()
+    assert run.returncode == 2, run.stderr
+    assert "DISPATCH_DATABASE_URL" in run.stderr and says in run.stderr and "Traceback" not in run.stderr
+    assert took < CONNECT_TIMEOUT_S + 10, took  # the connect timeout plus Python's start, never a hang
