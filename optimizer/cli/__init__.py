@@ -99,6 +99,15 @@ def _take_language(argv: list[str]) -> tuple[list[str], Optional[str]]:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run one ``dispatch`` command line; the ``--lang`` it names holds for that command only."""
+    global _LANGUAGE
+    try:
+        return _main(argv)
+    finally:
+        _LANGUAGE = None
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     global _LANGUAGE
     from optimizer.cli.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, describe, is_input_error
     from optimizer.i18n import normalize_language
