@@ -54,13 +54,19 @@ async def _recover_jobs(app: FastAPI) -> None:
 
 CANCEL_POLL_S = 1.0
 """On a shared database, how often a replica looks for its running jobs cancelled through another."""
+ADOPT_EVERY_S = 5.0
+"""On a shared database, how often a replica with idle workers takes queued jobs from the database."""
 
 
-async def _watch_cancellations(app: FastAPI) -> None:
-    """Shared database: a job cancelled through another replica stops here within about
-    :data:`CANCEL_POLL_S` (its worker is stopped and replaced), instead of solving on."""
+async def _shared_housekeeping(app: FastAPI) -> None:
+    """Shared database only. Every :data:`CANCEL_POLL_S`: a job cancelled through another
+    replica stops here (its worker is stopped and replaced) instead of solving on. Every
+    :data:`ADOPT_EVERY_S`: idle workers take the oldest queued jobs of the database (another
+    replica's backlog, or jobs of a replica that died: their lease expired), so no accepted job
+    waits for its replica to come back; the claim in the database keeps each solved once."""
     store: JobStore = app.state.store
     pool: WorkerPool = app.state.pool
+    last_adopt = 0.0
     while not pool.closing:
         await asyncio.sleep(CANCEL_POLL_S)
         try:
@@ -69,8 +75,16 @@ async def _watch_cancellations(app: FastAPI) -> None:
             for key, status in statuses.items():
                 if status == "cancelled":
                     await pool.cancel(key)
-        except Exception:  # noqa: BLE001 - a database hiccup must not end the watch
-            log.exception("checking for cancelled jobs failed")
+            loop_now = asyncio.get_running_loop().time()
+            if loop_now - last_adopt >= ADOPT_EVERY_S:
+                last_adopt = loop_now
+                stats = pool.stats()
+                idle = stats["workers_ready"] - stats["workers_busy"] - stats["queued"]
+                for job_id, time_limit_s in await asyncio.to_thread(store.adoptable, idle):
+                    if pool.find(job_id) is None and not pool.closing:
+                        pool.submit(optimize.job_task(store, job_id, time_limit_s), force=True)
+        except Exception:  # noqa: BLE001 - a database hiccup must not end the housekeeping
+            log.exception("shared-store housekeeping failed")
 
 
 def _add_schema(app: FastAPI, model) -> None:
@@ -102,7 +116,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         app.state.recommend_pool = RecommendPool(settings.recommend_workers, settings.max_recommendations)
         app.state.recommend_pool.start()
         await _recover_jobs(app)
-        watch = asyncio.get_running_loop().create_task(_watch_cancellations(app)) if app.state.store.shared else None
+        watch = asyncio.get_running_loop().create_task(_shared_housekeeping(app)) if app.state.store.shared else None
         try:
             yield
         finally:
@@ -114,6 +128,9 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
                         "%(interrupted)d running stopped and queued again", counts)
             app.state.store.close()
             app.state.plans.close()
+            scenarios = getattr(app.state, "scenario_store", None)
+            if scenarios is not None:
+                scenarios.close()
 
     app = FastAPI(
         title="Field-service dispatch API",

@@ -28,6 +28,9 @@ class ScenarioStore:
         self._db = Database(target, sqlite_timeout_s=10)
         self._db.script(SCHEMA)
 
+    def close(self) -> None:
+        self._db.close()
+
     def create(self, name: str, runs: list[dict]) -> tuple[str, str]:
         scenario_id, created = uuid.uuid4().hex, now_iso()
         self._db.execute("INSERT INTO scenarios (id, name, created_at, runs) VALUES (?, ?, ?, ?)",

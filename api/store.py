@@ -192,6 +192,28 @@ class JobStore:
             rows = db.execute("SELECT id FROM jobs WHERE status = 'queued' ORDER BY created_at").fetchall()
         return [r[0] for r in rows]
 
+    def adoptable(self, limit: int) -> list[tuple[str, float]]:
+        """Shared database, for a replica with idle workers: first re-queue other replicas'
+        running jobs whose lease expired (their replica died; failed after
+        :data:`MAX_INTERRUPTIONS`), then the oldest ``limit`` queued jobs as ``(id,
+        time_limit_s)``. Running one still needs :meth:`mark_running`, so a job another replica
+        also holds is still solved once."""
+        if not self.shared or limit < 1:
+            return []
+        expired, params = "owner IS NOT NULL AND owner <> ? AND lease_until < ?", (self.owner, now_iso())
+        with self._db.transaction() as db:
+            db.execute(
+                f"UPDATE jobs SET status = 'failed', finished_at = ?, error = ? WHERE status = 'running' AND interruptions + 1 >= ? AND {expired}",
+                (now_iso(), INTERRUPTED_REASON, MAX_INTERRUPTIONS, *params),
+            )
+            db.execute(
+                "UPDATE jobs SET status = 'queued', started_at = NULL, owner = NULL, lease_until = NULL, "
+                f"interruptions = interruptions + 1 WHERE status = 'running' AND {expired}",
+                params,
+            )
+            rows = db.execute("SELECT id, time_limit_s FROM jobs WHERE status = 'queued' ORDER BY created_at LIMIT ?", (limit,)).fetchall()
+        return [(r[0], float(r[1])) for r in rows]
+
     def count_by_status(self) -> dict[str, int]:
         rows = self._db.execute("SELECT status, COUNT(*) FROM jobs GROUP BY status").fetchall()
         return {status: n for status, n in rows}

@@ -1,8 +1,8 @@
 """Two API replicas (two real server processes) on one real PostgreSQL database
 (``DISPATCH_DATABASE_URL``): a job accepted by one is read and cancelled through the other; jobs
 submitted to both are each solved exactly once, also when a replica restarts and races the other
-for the queued ones; a replica's restart leaves the other's running job alone; a replica killed
-mid-solve loses no accepted job; two event posts on one live plan through the two replicas at
+for the queued ones; an idle replica takes the other's backlog; a replica's restart leaves the
+other's running job alone; a replica killed mid-solve loses no accepted job; two event posts on one live plan through the two replicas at
 once: one wins, the other gets 409."""
 
 from __future__ import annotations
@@ -56,8 +56,9 @@ def test_jobs_are_shared_and_each_solved_once(replicas):
         long_id = ca.post("/v1/optimizations", json=long).json()["id"]
         wait_for(cb, long_id, statuses=("running",), timeout_s=20)
         gone = cb.delete(f"/v1/optimizations/{long_id}")  # cancelled through the other replica
-        assert gone.status_code in (200, 202), gone.text
+        assert gone.status_code == 200 and gone.json()["status"] == "cancelled", gone.text
         assert wait_for(ca, long_id)["status"] == "cancelled"
+        assert _idle(a) < 4.0  # a's worker stopped the cancelled solve
 
         ids = [(ca if i % 2 else cb).post("/v1/optimizations", json=quick_problem(3 + i % 3)).json()["id"] for i in range(20)]
     # Restart b while jobs wait (its running solve finishes within the grace period): its recovery
@@ -78,24 +79,41 @@ def test_jobs_are_shared_and_each_solved_once(replicas):
         store.close()
 
 
+def _idle(server: ApiServer, timeout_s: float = 5.0) -> float:
+    """Seconds until the server's workers are all free (AssertionError after ``timeout_s``)."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout_s:
+        if httpx.get(server.url + "/healthz", timeout=2).json()["workers_busy"] == 0:
+            return time.monotonic() - t0
+        time.sleep(0.1)
+    raise AssertionError(f"{server.url} still busy after {timeout_s} s")
+
+
 def test_a_restart_leaves_the_other_replicas_running_job_and_a_crash_loses_nothing(replicas):
     a, b, url = replicas
-    problem = small_problem(n_jobs=5, time_limit_s=4.0)  # runs its 4 s
+    long = small_problem(n_jobs=5, time_limit_s=30.0)  # no iteration cap: runs its 30 s
     with a.client() as ca:
-        job_id = ca.post("/v1/optimizations", json=problem).json()["id"]
+        job_id = ca.post("/v1/optimizations", json=long).json()["id"]
         wait_for(ca, job_id, statuses=("running",), timeout_s=20)
     b.stop(signal.SIGKILL)
     b.start()  # b's restart recovery runs now, while a solves
     store = JobStore(url, owner="test")
     try:
-        with b.client() as cb:
+        with a.client() as ca, b.client() as cb:
             assert cb.get(f"/v1/optimizations/{job_id}").json()["status"] == "running"
-        assert store.owner_of(job_id) == "a" and store.attempts(job_id) == 1
+            assert store.owner_of(job_id) == "a" and store.attempts(job_id) == 1
+            # a's only worker is busy: jobs it accepts now are taken by b's idle worker.
+            backlog = [ca.post("/v1/optimizations", json=quick_problem()).json()["id"] for _ in range(2)]
+            assert [wait_for(cb, q, timeout_s=30)["status"] for q in backlog] == ["succeeded"] * 2
+            assert [store.owner_of(q) for q in backlog] == ["b", "b"]
         a.stop(signal.SIGKILL)  # a dies mid-solve: the job stays running under a's lease
         a.start()  # a's restart takes back its own job and solves it again
-        with a.client() as ca:
-            assert wait_for(ca, job_id, timeout_s=60)["status"] == "succeeded"
-        assert store.attempts(job_id) == 2 and store.owner_of(job_id) == "a"
+        with a.client() as ca, b.client() as cb:
+            wait_for(ca, job_id, statuses=("running",), timeout_s=20)
+            assert store.attempts(job_id) == 2 and store.owner_of(job_id) == "a"  # nothing lost
+            assert cb.delete(f"/v1/optimizations/{job_id}").status_code == 200  # cancelled through b ...
+            assert _idle(a) < 4.0  # ... a stops the solve within its 1 s check, not after 30 s
+            assert ca.get(f"/v1/optimizations/{job_id}").json()["status"] == "cancelled"
     finally:
         store.close()
 

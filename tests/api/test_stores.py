@@ -91,6 +91,25 @@ def test_requeue_and_restart_recovery(target):
     b.close()
 
 
+def test_an_idle_replica_adopts_queued_jobs_and_a_dead_replicas_expired_ones(target):
+    a, b = JobStore(target, owner="a"), JobStore(target, owner="b")
+    dead, live, mine, q1, q2 = (b.create("{}", t).id for t in (1.0, 600.0, 1.0, 2.0, 3.0))
+    assert b.mark_running(dead) and b.mark_running(live) and a.mark_running(mine)
+    db = Database(target)
+    db.execute("UPDATE jobs SET lease_until = ? WHERE id IN (?, ?)", ("2000-01-01T00:00:00.000+00:00", dead, mine))
+    db.close()
+    adopted = a.adoptable(10)
+    if not a.shared:  # one server per SQLite file: nothing to adopt
+        assert adopted == [] and a.count_by_status() == {"running": 3, "queued": 2}
+    else:
+        assert {i for i, _ in adopted} == {dead, q1, q2} and dict(adopted)[q2] == 3.0
+        assert [(j, a.get(j).status) for j in (dead, live, mine)] == [(dead, "queued"), (live, "running"), (mine, "running")]  # type: ignore[union-attr]
+        assert len(a.adoptable(1)) == 1 and a.adoptable(0) == []
+        assert a.mark_running(dead) and not b.mark_running(dead) and a.attempts(dead) == 2
+    a.close()
+    b.close()
+
+
 def test_a_job_that_keeps_crashing_the_server_fails(target):
     store = JobStore(target, owner="a")
     job = store.create("{}", 1.0)
@@ -159,6 +178,7 @@ def test_scenarios(target):
     scenario_id, created = store.create("what if", [{"name": "base", "optimization_id": "x"}])
     assert store.get(scenario_id) == ("what if", created, [{"name": "base", "optimization_id": "x"}])
     assert store.get("nope") is None
+    store.close()
 
 
 def test_postgres_reads_what_another_connection_wrote(postgres_url):
