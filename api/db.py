@@ -85,8 +85,12 @@ class Database:
         self.postgres = is_postgres(target)
         self.lock = threading.RLock()
         self.integrity_errors = integrity_errors()
+        self._lost_errors: tuple[type[BaseException], ...] = ()
         if self.postgres:
             self._conn = _connect_postgres(str(target))
+            import psycopg
+
+            self._lost_errors = (psycopg.OperationalError,)
         else:
             path = Path(target)
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -101,8 +105,24 @@ class Database:
         return re.sub(r"\bBLOB\b", "BYTEA", re.sub(r"\bREAL\b", "DOUBLE PRECISION", statement))
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement. PostgreSQL: a connection lost since the last statement (server
+        restart, idle timeout, fail-over) is opened again and the statement run once more."""
         with self.lock:
-            return self._conn.execute(self.sql(statement), tuple(params))
+            if not self.postgres:
+                return self._conn.execute(statement, tuple(params))
+            self._reopen_if_lost()
+            try:
+                return self._conn.execute(self.sql(statement), tuple(params))
+            except self._lost_errors:
+                if not self._conn.broken and not self._conn.closed:
+                    raise
+                self._reopen_if_lost()
+                return self._conn.execute(self.sql(statement), tuple(params))
+
+    def _reopen_if_lost(self) -> None:
+        if self._conn.broken or self._conn.closed:
+            self._conn.close()
+            self._conn = _connect_postgres(str(self.target))
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         with self.lock:
@@ -138,6 +158,7 @@ class Database:
         (the file's write lock); PostgreSQL ``BEGIN`` (rows locked by the UPDATEs inside)."""
         with self.lock:
             if self.postgres:
+                self._reopen_if_lost()
                 with self._conn.transaction():
                     yield self
                 return

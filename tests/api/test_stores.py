@@ -181,6 +181,22 @@ def test_scenarios(target):
     store.close()
 
 
+def test_postgres_connection_lost_is_reopened(postgres_url):
+    """The server drops the store's connection (restart, fail-over): the next call reconnects."""
+    store = JobStore(postgres_url, owner="a")
+    job = store.create("{}", 1.0)
+    admin = Database(postgres_url)
+    killed = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                           "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchall()
+    assert killed and all(k[0] for k in killed)
+    got = store.get(job.id)
+    assert got is not None and got.status == "queued"
+    admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    assert store.mark_running(job.id) and store.recover() == [job.id]  # a write and a transaction after the loss
+    admin.close()
+    store.close()
+
+
 def test_postgres_reads_what_another_connection_wrote(postgres_url):
     """Two replicas see one store: a job made through one connection is read, claimed and
     finished through the other."""
