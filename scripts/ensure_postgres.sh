@@ -14,9 +14,10 @@ cmd="${1:-}"; dir="${2:-}"
 if [ -z "$cmd" ] || [ -z "$dir" ]; then
     echo "usage: $0 start|stop DIR" >&2; exit 2
 fi
-bin="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
+# PG_BIN: PostgreSQL's bin directory (default: the newest of Debian's /usr/lib/postgresql/*/bin).
+bin="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)}"
 if [ -z "$bin" ] || [ ! -x "$bin/initdb" ]; then
-    echo "error: PostgreSQL not installed (no /usr/lib/postgresql/*/bin/initdb); apt-get install postgresql" >&2; exit 3
+    echo "error: PostgreSQL not installed (no ${bin:-/usr/lib/postgresql/*/bin}/initdb); apt-get install postgresql, or set PG_BIN" >&2; exit 3
 fi
 as_pg() {
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi

@@ -36,7 +36,7 @@ def start_cluster():
     directory = os.path.join(base, "pg")
     run = subprocess.run([str(SCRIPT), "start", directory], capture_output=True, text=True, timeout=120)
     if run.returncode == 3:
-        _unavailable("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): apt-get install postgresql")
+        _unavailable("PostgreSQL tests need a PostgreSQL server: " + run.stderr.strip().removeprefix("error: "))
     if run.returncode != 0:
         pytest.fail(f"scripts/ensure_postgres.sh start failed ({run.returncode}): {run.stderr[-2000:]}")
     try:
