@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from contextlib import asynccontextmanager
 from typing import Any, Optional
 
 from fastapi import Depends, FastAPI
 
-from api.db import redact
+from api.db import check_reachable, redact
 from api.deps import require_api_key
 from api.docs_ui import install_docs
 from api.errors import install_error_handlers
@@ -104,7 +105,13 @@ def _add_schema(app: FastAPI, model) -> None:
 
 def create_app(settings: Optional[Settings] = None) -> FastAPI:
     """Build the app; ``settings`` default to the ``DISPATCH_*`` environment variables."""
-    settings = settings or Settings.from_env()
+    if settings is None:  # `uvicorn --factory api.app:create_app`: the same checks as `dispatch serve`
+        try:
+            settings = Settings.from_env()
+            check_reachable(settings.database)
+        except ValueError as exc:  # a bad DISPATCH_* value, an unreachable DISPATCH_DATABASE_URL
+            print(f"error: {exc}", file=sys.stderr, flush=True)
+            raise SystemExit(2) from None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

@@ -212,12 +212,13 @@ def test_postgres_reads_what_another_connection_wrote(postgres_url):
     b.close()
 
 
-@pytest.mark.parametrize("url, says", [
-    ("mysql://user@localhost/dispatch", "is not a PostgreSQL URL"),
-    ("postgresql://nobody@127.0.0.1:{refused}/dispatch", "cannot connect to PostgreSQL"),
-    ("postgresql://nobody@127.0.0.1:{silent}/dispatch", "cannot connect to PostgreSQL"),  # accepts TCP, never answers
+@pytest.mark.parametrize("url, says, how", [
+    ("mysql://user@localhost/dispatch", "is not a PostgreSQL URL", "cli"),
+    ("postgresql://nobody@127.0.0.1:{refused}/dispatch", "cannot connect to PostgreSQL", "cli"),
+    ("postgresql://nobody@127.0.0.1:{silent}/dispatch", "cannot connect to PostgreSQL", "cli"),  # accepts TCP, never answers
+    ("postgresql://nobody@127.0.0.1:{refused}/dispatch", "cannot connect to PostgreSQL", "uvicorn"),
 ])
-def test_a_bad_database_url_stops_the_server_within_seconds(url, says, tmp_path):
+def test_a_bad_database_url_stops_the_server_within_seconds(url, says, how, tmp_path):
     import socket
     import subprocess
     import sys
@@ -232,8 +233,8 @@ def test_a_bad_database_url_stops_the_server_within_seconds(url, says, tmp_path)
         env = {**os.environ, "DISPATCH_DATABASE_URL": url.format(refused=free_port(), silent=silent.getsockname()[1]),
                "DISPATCH_DB": str(tmp_path / "unused.db"), "PYTHONPATH": str(REPO_ROOT)}
         t0 = time.monotonic()
-        run = subprocess.run([sys.executable, "-m", "optimizer.cli", "serve", "--port", str(free_port())], env=env, cwd=REPO_ROOT,
-                             capture_output=True, text=True, timeout=60)
+        cmd = (["optimizer.cli", "serve"] if how == "cli" else ["uvicorn", "--factory", "api.app:create_app"]) + ["--port", str(free_port())]
+        run = subprocess.run([sys.executable, "-m", *cmd], env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
         took = time.monotonic() - t0
     finally:
         silent.close()
