@@ -52,6 +52,7 @@ from typing import Literal, Optional, Sequence
 
 from pydantic import Field
 
+from optimizer.i18n import N_, Msg
 from optimizer.models import Job, Problem, Route, Solution, Stop
 from optimizer.models.common import AwareDatetime, Location, StrictModel
 from optimizer.models.job import JobStatus
@@ -60,14 +61,15 @@ from optimizer.replan.events import Event, JobCompleted, JobStarted, TechnicianP
 
 # User-facing texts of this module, in one place (message catalogs translate these).
 MESSAGES = {
-    "assumed_completed": "{n} job(s) assumed completed from the plan, planned to end more than {min:g} min before now "
-                         "without a job_completed event: {ids}",
-    "overdue_in_progress": "{n} started job(s) expected to end more than {min:g} min before now without a job_completed "
-                           "event (kept in progress until now): {ids}",
-    "stale_position": "{tech}: last position is {age:.0f} min old (more than {min:g} min)",
-    "plan_not_current": "{n} job(s) the previous plan finished before now are still pending and will be planned again "
-                        "after now; send job_completed events or set options.derive_state: {ids}",
+    "assumed_completed": N_("{n} job(s) assumed completed from the plan, planned to end more than {min} min before now "
+                            "without a job_completed event: {ids}"),
+    "overdue_in_progress": N_("{n} started job(s) expected to end more than {min} min before now without a job_completed "
+                              "event (kept in progress until now): {ids}"),
+    "stale_position": N_("{tech}: last position is {age} min old (more than {min} min)"),
+    "plan_not_current": N_("{n} job(s) the previous plan finished before now are still pending and will be planned again "
+                           "after now; send job_completed events or set options.derive_state: {ids}"),
 }
+"""Warning texts (English ids of the message catalog; shown translated where they are read)."""
 MAX_IDS_LISTED = 12
 
 
@@ -120,7 +122,8 @@ def _ids(ids: Sequence[str]) -> str:
 
 
 def _warning(code: str, job_ids: Sequence[str] = (), technician_id: Optional[str] = None, **values) -> StateWarning:
-    text = MESSAGES[code].format(n=len(job_ids), ids=_ids(list(job_ids)), **values)
+    shown = {k: (f"{v:g}" if k == "min" else f"{v:.0f}" if k == "age" else v) for k, v in values.items()}
+    text = Msg(MESSAGES[code], n=len(job_ids), ids=_ids(list(job_ids)), **shown)
     return StateWarning(code=code, message=text, job_ids=list(job_ids), technician_id=technician_id)
 
 

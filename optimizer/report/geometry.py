@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
+from optimizer.i18n import Msg
 from optimizer.models import Location, Problem, Solution
 
 DIGITS = 5
@@ -47,7 +48,7 @@ class MapGeometry:
                 coords = leg_geometry(a, b, region=self.region)["coordinates"]
                 self._cache[key] = [[round(x, DIGITS), round(y, DIGITS)] for x, y in coords]
             except Exception as exc:  # noqa: BLE001 - a map must never fail the report
-                self.note = f"some legs drawn straight: road geometry failed ({type(exc).__name__}: {exc})"
+                self.note = Msg("some legs drawn straight: road geometry failed ({error})", error=f"{type(exc).__name__}: {exc}")
                 self._cache[key] = straight
         return self._cache[key]
 
@@ -74,13 +75,13 @@ def map_geometry(problem: Problem, solution: Optional[Solution] = None, road: Op
     ``road`` is forced True), else straight lines; see the module docstring."""
     use_road = matrix_source_of(problem, solution) == "road" if road is None else road
     if not use_road:
-        return MapGeometry("straight", note=f"straight lines between points (matrix source {matrix_source_of(problem, solution)})")
+        return MapGeometry("straight", note=Msg("straight lines between points (matrix source {source})", source=matrix_source_of(problem, solution)))
     try:
         from optimizer.geo.road import road_polylines
 
         lines = road_polylines(region=problem.options.region, max_edges=MAX_BASEMAP_EDGES)
     except Exception as exc:  # noqa: BLE001
-        return MapGeometry("straight", note=f"no road network drawn ({type(exc).__name__}: {exc}); straight lines between points")
+        return MapGeometry("straight", note=Msg("no road network drawn ({error}); straight lines between points", error=f"{type(exc).__name__}: {exc}"))
     basemap = [[[round(x, DIGITS), round(y, DIGITS)] for x, y in line] for line in lines]
     from optimizer.report.streets import street_labels
 

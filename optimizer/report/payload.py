@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from typing import Any, Optional, Sequence
 
 from optimizer.change_text import change_message
-from optimizer.i18n import N_, normalize_language
+from optimizer.i18n import N_, normalize_language, translate
 from optimizer.i18n.report_texts import report_messages
 from optimizer.kpis import compute_kpis
 from optimizer.models import Problem, Solution
@@ -159,7 +159,8 @@ def report_payload(
         "origin": origin.isoformat(),
         "origin_clock_min": origin.hour * 60 + origin.minute + origin.second / 60.0,
         "utc_offset": origin.strftime("%z"),
-        "map": {"source": geometry.source, "note": geometry.note, "basemap": geometry.basemap, "streets": geometry.streets},
+        "map": {"source": geometry.source, "note": translate(geometry.note, language) if geometry.note else None, "basemap": geometry.basemap,
+                "streets": geometry.streets},
         "plans": plan_list,
         "comparison": comparison,
         "replan": replan_payload(replan, origin, language) if replan is not None else None,
@@ -214,7 +215,7 @@ def replan_payload(answer: ReplanResponse, origin: datetime, language: str = "en
                   "source": d.source} for d in (state.completed if state is not None else [])],
         "in_progress": list(state.in_progress) if state is not None else [],
         "dispatched": list(state.dispatched) if state is not None else [],
-        "warnings": [w.message for w in state.warnings] if state is not None else [],
+        "warnings": [translate(w.message, language) for w in state.warnings] if state is not None else [],
         "changes": [{**c.model_dump(mode="json"), "text": change_message(c, language)} for c in answer.changes],
     }
 

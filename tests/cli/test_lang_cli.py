@@ -61,6 +61,7 @@ def test_replan_summary_in_chinese(tmp_path, capsys):
     assert code == 0
     err = capsys.readouterr().err
     assert err.startswith("状态 于 11:00（由计划和状态事件推导）：已完成")
+    assert "  警告：T09：最后位置已是 30 分钟前（超过 15 分钟）" in err.splitlines()  # the sample's stale position, translated
     lines = err.splitlines()
     head = next(i for i, line in enumerate(lines) if line.startswith("重新计划用时"))
     changes = []
