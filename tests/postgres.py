@@ -8,6 +8,7 @@ names an existing server instead (its user must be allowed to CREATE DATABASE)."
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import tempfile
 import uuid
@@ -35,6 +36,9 @@ def start_cluster():
     os.chmod(base, 0o711)  # the `postgres` user must reach its data directory inside
     directory = os.path.join(base, "pg")
     run = subprocess.run([str(SCRIPT), "start", directory], capture_output=True, text=True, timeout=120)
+    if run.returncode != 0:
+        subprocess.run([str(SCRIPT), "stop", directory], capture_output=True, timeout=60)
+        shutil.rmtree(base, ignore_errors=True)
     if run.returncode == 3:
         _unavailable("PostgreSQL tests need a PostgreSQL server: " + run.stderr.strip().removeprefix("error: "))
     if run.returncode != 0:
@@ -43,7 +47,7 @@ def start_cluster():
         yield run.stdout.strip().splitlines()[-1]
     finally:
         subprocess.run([str(SCRIPT), "stop", directory], capture_output=True, timeout=60)
-        subprocess.run(["rm", "-rf", base], check=False)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def fresh_database(server_url: str) -> str:
