@@ -32,6 +32,8 @@ UNITS = {"_s": "s", "_m": "m", "_min": "min", "_ms": "ms", "_pct": "%", "_km": "
 
 SETTINGS_DOC = [
     ("DISPATCH_DB", "dispatch.db", "SQLite file holding asynchronous jobs and results (created when missing)."),
+    ("DISPATCH_DATABASE_URL", "(none)", "`postgresql://user[:password]@host:port/dbname`: jobs, live plans and scenarios live in this PostgreSQL database instead of `DISPATCH_DB`, shared by several API replicas (`pip install '.[postgres]'`). Tables are created on first start. A malformed or unreachable URL stops `dispatch serve` within seconds (connect timeout 5 s) with exit code 2 and a message naming this variable."),
+    ("DISPATCH_REPLICA_ID", "host name", "This replica's name on a shared database. Give every replica its own (two on one host need two names): a restart re-queues only the running jobs of its own name, and those of any replica whose lease (the job's time limit + 60 s) ran out."),
     ("DISPATCH_WORKERS", "CPU count", "Solver worker processes."),
     ("DISPATCH_MAX_QUEUE", "16", "Tasks waiting for a worker before new solve/matrix/re-plan requests get 429 (a scenario needs a place for every run)."),
     ("DISPATCH_SYNC_TIME_LIMIT_S", "30", "POST /v1/optimize caps options.time_limit_s at this many seconds (the Solution's warnings say so)."),
@@ -466,6 +468,21 @@ Solver workers ignore `SIGTERM` (the server stops them) and die with the server 
 (`docker stop` waits 10 s, systemd 90 s): a solve cut short by `SIGKILL` is still run again after
 the restart, but counts as a crash. `progress` is the elapsed share of the time limit while running (the
 solver stops at its time limit), 1 when finished.
+
+Several replicas (`DISPATCH_DATABASE_URL`, one PostgreSQL database behind a load balancer): any
+replica answers for any job or plan. A job runs on the replica that accepted it, and is claimed
+in the database (`UPDATE ... WHERE status = 'queued'`, recording the replica and a lease), so it
+is solved by exactly one replica even when two hold it in their queues (after a restart a replica
+queues every queued job of the database). A restarted replica re-queues its own interrupted jobs
+and those whose lease expired, never another live replica's running job. Every 5 s a replica
+with idle workers takes the oldest queued jobs of the database (another replica's backlog), and
+the running jobs of a replica that died once their lease (time limit + 60 s) has expired, so no
+accepted job waits for its replica to come back. `DELETE` through
+another replica stops the running solve within about a second (each replica checks its running
+jobs every second). Event posts to one live plan are serialised by the database: the new version
+is written only if the plan is still at the version the post was made from, so of two concurrent
+posts through two replicas one gets `200` and the other `409`, as with a stale `If-Match`. The
+change feed of another replica's commit reaches a stream within about a second.
 
 The examples below come from one run of the real server (`python scripts/gen_api_docs.py`) on a small
 problem: two technicians and five jobs in central Helsinki, where `j5` needs a gas skill nobody
