@@ -52,13 +52,18 @@ def _statuses(db: Path) -> dict[str, str]:
 
 def test_sigterm_keeps_accepted_jobs_and_they_finish_after_restart(tmp_path):
     db = tmp_path / "jobs.db"
+    # The short job stops at an iteration limit (well under a second of search), so that it ends
+    # within the grace period whatever the machine's load; the long one searches 12 s.
+    short = small_problem(n_jobs=5, time_limit_s=1.5)
+    short["options"]["max_iterations"] = 300
+    grace_s = 6
     problems = {
-        "short": small_problem(n_jobs=5, time_limit_s=1.5),   # running; finishes within the grace period
-        "long": small_problem(n_jobs=6, time_limit_s=6.0),    # running; outlasts the grace period
+        "short": short,                                       # running; finishes within the grace period
+        "long": small_problem(n_jobs=6, time_limit_s=12.0),   # running; outlasts the grace period
         "queued1": small_problem(n_jobs=4, time_limit_s=1.0),
         "queued2": small_problem(n_jobs=3, time_limit_s=1.0),
     }
-    srv = ApiServer(db, how="cli", workers=2, DISPATCH_SHUTDOWN_GRACE_S=3, DISPATCH_MAX_TIME_LIMIT_S=60).start()
+    srv = ApiServer(db, how="cli", workers=2, DISPATCH_SHUTDOWN_GRACE_S=grace_s, DISPATCH_MAX_TIME_LIMIT_S=60).start()
     try:
         with srv.client() as c:
             ids = {}
@@ -75,7 +80,7 @@ def test_sigterm_keeps_accepted_jobs_and_they_finish_after_restart(tmp_path):
     finally:
         srv.stop(signal.SIGKILL)
     print(f"\nSIGTERM to exit: {stop_s:.1f} s")
-    assert stop_s < 3 + 8  # grace period + worker stop, not the long solve's 6 s plus more
+    assert stop_s < grace_s + 8  # grace period + worker stop, not the long solve's 12 s
 
     after_stop = _statuses(db)
     assert after_stop[ids["short"]] == "succeeded"  # finished within the grace period
