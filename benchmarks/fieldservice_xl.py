@@ -18,14 +18,17 @@ import sys
 import time
 
 
-def run_one(engine: str, time_limit_s: float, matrix: str, seed: int) -> dict:
+def run_one(engine: str, time_limit_s: float, matrix: str, seed: int, decomposition: str = "off") -> dict:
     from benchmarks.fieldservice.bench import _problem_and_matrix
     from benchmarks.validation import check
     from optimizer.kpis import compute_kpis
     from optimizer.solve import solve
 
     problem, tm, points, build_s = _problem_and_matrix("XL", seed, time_limit_s, matrix)
-    problem = problem.model_copy(update={"options": problem.options.model_copy(update={"engine": engine})})
+    # The whole problem by default: this script measures the engine; benchmarks/decompose_bench.py
+    # measures territories against it.
+    options = problem.options.model_copy(update={"engine": engine, "decomposition": decomposition})
+    problem = problem.model_copy(update={"options": options})
     t0 = time.perf_counter()
     solution = solve(problem, tm, points)
     wall = time.perf_counter() - t0
@@ -33,6 +36,7 @@ def run_one(engine: str, time_limit_s: float, matrix: str, seed: int) -> dict:
     k = compute_kpis(problem, solution)
     return {
         "engine": engine,
+        "decomposition": decomposition,
         "jobs": len(problem.jobs),
         "technicians": len(problem.technicians),
         "matrix": f"{tm.source} {tm.size} points, {build_s:.0f} s",
@@ -53,16 +57,19 @@ def main(argv=None) -> int:
     p.add_argument("--time-limit", type=float, default=300.0)
     p.add_argument("--matrix", default="auto", choices=["auto", "road", "haversine"])
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--decomposition", default="off", choices=["off", "auto", "on"],
+                   help="options.decomposition (default off: the engine on the whole problem)")
     p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     engines = args.engine or ["native"]
     if args.child:
-        print(json.dumps(run_one(engines[0], args.time_limit, args.matrix, args.seed)))
+        print(json.dumps(run_one(engines[0], args.time_limit, args.matrix, args.seed, args.decomposition)))
         return 0
     rows = []
     for engine in engines:  # one fresh process per engine: peak memory is that engine's run alone
         out = subprocess.run([sys.executable, "-m", "benchmarks.fieldservice_xl", "--child", "--engine", engine,
-                              "--time-limit", str(args.time_limit), "--matrix", args.matrix, "--seed", str(args.seed)],
+                              "--time-limit", str(args.time_limit), "--matrix", args.matrix, "--seed", str(args.seed),
+                              "--decomposition", args.decomposition],
                              capture_output=True, text=True)
         if out.returncode != 0:
             rows.append({"engine": engine, "error": out.stderr.strip().splitlines()[-1:]})
