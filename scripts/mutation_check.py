@@ -8,7 +8,7 @@ mutant is *killed* when a test fails (or the run times out) and *survives* when 
 Mutants are built on a copy of the committed tree (``git archive HEAD``) in ``--workdir``, never
 in the working tree, so other work on the repository is not disturbed. Random mutants are a
 seeded sample (``--sample`` per module) of every mutation site, because running the test set for
-each of the ~2,000 sites would take hours on two cores; the kill rate of a sample of n has a
+each of the ~280 sites (30-90 s each) would take hours on two cores; the kill rate of a sample of n has a
 95 % margin of about ``1.96 * sqrt(p (1 - p) / n)``, printed with it.
 
     .venv/bin/python scripts/mutation_check.py --sample 20 --seed 0
