@@ -105,15 +105,45 @@ def _timing_reason(cp: CompiledProblem, job: CJob, results: list[tuple[CTech, In
     return "shift", Msg("no qualified technician ({techs}) can do the job and be back before the end of the shift", techs=names)
 
 
+def fits_alone_quickly(tech: CTech, job: CJob, durations) -> bool:
+    """A sufficient test that ``schedule_route(tech, [job])`` is feasible, in a few operations.
+
+    It times one of the schedules the scheduler itself tries: drive straight to the job, serve
+    it at the earliest start its windows allow, drive home by the end of the shift, and take
+    every break, in order, after the return. True means feasible; False means "ask the
+    scheduler" (a break may still fit on the way or while waiting), never "infeasible"."""
+    ready = tech.ready_s + int(durations[tech.start_point, job.point])
+    for lo, hi in job.windows:
+        if ready <= hi:
+            start = max(ready, lo)
+            break
+    else:
+        return False
+    clock = start + job.duration_s + int(durations[job.point, tech.end_point])
+    if clock > tech.shift_end_s:
+        return False
+    for b in tech.breaks:
+        begin = max(clock, b.earliest_s)
+        if begin > b.latest_s:
+            return False
+        clock = begin + b.duration_s
+    return True
+
+
 def precheck(cp: CompiledProblem, jobs: Optional[Iterable[CJob]] = None) -> list[Rejection]:
     """Fill ``allowed`` on every job (or only on ``jobs``); return the jobs that nobody can
-    serve, with reasons."""
+    serve, with reasons. Each (job, eligible technician) pair is first tried with
+    :func:`fits_alone_quickly` and only then with the scheduler (at 5,000 jobs x 500
+    technicians the scheduler alone took most of the pre-check's seconds)."""
     rejections: list[Rejection] = []
     for job in cp.jobs if jobs is None else jobs:
         job.allowed = set()
         failures: list[tuple[CTech, Infeasible]] = []
         candidates = [t for t in cp.techs if eligible(t, job)]
         for tech in candidates:
+            if fits_alone_quickly(tech, job, cp.durations):
+                job.allowed.add(tech.index)
+                continue
             result = schedule_route(tech, [job], cp.durations)
             if isinstance(result, Infeasible):
                 failures.append((tech, result))
