@@ -15,7 +15,7 @@ class ShiftedStop(StrictModel):
     job_id: str = Field(..., description="The later stop that moves.")
     old_start: AwareDatetime = Field(..., description="Service start in the current plan.")
     new_start: AwareDatetime = Field(..., description="Service start with the new job inserted.")
-    delay_s: int = Field(..., description="new_start - old_start, seconds: positive when the stop moves later; negative when the insertion moves a break so that the stop can start earlier.")
+    delay_s: int = Field(..., description="new_start - old_start, seconds: positive when the stop moves later; negative when the re-timed route (earliest schedule, least lateness) places a break differently so that the stop starts earlier.")
     sla_met: Optional[bool] = Field(None, description="Still ends by its sla_deadline (null: no deadline).")
 
 
