@@ -36,6 +36,7 @@ from api.routers.common import (
     outcome_error,
     queue_full,
 )
+from api.routers.recommend import run_in_recommend_pool
 from api.schemas import PlanCreateRequest, PlanRecommendationResponse, PlanSummary
 from api.settings import Settings
 from api.store import JobStore
@@ -314,20 +315,8 @@ async def plan_recommendations(request: Request, plan_id: str = PLAN_ID, plans: 
     version = await runtime.current(plans, plan_id)
     if version is None:
         raise _not_found(plan_id)
-    try:
-        pool.acquire()
-    except QueueFull:
-        raise ApiError(429, "queue_full", f"too many recommendation requests in progress (server limit DISPATCH_MAX_RECOMMENDATIONS={pool.max_inflight}); retry after 1 s", headers={"Retry-After": "1"})
-    try:
-        body = await request.body()
-        status, text = await pool.run_call(plan_tasks.run_plan_recommend, str(plans.path), plan_id, version, body)
-    finally:
-        pool.release()
-    if status == "rejected":
-        error = json.loads(text)
-        raise ApiError(error["status"], error["code"], error["message"], [ErrorDetail(**d) for d in error["details"]])
-    if status != "ok":
-        raise ApiError(500, "internal_error", f"recommendation failed: {text}")
+    text = await run_in_recommend_pool(
+        request, pool, lambda body: pool.run_call(plan_tasks.run_plan_recommend, str(plans.path), plan_id, version, body))
     return Response(text, media_type="application/json", headers=_version_headers(version))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Awaitable, Callable
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -70,13 +71,22 @@ async def recommendations(request: Request, settings: Settings = Depends(get_set
     `DISPATCH_MAX_RECOMMENDATIONS` are in progress at once: more get 429 at once, before their
     body is read."""
     pool: RecommendPool = request.app.state.recommend_pool
+    text = await run_in_recommend_pool(request, pool, lambda body: pool.run_acquired(body, settings))
+    return Response(text, media_type="application/json")
+
+
+async def run_in_recommend_pool(request: Request, pool: RecommendPool, call: Callable[[bytes], Awaitable[tuple[str, str]]]) -> str:
+    """Take a slot of the recommendation pool (429 at once when none is free, before the body is
+    read), run ``call(body)`` there and return its JSON text; a rejection the worker reports
+    becomes its 4xx, anything else not ``ok`` a 500. Shared by /v1/recommendations and the
+    live plans' recommendations."""
     try:
         pool.acquire()
     except QueueFull:
         raise ApiError(429, "queue_full", f"too many recommendation requests in progress (server limit DISPATCH_MAX_RECOMMENDATIONS={pool.max_inflight}); retry after 1 s", headers={"Retry-After": "1"})
     try:
         body = await request.body()
-        status, text = await pool.run_acquired(body, settings)
+        status, text = await call(body)
     finally:
         pool.release()
     if status == "rejected":
@@ -84,7 +94,7 @@ async def recommendations(request: Request, settings: Settings = Depends(get_set
         raise ApiError(error["status"], error["code"], error["message"], [ErrorDetail(**d) for d in error["details"]])
     if status != "ok":
         raise ApiError(500, "internal_error", f"recommendation failed: {text}")
-    return Response(text, media_type="application/json")
+    return text
 
 
 def compute(body: bytes, settings: Settings) -> tuple[str, str]:
