@@ -22,6 +22,29 @@ def _error(loc: tuple, message: str, value: Any) -> InitErrorDetails:
     )
 
 
+def _find_cycle(edges: dict[str, list[str]]) -> list[str]:
+    """One cycle of the graph ``node -> [nodes it depends on]`` (as a list of nodes), or []."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    for root in edges:
+        if state.get(root):
+            continue
+        path: list[str] = [root]
+        stack = [iter(edges.get(root, []))]
+        state[root] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                return path[path.index(nxt):]
+            elif not state.get(nxt):
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(edges.get(nxt, [])))
+    return []
+
+
 class Problem(StrictModel):
     """A dispatch problem: who does which job, in what order, and when."""
 
@@ -64,12 +87,37 @@ class Problem(StrictModel):
                         errors.append(_error(("jobs", j, field, k), f"unknown technician {tid!r}", tid))
             if job.technician_id is not None and job.technician_id not in tech_ids:
                 errors.append(_error(("jobs", j, "technician_id"), f"unknown technician {job.technician_id!r}", job.technician_id))
+        errors.extend(self._check_dependencies(job_ids))
         if self.options.objective == "cost" and not has_costs(self):
             errors.append(_error(("options", "objective"), "objective 'cost' needs problem.costs or technician cost fields (cost_per_hour, ...)", "cost"))
         errors.extend(self._check_locations())
         if errors:
             raise ValidationError.from_exception_data("Problem", errors)
         return self
+
+    def _check_dependencies(self, job_ids: set[str]) -> list[InitErrorDetails]:
+        """``after`` names known jobs, not the job itself, each at most once, and no cycle."""
+        errors = []
+        edges: dict[str, list[str]] = {}
+        for j, job in enumerate(self.jobs):
+            seen: set[str] = set()
+            for k, dep in enumerate(job.after):
+                loc = ("jobs", j, "after", k, "job")
+                if dep.job not in job_ids:
+                    errors.append(_error(loc, f"unknown job {dep.job!r}", dep.job))
+                elif dep.job == job.id:
+                    errors.append(_error(loc, f"job {job.id!r} cannot depend on itself", dep.job))
+                elif dep.job in seen:
+                    errors.append(_error(loc, f"job {dep.job!r} is listed twice", dep.job))
+                else:
+                    edges.setdefault(job.id, []).append(dep.job)
+                seen.add(dep.job)
+        if not errors:
+            cycle = _find_cycle(edges)
+            if cycle:
+                j = next(i for i, job in enumerate(self.jobs) if job.id == cycle[0])
+                errors.append(_error(("jobs", j, "after"), "dependency cycle: " + " -> ".join(cycle + [cycle[0]]), cycle))
+        return errors
 
     def _check_locations(self) -> list[InitErrorDetails]:
         errors = []
