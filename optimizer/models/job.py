@@ -10,7 +10,6 @@ from pydantic import Field, field_validator, model_validator
 from optimizer.models.common import AwareDatetime, Location, Priority, StrictModel, TimeWindow
 from optimizer.models.technician import normalise_parts, normalise_skills
 
-
 MAX_CREW = 8
 """Most technicians one crew job may need."""
 
@@ -82,7 +81,7 @@ class Job(StrictModel):
         default_factory=list,
         description="A crew job: one entry per technician needed at the same time (2 to 8 entries), each with the skills that "
         "member must have. Service starts at the same instant on every member's route and each stays duration_min. The job's own "
-        "skills must then be empty; parts come from the first member's van; pinned_technician is not allowed. Default none: one technician.",
+        "skills, parts and pinned_technician must then be empty. Default none: one technician.",
     )
     after: list[Dependency] = Field(
         default_factory=list,
@@ -111,6 +110,8 @@ class Job(StrictModel):
                 raise ValueError("skills: a crew job states its skills per member, in crew[k].skills")
             if self.pinned_technician is not None:
                 raise ValueError("pinned_technician: a crew job cannot be pinned to one technician")
+            if any(self.parts.values()):
+                raise ValueError("parts: a crew job cannot need parts (no single van is defined; put them on a job it depends on)")
         return self
 
     @property

@@ -88,12 +88,29 @@ class Problem(StrictModel):
             if job.technician_id is not None and job.technician_id not in tech_ids:
                 errors.append(_error(("jobs", j, "technician_id"), f"unknown technician {job.technician_id!r}", job.technician_id))
         errors.extend(self._check_dependencies(job_ids))
+        errors.extend(self._check_link_support())
         if self.options.objective == "cost" and not has_costs(self):
             errors.append(_error(("options", "objective"), "objective 'cost' needs problem.costs or technician cost fields (cost_per_hour, ...)", "cost"))
         errors.extend(self._check_locations())
         if errors:
             raise ValidationError.from_exception_data("Problem", errors)
         return self
+
+    def _check_link_support(self) -> list[InitErrorDetails]:
+        """Crews and dependencies need the native engine, solved whole (not by territories)."""
+        j = next((i for i, job in enumerate(self.jobs) if job.crew or job.after), None)
+        if j is None:
+            return []
+        feature = "crew" if self.jobs[j].crew else "after"
+        what = "crews (jobs.{j}.crew)" if feature == "crew" else "job dependencies (jobs.{j}.after)"
+        errors = []
+        if self.options.engine == "ortools":
+            errors.append(_error(("options", "engine"), f"the ortools engine does not support {what.format(j=j)}; use the native engine",
+                                 self.options.engine))
+        if self.options.decomposition == "on":
+            errors.append(_error(("options", "decomposition"), f"decomposition into territories does not support {what.format(j=j)}; "
+                                 "use 'auto' or 'off'", "on"))
+        return errors
 
     def _check_dependencies(self, job_ids: set[str]) -> list[InitErrorDetails]:
         """``after`` names known jobs, not the job itself, each at most once, and no cycle."""

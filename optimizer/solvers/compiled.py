@@ -209,7 +209,7 @@ def compile_job(job: Job, index: int, tb: Timebase, points: PointIndex, horizon_
         deadline_s=tb.to_s(job.sla_deadline) if job.sla_deadline is not None else None,
         priority=job.priority.value,
         skills=dict(job.crew[member].skills) if job.crew else dict(job.skills),
-        parts=dict(job.parts) if member == 0 else {},
+        parts=dict(job.parts),
         pinned=job.pinned_technician,
         preferred=frozenset(job.preferred_technicians),
         excluded=frozenset(job.excluded_technicians),

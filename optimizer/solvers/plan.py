@@ -96,49 +96,51 @@ def build_plan(
     pool.sort(key=lambda j: (PRIORITY_ORDER[j.priority], j.windows[-1][1], len(j.allowed), j.index))
 
     index = InsertionIndex(cp, costs, routes)
-    repaired = 0
-    left: list[CJob] = []
-    for job in pool:
-        if job.linked and not _pin_dependent(cp, index.routes, job):
-            left.append(job)  # crews are placed by the engine only; a dependent needs its predecessors served
-            continue
-        found = index.best(job, k=1)
-        if found:
-            ins = found[0]
-            r = index.routes.index(ins.route)
-            built = RouteState.build(ins.route.tech, ins.jobs, cp.durations)
-            assert not isinstance(built, Infeasible)
-            index.replace_route(r, built)
-            repaired += 1
-            if job.linked:
-                _pin_at_start(built, job)
-        else:
-            if job.linked:
-                job.pin = None
-            left.append(job)
-    retry = [j for j in left if j.linked and j.after]
-    for job in retry:  # dependents whose predecessors were placed after them in the pool
-        if _pin_dependent(cp, index.routes, job):
-            found = index.best(job, k=1)
-            if found:
-                r = index.routes.index(found[0].route)
-                built = RouteState.build(found[0].route.tech, found[0].jobs, cp.durations)
-                assert not isinstance(built, Infeasible)
-                index.replace_route(r, built)
-                _pin_at_start(built, job)
-                left.remove(job)
-                repaired += 1
-            else:
-                job.pin = None
+    left, repaired = _insert_pool(cp, index, pool)
     if left and deadline is not None:
         left = serve_by_ejection(cp, costs, index, left, deadline)
     served = {j.index for r in index.routes for j in r.jobs}
     reasons: dict[str, Rejection] = {}
     for job in left:
         if job.id not in reasons:
-            reasons[job.id] = explain_linked(cp, served, job) if job.linked else explain_unserved(cp, index.routes, job)
+            reasons[job.id] = explain_linked(cp, served, job) if job.crew or job.after else explain_unserved(cp, index.routes, job)
     unassigned = list(rejections) + list(reasons.values())
     return Plan(index.routes, unassigned, repaired, evicted_count)
+
+
+def _insert_pool(cp: CompiledProblem, index: InsertionIndex, pool: list[CJob]) -> tuple[list[CJob], int]:
+    """Insert each job of ``pool`` at its cheapest feasible place, in order; returns the jobs
+    left out and how many were inserted. Crews are left out (the engine places them); a job
+    with dependencies is inserted only once its predecessors are served, within its delays."""
+    repaired = 0
+    left: list[CJob] = []
+
+    def insert(job: CJob) -> bool:
+        if job.linked and not _pin_dependent(cp, index.routes, job):
+            return False
+        found = index.best(job, k=1)
+        if not found:
+            if job.linked:
+                job.pin = None
+            return False
+        ins = found[0]
+        built = RouteState.build(ins.route.tech, ins.jobs, cp.durations)
+        assert not isinstance(built, Infeasible)
+        index.replace_route(index.routes.index(ins.route), built)
+        if job.linked:
+            _pin_at_start(built, job)
+        return True
+
+    for job in pool:
+        if insert(job):
+            repaired += 1
+        else:
+            left.append(job)
+    for job in [j for j in left if j.after]:  # dependents whose predecessors were placed after them
+        if insert(job):
+            left.remove(job)
+            repaired += 1
+    return left, repaired
 
 
 def _timed_linked(cp: CompiledProblem, per_route: list[list[CJob]], pool: list[CJob]) -> list[RouteState]:
