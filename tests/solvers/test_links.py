@@ -225,3 +225,18 @@ def test_validator_catches_dependency_order_delay_and_unserved():
     for route in bad.routes:
         route.stops = [st for st in route.stops if st.job_id != "J"]
     assert "dependency_unserved" in _rules(p, bad)
+
+
+def test_report_shows_a_crew_job_on_every_members_row():
+    from optimizer.report.html import render_page
+    from optimizer.report.payload import report_payload
+
+    p = _p([x.tech("A", 0, skills={"elec": 3}), x.tech("B", 1), x.tech("C", 1)],
+           [x.job("J", 2, 60, crew=[{"skills": {"elec": 3}}, {"skills": {}}]), x.job("K", 3, 30)])
+    s = _solve(p)
+    payload = report_payload([("plan", p, s)])
+    rows = {r["technician_id"]: r for r in payload["plans"][0]["routes"]}
+    with_j = {tid for tid, r in rows.items() if any(seg[0] == "service" and seg[3] == "J" for seg in r["segments"])}
+    assert with_j == {"A", "B"} or len(with_j) == 2
+    assert {t for t in with_j} == {r.technician_id for r in s.routes if any(st.job_id == "J" for st in r.stops)}
+    assert "J" in render_page(payload)
