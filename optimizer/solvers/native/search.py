@@ -1355,12 +1355,32 @@ def insert_group(D, S, g, blink, granular):
                 lo = done + D.amin[q]
             if D.amax[q] < INF and done + D.amax[q] < hi:
                 hi = done + D.amax[q]
+        if ok:
+            lo = later_than_dependents(D, S, j, lo)
         if ok and lo <= hi:
             if size == 1:
                 insert_single(D, S, j, lo, hi, blink, granular)
             else:
-                insert_crew(D, S, a, size, lo, hi)
+                insert_crew(D, S, a, size, lo, hi, blink)
         a += size
+
+
+@njit(**KERNEL)
+def later_than_dependents(D, S, j, lo):
+    """Raise the lower bound ``lo`` on job ``j``'s start so that each dependent with a max delay
+    can still start within it: not before (the dependent's earliest start anywhere - max delay -
+    ``j``'s duration), the earliest start taken over every route and position it may go to
+    (break-free relaxation of the current routes)."""
+    for q in range(D.rptr[j], D.rptr[j + 1]):
+        b = D.rdep[q]
+        cnt = crew_candidates(D, S, b, -INF, INF, 0)
+        first = INF
+        for x in range(cnt):
+            if D.cre[x] < first:
+                first = D.cre[x]
+        if first < INF and first - D.rmax[q] - D.jsrv[j] > lo:
+            lo = first - D.rmax[q] - D.jsrv[j]
+    return lo
 
 
 @njit(**KERNEL)
@@ -1455,7 +1475,7 @@ def crew_pick(D, a, size, stride, tail, t):
 
 
 @njit(**KERNEL)
-def insert_crew(D, S, a, size, lo, hi):
+def insert_crew(D, S, a, size, lo, hi, blink):
     """Insert the ``size`` copies of the crew listed from ``gitem[a]`` on distinct technicians
     at one common start within ``[lo, hi]``: candidate starts are the earliest starts of each
     copy's cheapest places (the crew meets when the last of them can be there); for each, the
@@ -1500,8 +1520,8 @@ def insert_crew(D, S, a, size, lo, hi):
         for z in range(y):
             if D.cre[tail + z] == t:
                 dup = True
-        if dup or crew_pick(D, a, size, stride, tail, t) >= INF:
-            continue
+        if dup or (blink > 0.0 and y > 0 and np.random.random() < blink) or crew_pick(D, a, size, stride, tail, t) >= INF:
+            continue  # (a blink skips a candidate start, as recreate's blinks skip positions)
         delta = np.int64(0)
         for k in range(size):
             c = D.gitem[a + k]
