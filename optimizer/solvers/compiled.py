@@ -124,22 +124,23 @@ class CompiledProblem:
             stack.extend(self.dependents.get(i, []))
         return out
 
-    def link_constraints(self) -> list[tuple[int, int, int]]:
-        """Every cross-route timing rule as ``(x, y, c)``: start of ``x`` >= start of ``y`` + c
-        (crew copies start together; a dependent starts ``min`` after its predecessor's end and
-        at most ``max`` after it, the latter written as a bound on the predecessor)."""
-        out: list[tuple[int, int, int]] = []
+    def link_constraints(self) -> list[tuple[int, int, int, int, int]]:
+        """Every cross-route timing rule as ``(x, y, c, sy, sx)``: start of ``x`` >= start of
+        ``y`` + c + ``sy`` x service of ``y`` - ``sx`` x service of ``x`` (services as timed on
+        the routes that serve them). Crew copies start together; a dependent starts at least
+        ``min`` after its predecessor's end and at most ``max`` after it (the latter written as a
+        lower bound on the predecessor)."""
+        out: list[tuple[int, int, int, int, int]] = []
         for job in self.jobs:
             if job.crew and job.member == 0:
                 for a in job.crew:
                     for b in job.crew:
                         if a != b:
-                            out.append((a, b, 0))
+                            out.append((a, b, 0, 0, 0))
             for pred, lo, hi in job.after:
-                dur = self.jobs[pred].duration_s
-                out.append((job.index, pred, dur + lo))
+                out.append((job.index, pred, lo, 1, 0))
                 if hi is not None:
-                    out.append((pred, job.index, -(dur + hi)))
+                    out.append((pred, job.index, -hi, 0, 1))
         return out
 
     @property

@@ -189,12 +189,12 @@ def _pin_dependent(cp: CompiledProblem, routes: list[RouteState], job: CJob) -> 
     is exact. False for crews and when a predecessor is not served."""
     if job.crew:
         return False
-    starts = {s.job.index: s.start_s for r in routes for s in r.schedule.stops}
+    ends = {s.job.index: s.end_s for r in routes for s in r.schedule.stops}
     lo, hi = 0, UNBOUNDED
     for pred, dmin, dmax in job.after:
-        if pred not in starts:
+        if pred not in ends:
             return False
-        end = starts[pred] + cp.jobs[pred].duration_s
+        end = ends[pred]
         lo = max(lo, end + dmin)
         if dmax is not None:
             hi = min(hi, end + dmax)

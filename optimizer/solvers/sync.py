@@ -51,10 +51,10 @@ def time_linked(cp: CompiledProblem, techs: Sequence[CTech], sequences: Sequence
     for seq in sequences:
         clear_pins(seq)
     route_of = {j.index: r for r, seq in enumerate(sequences) for j in seq}
-    rules = [(x, y, c) for x, y, c in cp.link_constraints() if x in present and y in present]
+    rules = [rule for rule in cp.link_constraints() if rule[0] in present and rule[1] in present]
     scheds: list[Optional[Schedule]] = [None] * len(sequences)
     dirty = set(range(len(sequences)))
-    rounds = 2 * len({x for x, _, _ in rules}) + 4
+    rounds = 2 * len({rule[0] for rule in rules}) + 4
     for _ in range(rounds):
         for r in sorted(dirty):
             result = schedule_route(techs[r], sequences[r], cp.durations)
@@ -62,9 +62,10 @@ def time_linked(cp: CompiledProblem, techs: Sequence[CTech], sequences: Sequence
                 return _blame(result, sequences[r])
             scheds[r] = result
         start = {s.job.index: s.start_s for sched in scheds if sched is not None for s in sched.stops}
+        service = {s.job.index: s.end_s - s.start_s for sched in scheds if sched is not None for s in sched.stops}
         dirty = set()
-        for x, y, c in rules:
-            need = start[y] + c
+        for x, y, c, sy, sx in rules:
+            need = start[y] + c + sy * service[y] - sx * service[x]
             if start[x] < need:
                 job = cp.jobs[x]
                 lo = max(need, job.pin[0] if job.pin is not None else need)
@@ -77,13 +78,11 @@ def time_linked(cp: CompiledProblem, techs: Sequence[CTech], sequences: Sequence
                         job.pin = (start[job.index], start[job.index])
             return [s for s in scheds if s is not None]
     # No fixed point within the rounds: starts keep rising (a cycle of rules across routes).
-    job = next(cp.jobs[x] for x, y, c in rules if _broken(cp, x, y, c, scheds))
+    stops = {s.job.index: s for sched in scheds if sched is not None for s in sched.stops}
+    job = next((cp.jobs[x] for x, y, c, sy, sx in rules
+                if stops[x].start_s < stops[y].start_s + c + sy * (stops[y].end_s - stops[y].start_s) - sx * (stops[x].end_s - stops[x].start_s)),
+               cp.jobs[rules[0][0]])
     return LinkFailure(job, f"crew and dependency starts of job {job.id} do not settle (conflicting order across routes)")
-
-
-def _broken(cp: CompiledProblem, x: int, y: int, c: int, scheds: Sequence[Optional[Schedule]]) -> bool:
-    start = {s.job.index: s.start_s for sched in scheds if sched is not None for s in sched.stops}
-    return start[x] < start[y] + c
 
 
 def _blame(result: Infeasible, seq: list[CJob]) -> LinkFailure:
