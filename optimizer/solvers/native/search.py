@@ -1447,12 +1447,14 @@ def crew_candidates(D, S, c, lo, hi, base):
 
 
 @njit(**KERNEL)
-def crew_pick(D, a, size, stride, tail, t):
+def crew_pick(D, a, size, stride, tail, t, backwards):
     """For a common start ``t``: per copy, the cheapest candidate allowing ``t`` on a route no
-    earlier copy took (greedy, in member order), written to ``cri[tail + 16 + k]``. Returns the
-    summed detour, or INF when some copy has none."""
+    copy picked before took (greedy, in member order or ``backwards``; with two members one of
+    the two orders gives the cheapest assignment), written to ``cri[tail + 16 + k]``. Returns
+    the summed detour, or INF when some copy has none."""
     total = np.int64(0)
-    for k in range(size):
+    for step in range(size):
+        k = size - 1 - step if backwards else step
         base = k * stride
         best = -1
         bd = INF
@@ -1460,7 +1462,8 @@ def crew_pick(D, a, size, stride, tail, t):
             q = base + x
             if D.cre[q] <= t <= D.crl[q] and D.crd[q] < bd:
                 clash = False
-                for kk in range(k):
+                for ss in range(step):
+                    kk = size - 1 - ss if backwards else ss
                     if D.crr[D.cri[tail + 16 + kk]] == D.crr[q]:
                         clash = True
                         break
@@ -1472,6 +1475,33 @@ def crew_pick(D, a, size, stride, tail, t):
         D.cri[tail + 16 + k] = best
         total += bd
     return total
+
+
+@njit(**KERNEL)
+def crew_price(D, S, a, size, tail, t):
+    """Exact cost delta of the picked places (``cri[tail + 16 + k]``, distinct routes) with
+    every copy pinned to start at ``t``; INF when one of them cannot be timed."""
+    delta = np.int64(0)
+    for k in range(size):
+        c = D.gitem[a + k]
+        D.dlo[c] = t
+        D.dhi[c] = t
+    for k in range(size):
+        c = D.gitem[a + k]
+        q = D.cri[tail + 16 + k]
+        r = D.crr[q]
+        i = D.cri[q]
+        S.mid[0] = c
+        cost = concat_cost(D, S, r, i, S.mid, 1, r, i, INF)
+        if cost < 0:
+            delta = INF
+            break
+        delta += cost - S.rcost[r]
+    for k in range(size):
+        c = D.gitem[a + k]
+        D.dlo[c] = -INF
+        D.dhi[c] = INF
+    return delta
 
 
 @njit(**KERNEL)
@@ -1520,33 +1550,17 @@ def insert_crew(D, S, a, size, lo, hi, blink):
         for z in range(y):
             if D.cre[tail + z] == t:
                 dup = True
-        if dup or (blink > 0.0 and y > 0 and np.random.random() < blink) or crew_pick(D, a, size, stride, tail, t) >= INF:
+        if dup or (blink > 0.0 and y > 0 and np.random.random() < blink):
             continue  # (a blink skips a candidate start, as recreate's blinks skip positions)
-        delta = np.int64(0)
-        for k in range(size):
-            c = D.gitem[a + k]
-            D.dlo[c] = t
-            D.dhi[c] = t
-        for k in range(size):
-            c = D.gitem[a + k]
-            q = D.cri[tail + 16 + k]
-            r = D.crr[q]
-            i = D.cri[q]
-            S.mid[0] = c
-            cost = concat_cost(D, S, r, i, S.mid, 1, r, i, INF)
-            if cost < 0:
-                delta = INF
-                break
-            delta += cost - S.rcost[r]
-        for k in range(size):
-            c = D.gitem[a + k]
-            D.dlo[c] = -INF
-            D.dhi[c] = INF
-        if delta < best_delta:
-            best_delta = delta
-            best_t = t
-            for k in range(size):
-                D.cri[tail + 32 + k] = D.cri[tail + 16 + k]
+        for backwards in range(2 if size > 1 else 1):
+            if crew_pick(D, a, size, stride, tail, t, backwards == 1) >= INF:
+                continue
+            delta = crew_price(D, S, a, size, tail, t)
+            if delta < best_delta:
+                best_delta = delta
+                best_t = t
+                for k in range(size):
+                    D.cri[tail + 32 + k] = D.cri[tail + 16 + k]
     if best_t >= INF or best_delta >= drop:
         return False
     for k in range(size):
