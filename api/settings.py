@@ -30,6 +30,13 @@ class Settings:
     """This replica's name on a shared database (default: the host name; give each replica on
     one host its own). A restart re-queues the running jobs of this name only (and any job whose
     lease expired), never another live replica's."""
+    lease_s: float = field(default=30.0, metadata={"env": "DISPATCH_LEASE_S"})
+    """Shared database: a running job's lease. Its replica renews it every third of this while
+    the solve runs; when a replica dies, the others take its running jobs over this long after
+    its last renewal (and within DISPATCH_ADOPT_EVERY_S more)."""
+    adopt_every_s: float = field(default=5.0, metadata={"env": "DISPATCH_ADOPT_EVERY_S"})
+    """Shared database: how often a replica with idle workers takes queued jobs (another
+    replica's backlog, or the running jobs of a replica whose lease ran out) from the database."""
     workers: int = field(default_factory=_default_workers, metadata={"env": "DISPATCH_WORKERS"})
     """Solver worker processes (default: CPU count)."""
     max_queue: int = field(default=16, metadata={"env": "DISPATCH_MAX_QUEUE"})
@@ -97,7 +104,7 @@ class Settings:
                 raise ValueError(f"setting {name} must be >= 1, got {getattr(self, name)}")
         if self.shutdown_grace_s < 0:
             raise ValueError(f"setting shutdown_grace_s must be >= 0, got {self.shutdown_grace_s}")
-        for name in ("sync_time_limit_s", "max_time_limit_s", "body_timeout_s"):
+        for name in ("sync_time_limit_s", "max_time_limit_s", "body_timeout_s", "lease_s", "adopt_every_s"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"setting {name} must be > 0, got {getattr(self, name)}")
 

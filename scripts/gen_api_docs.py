@@ -33,7 +33,9 @@ UNITS = {"_s": "s", "_m": "m", "_min": "min", "_ms": "ms", "_pct": "%", "_km": "
 SETTINGS_DOC = [
     ("DISPATCH_DB", "dispatch.db", "SQLite file holding asynchronous jobs and results (created when missing)."),
     ("DISPATCH_DATABASE_URL", "(none)", "`postgresql://user[:password]@host:port/dbname`: jobs, live plans and scenarios live in this PostgreSQL database instead of `DISPATCH_DB`, shared by several API replicas (`pip install '.[postgres]'`). Tables are created on first start. A malformed or unreachable URL stops `dispatch serve` within seconds (connect timeout 5 s) with exit code 2 and a message naming this variable."),
-    ("DISPATCH_REPLICA_ID", "host name", "This replica's name on a shared database. Give every replica its own (two on one host need two names): a restart re-queues only the running jobs of its own name, and those of any replica whose lease (the job's time limit + 60 s) ran out."),
+    ("DISPATCH_REPLICA_ID", "host name", "This replica's name on a shared database. Give every replica its own (two on one host need two names): a restart re-queues only the running jobs of its own name, and those of any replica whose lease ran out."),
+    ("DISPATCH_LEASE_S", "30", "Shared database: a running job's lease. Its replica renews it every third of this while the solve runs (however long), so no other replica takes a live job; when a replica dies, the others take its running jobs over this long after its last renewal (and within `DISPATCH_ADOPT_EVERY_S` more)."),
+    ("DISPATCH_ADOPT_EVERY_S", "5", "Shared database: how often a replica with idle workers takes queued jobs (another replica's backlog, or the running jobs of a replica whose lease ran out) from the database."),
     ("DISPATCH_WORKERS", "CPU count", "Solver worker processes."),
     ("DISPATCH_MAX_QUEUE", "16", "Tasks waiting for a worker before new solve/matrix/re-plan requests get 429 (a scenario needs a place for every run)."),
     ("DISPATCH_SYNC_TIME_LIMIT_S", "30", "POST /v1/optimize caps options.time_limit_s at this many seconds (the Solution's warnings say so)."),
@@ -474,10 +476,13 @@ replica answers for any job or plan. A job runs on the replica that accepted it,
 in the database (`UPDATE ... WHERE status = 'queued'`, recording the replica and a lease), so it
 is solved by exactly one replica even when two hold it in their queues (after a restart a replica
 queues every queued job of the database). A restarted replica re-queues its own interrupted jobs
-and those whose lease expired, never another live replica's running job. Every 5 s a replica
+and those whose lease expired, never another live replica's running job. Every 5 s (`DISPATCH_ADOPT_EVERY_S`) a replica
 with idle workers takes the oldest queued jobs of the database (another replica's backlog), and
-the running jobs of a replica that died once their lease (time limit + 60 s) has expired, so no
-accepted job waits for its replica to come back. `DELETE` through
+the running jobs of a replica that died once their lease has expired, so no accepted job waits
+for its replica to come back. A replica renews the lease of every job it is solving every third
+of `DISPATCH_LEASE_S` (default 30 s), so a long solve is never taken from a live replica, and a
+dead replica's jobs are taken over about `DISPATCH_LEASE_S` after it died; a replica that finds
+a job it is solving taken over (it stalled past its lease) stops that solve and writes nothing. `DELETE` through
 another replica stops the running solve within about a second (each replica checks its running
 jobs every second). Event posts to one live plan are serialised by the database: the new version
 is written only if the plan is still at the version the post was made from, so of two concurrent
