@@ -291,6 +291,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-restart", action="store_true", help="skip the mid-day crash and restart")
     parser.add_argument("--rec-burst", type=int, default=200, help="recommendations sent back to back after the day (default 200)")
+    parser.add_argument("--dump", type=Path, default=None, help="write every version and the day's truth (JSON) into this folder")
     args = parser.parse_args(argv)
 
     region = default_region()
@@ -388,6 +389,11 @@ def report(server: Server, plan_id: str, day: Day, feed: FeedReader, restart_not
     with httpx.Client(base_url=server.url, timeout=300) as c:
         current = c.get(f"/v1/plans/{plan_id}").json()["version"]
         versions = [c.get(f"/v1/plans/{plan_id}/versions/{n}").json() for n in range(1, current + 1)]
+    if args.dump is not None:
+        args.dump.mkdir(parents=True, exist_ok=True)
+        for v in versions:
+            (args.dump / f"v{v['version']:03d}.json").write_text(json.dumps(v))
+        (args.dump / "truth.json").write_text(json.dumps({j: _iso(t) for j, t in day.truth_end.items()}))
     invalid = 0
     rules: dict[str, int] = {}
     examples: dict[str, str] = {}

@@ -168,6 +168,38 @@ def test_recommendations_against_a_version_equal_the_stateless_ranking():
         assert str(exc).startswith("jobs[0].id:")
 
 
+def test_road_recommendations_reuse_the_version_and_equal_the_stateless_ranking():
+    """On road travel times the version's matrix, cost model and insertion index are built once
+    and each request writes its new points into spare room: request after request (new points,
+    a known location, two new points at once, a slower speed factor) the answers equal
+    optimizer.recommend.recommend on the whole problem with a freshly built matrix."""
+    from optimizer.live.recommend import LiveRecommender
+    from optimizer.models import Job
+    from optimizer.recommend import recommend
+    from tests import factories as f
+
+    for speed in (1.0, 1.3):
+        techs = [f.tech("t1", loc=f.point(0, 0)), f.tech("t2", loc=f.point(0.8, 0.5))]
+        jobs = [f.job(f"j{i}", loc=f.point(0.3 * (i % 3), 0.25 * (i // 3)), duration_min=30, sla_deadline=f.at(10 + i * 0.5)) for i in range(6)]
+        problem = f.problem(techs, jobs, max_iterations=200, matrix="road", speed_factor=speed)
+        plan = solve(problem)
+        cache = MatrixCache(problem)
+        rec = LiveRecommender([j.id for j in problem.jobs], ["t1", "t2"], problem, plan, cache)
+        rec.prepare()
+        requests = [[f.job("n1", loc=f.point(0.7, 0.6), duration_min=20, sla_deadline=f.at(11))],
+                    [f.job("n2", loc=f.point(0.3, 0.0))],  # the location of j1: no new point
+                    [f.job("n3", loc=f.point(0.75, 0.2)), f.job("n4", loc=f.point(0.2, 0.8), sla_deadline=f.at(9.5))],
+                    [f.job("n5", loc=f.point(0.4, 0.4))]]
+        for batch in requests:
+            new = [Job.model_validate(j) for j in batch]
+            got = rec.recommend(new, max_results=3)
+            whole = problem.model_copy(update={"jobs": problem.jobs + new})
+            want = recommend(whole, plan, [j.id for j in new], max_results=3)
+            assert [r.model_dump() for r in got] == [r.model_dump() for r in want], (speed, [j.id for j in new])
+            assert any(r.options for r in got)
+        assert len(cache.points) == len(MatrixCache(problem).points)  # no request grew the cache
+
+
 def test_matrix_extension_equals_a_full_road_build():
     """Rows and columns searched for new points only equal a full build (bundled Helsinki roads)."""
     from optimizer.geo.matrix import build_problem_matrix
