@@ -95,6 +95,22 @@ async def _shared_housekeeping(app: FastAPI) -> None:
             log.exception("shared-store housekeeping failed")
 
 
+_SOLVERS: dict = {}
+
+
+def connect_solvers(settings: Settings):
+    """The Ray connection of ``DISPATCH_SOLVER_BACKEND=ray`` (made once per process, before the
+    server starts, so an unreachable DISPATCH_RAY_ADDRESS stops it within seconds), else None."""
+    if settings.solver_backend != "ray":
+        return None
+    key = (settings.ray_address, settings.workers)
+    if key not in _SOLVERS or not _SOLVERS[key].connected:
+        from api.ray_solvers import connect
+
+        _SOLVERS[key] = connect(settings)
+    return _SOLVERS[key]
+
+
 def _add_schema(app: FastAPI, model) -> None:
     """Put ``model`` into the OpenAPI components (for a route that validates its body itself)."""
     generate = app.openapi
@@ -116,7 +132,8 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         try:
             settings = Settings.from_env()
             check_reachable(settings.database)
-        except ValueError as exc:  # a bad DISPATCH_* value, an unreachable DISPATCH_DATABASE_URL
+            connect_solvers(settings)
+        except ValueError as exc:  # a bad DISPATCH_* value, an unreachable DISPATCH_DATABASE_URL or DISPATCH_RAY_ADDRESS
             print(f"error: {exc}", file=sys.stderr, flush=True)
             raise SystemExit(2) from None
 
@@ -125,7 +142,7 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         app.state.store = JobStore(settings.database, owner=settings.replica_id, lease_s=settings.lease_s)
         app.state.plans = PlanStore(settings.database)
         app.state.plan_runtime = plans.PlanRuntime()
-        app.state.pool = WorkerPool(settings.workers, settings.max_queue, settings.shutdown_grace_s)
+        app.state.pool = WorkerPool(settings.workers, settings.max_queue, settings.shutdown_grace_s, connect_solvers(settings))
         await app.state.pool.start()
         app.state.recommend_pool = RecommendPool(settings.recommend_workers, settings.max_recommendations)
         app.state.recommend_pool.start()
