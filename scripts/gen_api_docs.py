@@ -36,7 +36,8 @@ SETTINGS_DOC = [
     ("DISPATCH_REPLICA_ID", "host name", "This replica's name on a shared database. Give every replica its own (two on one host need two names): a restart re-queues only the running jobs of its own name, and those of any replica whose lease ran out."),
     ("DISPATCH_LEASE_S", "30", "Shared database: a running job's lease. Its replica renews it every third of this while the solve runs (however long), so no other replica takes a live job; when a replica dies, the others take its running jobs over this long after its last renewal (and within `DISPATCH_ADOPT_EVERY_S` more)."),
     ("DISPATCH_ADOPT_EVERY_S", "5", "Shared database: how often a replica with idle workers takes queued jobs (another replica's backlog, or the running jobs of a replica whose lease ran out) from the database."),
-    ("DISPATCH_WORKERS", "CPU count", "Solver worker processes."),
+    ("DISPATCH_WORKERS", "CPU count", "Solver worker processes; with `DISPATCH_SOLVER_BACKEND=ray`, the tasks this replica runs on the Ray cluster at once."),
+    ('DISPATCH_SOLVER_BACKEND', 'processes', "Where solves run: `processes` (local worker processes) or `ray` (Ray tasks on `DISPATCH_RAY_ADDRESS`, or on a local Ray runtime with `DISPATCH_WORKERS` CPUs; several replicas share one cluster; see below). Needs `pip install '.[ray]'`."),
     ("DISPATCH_MAX_QUEUE", "16", "Tasks waiting for a worker before new solve/matrix/re-plan requests get 429 (a scenario needs a place for every run)."),
     ("DISPATCH_SYNC_TIME_LIMIT_S", "30", "POST /v1/optimize caps options.time_limit_s at this many seconds (the Solution's warnings say so)."),
     ("DISPATCH_MAX_TIME_LIMIT_S", "600", "options.time_limit_s above this is refused with 422 (both optimize endpoints)."),
@@ -53,7 +54,7 @@ SETTINGS_DOC = [
     ("DISPATCH_ALLOWED_REGIONS", "(none)", "Comma-separated OSM extract paths a request may name in options.region; any other value gets 422 (a client never makes the server open a path of its choosing)."),
     ("DISPATCH_REGION", "embedded Helsinki", "The server's road region (OSM extract) used when a request names none."),
     ("DISPATCH_PARALLEL", "processes", "Where the territories of a decomposed solve (options.decomposition) run: processes (a local pool), ray, or off (one after another in the solving process). Default ray when DISPATCH_RAY_ADDRESS is set. What-if variants run as Ray tasks with ray."),
-    ("DISPATCH_RAY_ADDRESS", "(none)", "An existing Ray cluster (host:port or ray://host:port) for DISPATCH_PARALLEL=ray; unset = a local Ray on this machine's cores. Unreachable: an error naming this setting within seconds."),
+    ("DISPATCH_RAY_ADDRESS", "(none)", "The Ray cluster's head (host:port or ray://host:port) for DISPATCH_SOLVER_BACKEND=ray (the server's solves) and DISPATCH_PARALLEL=ray (territories of decomposed solves, what-if variants); unset = a local Ray runtime on this machine (the server's: DISPATCH_WORKERS CPUs). Unreachable, or a port that is not a Ray head: an error naming this setting within about 5 s (dispatch serve exits 2)."),
 ]
 
 MODELS = [
@@ -488,6 +489,28 @@ jobs every second). Event posts to one live plan are serialised by the database:
 is written only if the plan is still at the version the post was made from, so of two concurrent
 posts through two replicas one gets `200` and the other `409`, as with a stale `If-Match`. The
 change feed of another replica's commit reaches a stream within about a second.
+
+Solvers on Ray (`DISPATCH_SOLVER_BACKEND=ray`, `pip install '.[ray]'`): every task of the
+solver pool (synchronous and asynchronous optimizations, scenario runs, re-plans, matrices, live
+plan versions) runs as a Ray task instead of in a local worker process, on the cluster named by
+`DISPATCH_RAY_ADDRESS` (`host:port` of its head; several replicas connected to one cluster share
+its CPUs) or, without it, on a local Ray runtime the server starts with `DISPATCH_WORKERS` CPUs.
+`DISPATCH_WORKERS` is then how many tasks this replica runs on the cluster at once; Ray places
+each on a free CPU of any node, or holds it until one frees (the job is `running` meanwhile, its
+lease renewed, its `progress` counting from submission). The queue, 429s, fairness, restarts and
+leases are the replica's, as with local workers. `search` progress comes from the task (at most
+every 0.5 s, through a small actor of the replica). `DELETE`, a disconnecting synchronous client
+and the shutdown grace period stop a task with `ray.cancel(force=True)`, which ends the Ray
+worker process running it. A Ray worker lost mid-solve (killed, out of memory, its node gone) is
+run again by Ray, up to 3 runs in all; after that the job is `failed` with the reason. A replica
+that dies takes its running Ray tasks with it; its jobs are run again after its restart or by
+another replica once their lease ran out. An unreachable `DISPATCH_RAY_ADDRESS`, or a port that
+answers but is not a Ray head, stops `dispatch serve` within about 5 s with exit code 2 and a
+message naming the variable; `/healthz` says which backend runs the solves (`solver_backend`).
+Every node needs this package installed (`pip install '.[api,ray]'`; the same version as the
+replicas), the compiled kernels in its numba cache (`make warm`) and the road extracts the
+requests name. With Ray 2.5x token authentication, the replicas use `RAY_AUTH_TOKEN`,
+`RAY_AUTH_TOKEN_PATH` or `~/.ray/auth_token` when one is there.
 
 The examples below come from one run of the real server (`python scripts/gen_api_docs.py`) on a small
 problem: two technicians and five jobs in central Helsinki, where `j5` needs a gas skill nobody
