@@ -158,6 +158,19 @@ class LiveRecommender:
         matrix = TravelMatrix(base.dur[:m, :m], base.dist[:m, :m], "road")
         return matrix, points, base.arc[:m, :m]
 
+    def _culprit(self, jobs: Sequence[Job], message: str) -> int:
+        """Index of the job whose location a matrix error names ("location 2 ..." counts the
+        new locations), else 0."""
+        import re
+
+        assert self.cache is not None
+        found = re.search(r"location (\d+)", message)
+        new = self.cache.missing([j.location for j in jobs])
+        if found is None or int(found.group(1)) >= len(new):
+            return 0
+        key = new[int(found.group(1))].key()
+        return next((i for i, j in enumerate(jobs) if j.location.key() == key), 0)
+
     def recommend(self, jobs: Sequence[Job], max_results: int = 5) -> list[JobRecommendation]:
         """Ranked insertions of each new job into this version's movable plan (each on its own)."""
         from optimizer.recommend import _option
@@ -182,7 +195,10 @@ class LiveRecommender:
             new.append(job.model_copy(update=update))
         base = self._base()
         cp0 = base.cp
-        matrix, points, arc = self._extended(base, new)
+        try:
+            matrix, points, arc = self._extended(base, new)
+        except ValueError as exc:  # OutsideRegionError and the like name a new location: the caller's input
+            raise LiveRecommendError(f"jobs[{self._culprit(new, str(exc))}].location: {exc}") from None
         first = len(cp0.jobs)
         compiled = [compile_job(j, first + i, cp0.timebase, points, cp0.horizon_s) for i, j in enumerate(new)]
         cp = CompiledProblem(self.derived.model_copy(update={"jobs": self.derived.jobs + new}), cp0.timebase, matrix, points,
