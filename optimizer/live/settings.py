@@ -20,13 +20,16 @@ class PromiseSettings(StrictModel):
     """Promised starts (``job_confirmed`` events, or every planned start at creation with
     ``confirm_all``). A re-plan keeps a promised job's start within ``tolerance_min`` of the
     promise (a hard time window ``[promise - early_tolerance_min, promise + tolerance_min]``
-    intersected with the job's own windows) and pays the job's priority SLA cost per minute the
-    service ends after ``promise + duration`` (the engines' soft SLA deadline); when no plan can
-    keep the promise the window is dropped, the promise is reported broken in ``changes[]`` with
-    the reason, and the promise moves to the new start."""
+    intersected with the job's own windows) and pays ``cost_per_min`` per minute the service
+    starts after the promise (a promised start of the problem: a term of its own in both
+    engines, apart from the SLA weights); when no plan can keep the promise the window is
+    dropped, the promise is reported broken in ``changes[]`` with the reason, and the promise
+    moves to the new start."""
 
     tolerance_min: float = Field(30.0, ge=0, le=24 * 60, description="Latest allowed start after the promise, minutes (hard). Default 30.")
     early_tolerance_min: float = Field(0.0, ge=0, le=24 * 60, description="Earliest allowed start before the promise, minutes (hard). Default 0.")
+    cost_per_min: float = Field(120.0, ge=0, le=1e6, description="Cost per minute a promised job starts after its promise, in "
+                                "seconds of driving (the unit of options.weights), apart from its SLA weight. Default 120.")
     confirm_all: bool = Field(False, description="At creation, promise every planned start. Default false.")
     confirm_on_dispatch: bool = Field(True, description="A job that becomes dispatched or in progress is promised at its planned start if it was not. Default true.")
 

@@ -141,16 +141,71 @@ def test_escalation_rules_in_the_problem_replace_the_settings_and_stay_with_the_
     assert (flat.when.level, [p.value for p in flat.when.priorities]) == ("breach", ["high"])
 
 
-def test_promise_becomes_a_hard_window_and_a_deadline():
+def test_promise_becomes_a_hard_window_and_a_priced_promised_start():
     problem = _problem([x.job("a", 1, duration_min=30, time_windows=[x.window(8, 16)], sla_deadline=x.at(15))])
     promises = {"a": Promise(job_id="a", start=x.instant(10))}
-    settings = LiveSettings.model_validate({"promises": {"tolerance_min": 30, "early_tolerance_min": 10}})
+    settings = LiveSettings.model_validate({"promises": {"tolerance_min": 30, "early_tolerance_min": 10, "cost_per_min": 75}})
     out, ids = constrain(problem, promises, settings.promises)
     job = out.jobs[0]
     assert ids == {"a"}
     assert [(w.start, w.end) for w in job.time_windows] == [(x.instant(10 - 10 / 60), x.instant(10.5))]
-    assert job.sla_deadline == x.instant(10.5)  # promise + 30 min of service, earlier than 15:00
-    assert problem.jobs[0].time_windows[0].start == x.instant(8)  # the input is not changed
+    assert job.sla_deadline == x.instant(15)  # the SLA stays the customer's own
+    assert [(p.job_id, p.start, p.cost_per_min) for p in out.promised_starts] == [("a", x.instant(10), 75.0)]
+    assert problem.jobs[0].time_windows[0].start == x.instant(8) and problem.promised_starts == []  # the input is not changed
+
+
+# Promise cost by hand. Points: 0 = t1's start, 1 = job a, 2 = job b, 3 = t1's end.
+# 0-1 600, 0-2 600, 1-2 600, 1-3 60, 2-3 1200, 0-3 600 (symmetric). Jobs of 30 min.
+# Order b, a drives 600 + 600 + 60 = 1260 s; order a, b drives 600 + 600 + 1200 = 2400 s.
+# b, a: b 08:10-08:40, a starts 08:50; a, b: a starts 08:10.
+D_PROMISE = [[0, 600, 600, 600], [600, 0, 600, 60], [600, 600, 0, 1200], [600, 60, 1200, 0]]
+
+
+def _promise_problem(engine: str, cost_per_min: float, **a_extra):
+    from optimizer.models.promise import PromisedStart
+
+    techs = [x.tech("t1", 0, end_location=x.loc(3))]
+    jobs = [x.job("a", 1, **a_extra), x.job("b", 2)]
+    problem = x.problem(D_PROMISE, techs, jobs, engine=engine, weights={**NO_BALANCE, "technician_fixed_cost": 0.0}, max_iterations=200)
+    if cost_per_min:
+        problem = problem.model_copy(update={"promised_starts": [PromisedStart(job_id="a", start=x.instant(8 + 10 / 60), cost_per_min=cost_per_min)]})
+    return problem
+
+
+def test_a_promised_start_is_priced_per_minute_on_its_own_in_both_engines():
+    for engine in ("native", "ortools"):
+        # Without a promise the shorter drive wins: b, a (1260 s).
+        plain = solve(_promise_problem(engine, 0))
+        assert [s.job_id for s in plain.route_of("t1").stops] == ["b", "a"], engine
+        assert plain.solver.objective == 1260.0, engine
+        # Promise a at 08:10 for 12 per minute (20 cost units a second, exact): b, a still wins
+        # (1260 + 40 min x 12 = 1740 < 2400).
+        cheap = solve(_promise_problem(engine, 12))
+        assert [s.job_id for s in cheap.route_of("t1").stops] == ["b", "a"], engine
+        assert cheap.solver.objective == 1740.0, engine
+        # 60 per minute: b, a would cost 1260 + 2400 = 3660 > 2400, so a goes first, on its promise.
+        dear = solve(_promise_problem(engine, 60))
+        assert [s.job_id for s in dear.route_of("t1").stops] == ["a", "b"], engine
+        assert dear.solver.objective == 2400.0 and _start(dear, "a") == x.instant(8 + 10 / 60), engine
+        # Apart from the SLA: a normal job due 08:40 (its promised end too) ends 09:20 in b, a:
+        # 40 min x 120 (SLA weight of normal) + 40 min x 12 (promise) = 5280 on top of 1260.
+        both = solve(_promise_problem(engine, 12, sla_deadline=x.at(8 + 40 / 60)))
+        sla_only = solve(_promise_problem(engine, 0, sla_deadline=x.at(8 + 40 / 60)))
+        assert [s.job_id for s in sla_only.route_of("t1").stops] == ["a", "b"], engine  # 1260 + 4800 > 2400
+        assert sla_only.solver.objective == 2400.0 and both.solver.objective == 2400.0, engine
+        # The objective of one plan with both terms, by hand (the engines' shared objective).
+        from optimizer.solve import build_cost_model, objective, precheck, prepare, repair
+
+        for problem, want in ((_promise_problem(engine, 12, sla_deadline=x.at(8 + 40 / 60)), 1260 + 4800 + 480),
+                              (_promise_problem(engine, 12), 1260 + 480), (_promise_problem(engine, 0), 1260)):
+            cp = prepare(problem)
+            assert precheck(cp) == []
+            costs = build_cost_model(cp)
+            plan = repair(cp, costs, [[1, 0]], [])  # b then a
+            assert [j.id for j in plan.routes[0].jobs] == ["b", "a"]
+            assert objective(cp, costs, plan, []) == want * 100, (engine, want)
+
+
 
 
 def test_a_sick_technician_does_not_shift_promised_customers_beyond_the_tolerance():
