@@ -511,6 +511,9 @@ Every node needs this package installed (`pip install '.[api,ray]'`; the same ve
 replicas), the compiled kernels in its numba cache (`make warm`) and the road extracts the
 requests name. With Ray 2.5x token authentication, the replicas use `RAY_AUTH_TOKEN`,
 `RAY_AUTH_TOKEN_PATH` or `~/.ray/auth_token` when one is there.
+Ray starts its worker processes at niceness 15 (`RAY_worker_niceness`): on a machine shared with
+other work they get little CPU next to it; set `RAY_worker_niceness=0` on the nodes there
+(measured in `benchmarks/README.md`, Decomposition).
 
 The examples below come from one run of the real server (`python scripts/gen_api_docs.py`) on a small
 problem: two technicians and five jobs in central Helsinki, where `j5` needs a gas skill nobody
