@@ -119,7 +119,7 @@ def fits_alone_quickly(tech: CTech, job: CJob, durations) -> bool:
             break
     else:
         return False
-    clock = start + job.duration_s + int(durations[job.point, tech.end_point])
+    clock = start + job.service_s(tech) + int(durations[job.point, tech.end_point])
     if clock > tech.shift_end_s:
         return False
     for b in tech.breaks:

@@ -22,7 +22,7 @@ def render_route(cp: CompiledProblem, state: RouteState) -> Route:
     sched = state.schedule
     tech = state.tech
     if not sched.stops:
-        return Route(technician_id=tech.id)
+        return Route(technician_id=tech.id, shift_index=tech.shift_index, day=tech.day)
     stops = []
     prev = tech.start_point
     prev_end = sched.departure_s
@@ -51,6 +51,8 @@ def render_route(cp: CompiledProblem, state: RouteState) -> Route:
     ret_dist = int(cp.distances[prev, tech.end_point])
     return Route(
         technician_id=tech.id,
+        shift_index=tech.shift_index,
+        day=tech.day,
         start=tb.to_datetime(sched.departure_s),
         end=tb.to_datetime(sched.end_s),
         stops=stops,
