@@ -181,7 +181,7 @@ def apply(current: PlanVersion, settings: LiveSettings, events: Sequence[LiveEve
             # The re-planning library re-solves only for its own events: an unchanged shift end of
             # the new technician is a no-op event that makes it re-solve (the pin is in the state)
             # and names that technician's changes as caused by this assignment.
-            end = state.technician(body.technician_id).shift.end
+            end = state.technician(body.technician_id).one_shift.end
             replan_events.append(ShiftExtended(technician_id=body.technician_id, new_end=end))
             index_map.append(i)
     matrix = points = None

@@ -43,19 +43,7 @@ class Problem(StrictModel):
         errors: list[InitErrorDetails] = []
         if not self.technicians:
             errors.append(_error(("technicians",), "at least one technician is required", []))
-        tech_ids: set[str] = set()
-        for i, tech in enumerate(self.technicians):
-            if tech.id in tech_ids:
-                errors.append(_error(("technicians", i, "id"), f"duplicate technician id {tech.id!r}", tech.id))
-            tech_ids.add(tech.id)
-            if tech.shift is not None:
-                for b, brk in enumerate(tech.breaks):
-                    if brk.earliest_start > tech.shift.end or brk.latest_start < tech.shift.start:
-                        errors.append(_error(("technicians", i, "breaks", b), "break window lies outside the shift", None))
-            for k, shift in enumerate(tech.shifts or []):
-                for b, brk in enumerate(shift.breaks):
-                    if brk.earliest_start > shift.end or brk.latest_start < shift.start:
-                        errors.append(_error(("technicians", i, "shifts", k, "breaks", b), "break window lies outside the shift", None))
+        tech_ids = self._check_technicians(errors)
         job_ids: set[str] = set()
         for j, job in enumerate(self.jobs):
             if job.id in job_ids:
@@ -80,6 +68,23 @@ class Problem(StrictModel):
         if errors:
             raise ValidationError.from_exception_data("Problem", errors)
         return self
+
+    def _check_technicians(self, errors: list[InitErrorDetails]) -> set[str]:
+        """Duplicate ids and breaks outside their shift; returns the technician ids."""
+        tech_ids: set[str] = set()
+        for i, tech in enumerate(self.technicians):
+            if tech.id in tech_ids:
+                errors.append(_error(("technicians", i, "id"), f"duplicate technician id {tech.id!r}", tech.id))
+            tech_ids.add(tech.id)
+            if tech.shift is not None:
+                for b, brk in enumerate(tech.breaks):
+                    if brk.earliest_start > tech.shift.end or brk.latest_start < tech.shift.start:
+                        errors.append(_error(("technicians", i, "breaks", b), "break window lies outside the shift", None))
+            for k, shift in enumerate(tech.shifts or []):
+                for b, brk in enumerate(shift.breaks):
+                    if brk.earliest_start > shift.end or brk.latest_start < shift.start:
+                        errors.append(_error(("technicians", i, "shifts", k, "breaks", b), "break window lies outside the shift", None))
+        return tech_ids
 
     def _check_locations(self) -> list[InitErrorDetails]:
         errors = []

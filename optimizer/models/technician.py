@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Optional
 
 from pydantic import Field, field_validator, model_validator
@@ -180,6 +181,22 @@ class Technician(StrictModel):
                   breaks=list(s.breaks))
             for s in self.shifts
         ]
+
+    def current_shift_index(self, now: Optional[datetime]) -> int:
+        """The shift that work under way and ``current_location`` belong to: the first shift not
+        yet ended at ``now`` (the first one without ``now``; the last when all have ended)."""
+        shifts = self.work_shifts()
+        if now is None:
+            return 0
+        return next((k for k, shift in enumerate(shifts) if shift.end > now), len(shifts) - 1)
+
+    @property
+    def one_shift(self) -> TimeWindow:
+        """``shift`` of a one-shift technician (the same object: the day flows of re-planning and
+        what-if changes edit it in place); ValueError naming the feature for one with ``shifts``."""
+        if self.shift is None:
+            raise ValueError(f"technician {self.id} has several shifts (technicians[].shifts): not supported here yet")
+        return self.shift
 
     @property
     def span(self) -> TimeWindow:

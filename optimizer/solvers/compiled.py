@@ -135,18 +135,6 @@ def _merge_windows(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
-def current_shift_index(tech: Technician, problem: Problem) -> int:
-    """The shift that work under way and ``current_location`` belong to: the first shift not yet
-    ended at ``problem.now`` (the first shift without ``now``; the last when all have ended)."""
-    shifts = tech.work_shifts()
-    if problem.now is None:
-        return 0
-    for k, shift in enumerate(shifts):
-        if shift.end > problem.now:
-            return k
-    return len(shifts) - 1
-
-
 def compile_technician(tech: Technician, index: int, problem: Problem, tb: Timebase, points: PointIndex) -> CTech:
     """The first (or only) route of ``tech``; see :func:`compile_routes` for every shift."""
     return compile_routes(tech, index, problem, tb, points)[0]
@@ -155,7 +143,7 @@ def compile_technician(tech: Technician, index: int, problem: Problem, tb: Timeb
 def compile_routes(tech: Technician, index: int, problem: Problem, tb: Timebase, points: PointIndex) -> list[CTech]:
     """One CTech per shift of ``tech``, numbered from ``index``."""
     out = []
-    current = current_shift_index(tech, problem)
+    current = tech.current_shift_index(problem.now)
     multi = tech.shifts is not None
     for k, shift in enumerate(tech.work_shifts()):
         shift_start = tb.to_s_ceil(shift.start)
