@@ -62,6 +62,8 @@ class Unassigned(StrictModel):
 
 class RankedTechnician(StrictModel):
     technician_id: str = Field(..., description="A technician who could do the job.")
+    shift_index: Optional[int] = Field(None, description="Technicians with shifts: in which shift (Route.shift_index); a technician may "
+                                       "then be ranked once per shift. Null otherwise.")
     rank: int = Field(..., ge=1, description="1 = the assigned technician, then alternatives by insertion cost.")
     arrival: AwareDatetime = Field(..., description="Arrival at the job (in the plan, or with the job inserted into this technician's route).")
     start: Optional[AwareDatetime] = Field(None, description="Service start.")

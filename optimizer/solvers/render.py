@@ -90,6 +90,7 @@ def rank_candidates(cp: CompiledProblem, costs: CostModel, routes: list[RouteSta
             ranked.append(
                 RankedTechnician(
                     technician_id=state.tech.id,
+                    shift_index=state.tech.shift_index,
                     rank=1,
                     arrival=tb.to_datetime(stop.arrival_s),
                     start=tb.to_datetime(stop.start_s),
@@ -109,6 +110,7 @@ def _ranked(cp: CompiledProblem, ins, rank: int) -> RankedTechnician:
     stop = ins.stop
     return RankedTechnician(
         technician_id=ins.route.tech.id,
+        shift_index=ins.route.tech.shift_index,
         rank=rank,
         arrival=tb.to_datetime(stop.arrival_s),
         start=tb.to_datetime(stop.start_s),
