@@ -89,8 +89,11 @@ def run_plan_create(payload: str) -> str:
     from optimizer.models import Problem, Solution
     from optimizer.solve import solve
 
+    from optimizer.live.update import refuse_shifts
+
     request = json.loads(payload)
     problem = Problem.model_validate(request["problem"])
+    refuse_shifts(problem)
     settings = LiveSettings.model_validate(request["settings"])
     cache = MatrixCache(problem)
     if request.get("solution") is not None:

@@ -55,8 +55,8 @@ SETTINGS_DOC = [
 ]
 
 MODELS = [
-    "Problem", "Technician", "Job", "Location", "TimeWindow", "Break", "Options", "Weights", "ExplicitMatrix", "DecompositionSettings",
-    "Solution", "Route", "Stop", "BreakSlot", "Unassigned", "JobCandidates", "RankedTechnician", "Kpis", "SolverInfo",
+    "Problem", "Technician", "Shift", "Job", "Location", "TimeWindow", "Break", "Options", "Weights", "ExplicitMatrix", "DecompositionSettings",
+    "Solution", "Route", "Stop", "BreakSlot", "Unassigned", "JobCandidates", "RankedTechnician", "Kpis", "DayKpis", "SolverInfo",
     "DecompositionInfo", "TerritoryInfo",
     "OptimizationCreated", "OptimizationJob", "SolveProgress",
     "RecommendationRequest", "RecommendationResponse", "JobRecommendation", "RecommendationOption", "ShiftedStop",
@@ -418,6 +418,26 @@ request and response fields are in the field reference below.
 - A plan sent back to the server (`plan` of `/v1/recommendations`, `previous` of `/v1/replan`)
   must name only technicians and jobs of its problem, each job once: else 422 with the path of
   each bad entry (`$.plan.routes[0].stops[2].job_id: unknown job 'J9'`).
+- **Several shifts (a multi-day horizon)**: a technician gives either `shift` (one day, the
+  contract as before) or `shifts` (a list of [Shift](#shift): each with its own `start`/`end`,
+  optional `start_location`/`end_location` and `breaks`); both, or neither, is a 422 naming
+  `technicians[i]`. Each shift is planned as its own route: `routes[]` holds one entry per
+  technician and shift, with `shift_index` (0-based) and `day` (YYYY-MM-DD of the shift start);
+  one-shift technicians keep one route with both null. Pinned, excluded and preferred technicians
+  apply to every shift of that technician; `max_jobs` and the van stock (`parts`) apply per shift
+  (the van is restocked between shifts); `current_location` and work under way belong to the
+  first shift not yet ended at `now`; `available_from` and `now` bound every shift. The fixed cost
+  and overtime (`costs`) count per shift worked. `kpis` are the horizon's, `kpis.by_day` per
+  calendar day ([DayKpis](#daykpis)); workload balance is per route, with each route's fair share
+  proportional to its shift length, so over the horizon it evens out each technician's total.
+  Not yet supported with `shifts` (a 422 naming the feature): `/v1/replan` and live plans,
+  `change_shift` / `technicians_unavailable` what-if changes on such a technician, accepting a
+  recommendation at a position, `options.decomposition: "on"` (auto never decomposes them).
+- **Durations by technician**: a job lasts `durations_by_technician[technician id]` minutes when
+  that technician does it, else `duration_min` x the technician's `service_factor` (default 1;
+  e.g. 1.25 for a junior), rounded up to whole seconds. Every engine, the scheduler, the validator,
+  the KPIs and the recommendations use that duration (the `ortools` engine with one transit
+  callback per distinct service column).
 - Error messages name files by their name only (a region extract, never a server directory).
 - Solves and matrices run in a pool of worker processes (`DISPATCH_WORKERS`); requests wait in a
   bounded queue (`DISPATCH_MAX_QUEUE`) and get 429 when it is full, so `/healthz` keeps answering

@@ -57,9 +57,18 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def refuse_shifts(problem: Problem) -> None:
+    """Live plans are one day of re-planning: a technician with several shifts is refused by name."""
+    several = [i for i, t in enumerate(problem.technicians) if t.shifts is not None]
+    if several:
+        raise LiveError(f"problem.technicians.{several[0]}.shifts: live plans of a problem with several shifts per technician "
+                        "(multi-day horizon) are not supported yet; create the plan of one day with shift")
+
+
 def create(plan_id: str, problem: Problem, solution: Solution, settings: LiveSettings,
            matrix: Optional[TravelMatrix] = None, points: Optional[PointIndex] = None) -> Outcome:
     """Version 1 of a plan from a problem and its solution (promises when ``confirm_all``)."""
+    refuse_shifts(problem)
     t0 = time.perf_counter()
     tracking = Tracking(planned_duration_min={j.id: j.duration_min for j in problem.jobs})
     promises: dict[str, Promise] = {}
