@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from optimizer.scenarios import ScenarioError, apply_changes
-from optimizer.scenarios.runner import run_scenario
 from optimizer.scenarios.model import Scenario
+from optimizer.scenarios.runner import run_scenario
 from tests import factories as f
 from tests.scenarios.test_apply import change
 
