@@ -40,7 +40,7 @@ SETTINGS_DOC = [
     ("DISPATCH_MAX_TIME_LIMIT_S", "600", "options.time_limit_s above this is refused with 422 (both optimize endpoints)."),
     ("DISPATCH_MAX_BODY_BYTES", "10000000", "Request bodies larger than this get 413."),
     ("DISPATCH_MAX_JOBS", "5000", "Jobs per problem; more gets 422."),
-    ("DISPATCH_MAX_TECHNICIANS", "500", "Technicians per problem; more gets 422."),
+    ("DISPATCH_MAX_TECHNICIANS", "500", "Technicians per problem, and 7 x that many technician shifts (`technicians[].shifts`); more gets 422."),
     ("DISPATCH_MAX_LOCATIONS", "2000", "Locations per POST /v1/matrix; more gets 422."),
     ("DISPATCH_SHUTDOWN_GRACE_S", "20", "On SIGTERM: running solves get this many seconds to finish, then they are stopped and queued again; queued jobs stay queued. Both run after the restart."),
     ("DISPATCH_MAX_VARIANTS", "10", "Variants per POST /v1/scenarios; more gets 422 (also at most DISPATCH_MAX_QUEUE - 1)."),

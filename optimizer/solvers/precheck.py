@@ -33,7 +33,9 @@ def _fmt_skill(name: str, level: int) -> Msg:
 
 
 def tech_names(ids: list[str], limit: int = 5) -> list[str]:
-    """At most ``limit`` technician ids, then ``...`` (a list: joined in the reader's language)."""
+    """At most ``limit`` technician ids (each once: a technician with shifts has several routes),
+    then ``...`` (a list: joined in the reader's language)."""
+    ids = list(dict.fromkeys(ids))
     return ids[:limit] + (["..."] if len(ids) > limit else [])
 
 
