@@ -13,7 +13,6 @@ from api.errors import ApiError, ErrorDetail, error_response, json_path
 from api.settings import Settings
 from optimizer.models import Problem
 
-
 SHIFTS_PER_TECHNICIAN_LIMIT = 7
 """Technician shifts (routes) per request: at most this many times ``DISPATCH_MAX_TECHNICIANS``."""
 
