@@ -159,6 +159,9 @@ def _write_solution(solution: Solution, output: Optional[str]) -> None:
 
 
 def _apply_overrides(problem: Problem, args: argparse.Namespace) -> Problem:
+    from optimizer.cli.errors import use_ray_address
+
+    use_ray_address(getattr(args, "ray_address", None))
     updates = {}
     if getattr(args, "time_limit", None) is not None:
         updates["time_limit_s"] = args.time_limit
@@ -302,5 +305,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--matrix", choices=["road", "haversine", "explicit"], help="override options.matrix")
     p.add_argument("--region", help="OSM extract for the road matrix (override options.region)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr while solving")
+    from optimizer.cli.errors import RAY_ADDRESS_HELP
+
+    p.add_argument("--ray-address", metavar="HOST:PORT", help=RAY_ADDRESS_HELP)
     p.add_argument("--max-iterations", type=int, help="override options.max_iterations (stop the search after this many "
                    "iterations: deterministic runs)")

@@ -74,9 +74,10 @@ def create(plan_id: str, problem: Problem, solution: Solution, settings: LiveSet
     promises: dict[str, Promise] = {}
     if settings.promises.confirm_all:
         promises = {jid: Promise(job_id=jid, start=start, confirmed_at=problem.now) for jid, start in starts(solution).items()}
-    risk = assess(problem, solution, settings, tracking.planned_duration_min, {})
+    risk = assess(problem, solution, settings, tracking.planned_duration_min, {}, tracking.low_slack)
     fresh = all(j.status == JobStatus.pending for j in problem.jobs)
-    escalations = escalate(risk, settings, tracking.escalated, problem if fresh else None, solution if fresh else None, matrix, points)
+    escalations = escalate(risk, settings.rules_for(problem), tracking.escalated, problem if fresh else None, solution if fresh else None,
+                           matrix, points)
     version = PlanVersion(plan_id=plan_id, version=1, created_at=_utcnow(), now=problem.now, problem=problem, solution=solution,
                           risk=risk, escalations=escalations, promises=promises, tracking=tracking,
                           replan_time_s=round(time.perf_counter() - t0, 3))
@@ -216,9 +217,9 @@ def apply(current: PlanVersion, settings: LiveSettings, events: Sequence[LiveEve
         if change.cause is not None and change.cause < len(index_map):
             change.cause = index_map[change.cause]
     changes += _promises_after(answered, solution, promises, settings, clock, lost, first, changes)
-    risk = assess(answered, solution, settings, tracking.planned_duration_min, tracking.delay_min)
+    risk = assess(answered, solution, settings, tracking.planned_duration_min, tracking.delay_min, tracking.low_slack)
     suffix = restrict(solution, result.derived) if result.derived is not None else None
-    escalations = escalate(risk, settings, tracking.escalated, result.derived, suffix, matrix, points)
+    escalations = escalate(risk, settings.rules_for(answered), tracking.escalated, result.derived, suffix, matrix, points)
     version = PlanVersion(plan_id=current.plan_id, version=current.version + 1, created_at=_utcnow(), now=clock,
                           problem=answered, solution=solution, changes=changes, risk=risk, escalations=escalations,
                           promises=promises, events=list(events), tracking=tracking,

@@ -11,8 +11,10 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from optimizer.models.common import AwareDatetime, StrictModel
 from optimizer.models.costs import CostRates, has_costs
+from optimizer.models.escalation import EscalationRule
 from optimizer.models.job import Job
 from optimizer.models.options import Options
+from optimizer.models.promise import PromisedStart
 from optimizer.models.technician import Technician
 
 
@@ -36,6 +38,14 @@ class Problem(StrictModel):
     )
     freeze_until: Optional[AwareDatetime] = Field(
         None, description="Re-planning: stops of the previous plan starting before this stay unchanged."
+    )
+    promised_starts: list[PromisedStart] = Field(
+        default_factory=list, description="Starts promised to customers, each priced per minute of shift on its own (see "
+        "PromisedStart; live plans fill them in from their promises). Default none."
+    )
+    escalation_rules: Optional[list[EscalationRule]] = Field(
+        None, description="Live plans (/v1/plans): what happens to jobs at risk, checked in order, the first matching rule "
+        "decides (see EscalationRule); null = the plan settings' rules. Other endpoints ignore it. Default null."
     )
 
     @model_validator(mode="after")

@@ -206,6 +206,15 @@ class DecompositionInfo(StrictModel):
         0.0, description="Sum of the territories' objectives after their first solves minus the same sum after the border rounds "
         "(each under its own territory's objective; same units as objective)."
     )
+    objective_scope: str = Field(
+        "sum_of_territories", description="What solver.objective is: whole_problem (the merged plan under the whole problem's "
+        "objective, as a whole solve reports it; computed when the problem has at most 6,000 points or its matrix was given) or "
+        "sum_of_territories (each territory's final plan under its own territory's objective, summed: drop penalties and "
+        "workload fair shares are per territory, so it is not comparable with a whole solve's objective)."
+    )
+    territories_objective: Optional[float] = Field(
+        None, description="Sum of the territories' final plans, each under its own territory's objective (same units as objective)."
+    )
 
 
 class SolverInfo(StrictModel):

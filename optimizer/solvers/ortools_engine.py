@@ -273,10 +273,9 @@ class _Model:
             for (_, hi), (lo, _) in zip(windows, windows[1:]):
                 if lo - hi > 1:
                     cumul.RemoveInterval(hi + 1, lo - 1)
-            if job.deadline_s is not None and costs.sla_per_s[job.priority] > 0:
-                # One bound per node: with durations by technician, the shortest service (a relaxation).
-                bound = max(0, job.deadline_s - (min(job.srv) if job.srv is not None else job.duration_s))
-                time_dim.SetCumulVarSoftUpperBound(index, bound, costs.sla_per_s[job.priority])
+            soft = _soft_start_bound(job, costs)
+            if soft is not None:
+                time_dim.SetCumulVarSoftUpperBound(index, *soft)
             allowed = sorted(job.allowed)
             if len(allowed) < self.n_veh:
                 routing.VehicleVar(index).SetValues([-1] + allowed)
@@ -370,3 +369,21 @@ def _greedy_plan(cp: CompiledProblem, costs):
 
     return build_plan(cp, costs, [[] for _ in cp.techs], [])
 
+
+
+def _soft_start_bound(job, costs: CostModel) -> Optional[tuple[int, int]]:
+    """``(latest start, cost per second later)`` of the job's soft bounds: its SLA deadline and
+    its promised start (``costs.promise``). OR-Tools keeps one soft upper bound per node: with
+    both, the earlier bound at the sum of both rates (exact when they coincide; above the true
+    cost between them, the native engine prices both exactly)."""
+    bounds = []
+    # One bound per node: with durations by technician, the shortest service (a relaxation).
+    service = min(job.srv) if job.srv is not None else job.duration_s
+    if job.deadline_s is not None and costs.sla_per_s[job.priority] > 0:
+        bounds.append((max(0, job.deadline_s - service), costs.sla_per_s[job.priority]))
+    promise = costs.promise.get(job.index)
+    if promise is not None:
+        bounds.append((max(0, promise[0] - service), promise[1]))
+    if not bounds:
+        return None
+    return min(b for b, _ in bounds), sum(c for _, c in bounds)

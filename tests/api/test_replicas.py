@@ -21,10 +21,10 @@ from tests.api.server import ApiServer
 from tests.api.test_plans import SETTINGS, live_problem
 
 
-def _replica(tmp_path, url: str, name: str) -> ApiServer:
+def _replica(tmp_path, url: str, name: str, **env: str) -> ApiServer:
     return ApiServer(tmp_path / f"{name}.db", how="cli", workers=1, log_path=tmp_path / f"{name}.log",
                      DISPATCH_DATABASE_URL=url, DISPATCH_REPLICA_ID=name, DISPATCH_RECOMMEND_WORKERS="1",
-                     DISPATCH_MAX_QUEUE="32", DISPATCH_MAX_TIME_LIMIT_S="60", DISPATCH_SHUTDOWN_GRACE_S="10")
+                     DISPATCH_MAX_QUEUE="32", DISPATCH_MAX_TIME_LIMIT_S="60", DISPATCH_SHUTDOWN_GRACE_S="10", **env)
 
 
 def quick_problem(n_jobs: int = 4) -> dict:
@@ -151,3 +151,41 @@ def test_concurrent_event_posts_on_one_plan_through_two_replicas(replicas):
             current = c.get(f"/v1/plans/{plan_id}").json()
             assert current["version"] == 2 and [e["id"] for e in current["events"]] == answers[winner].json()["event_ids"]
         assert time.monotonic() - t0 < 30
+
+
+def test_a_long_solve_renews_its_lease_and_a_dead_replicas_job_is_taken_over_after_it(tmp_path, postgres_url):
+    """A 3 s lease (renewed every second) and a 9 s solve: the idle replica b, which looks for
+    expired leases every second, never takes a's live job; once a is killed, b takes it over
+    within the lease (plus its look-up period) and solves it."""
+    short = {"DISPATCH_LEASE_S": "3", "DISPATCH_ADOPT_EVERY_S": "1"}
+    a = _replica(tmp_path, postgres_url, "a", **short).start()
+    b = _replica(tmp_path, postgres_url, "b", **short)
+    store = JobStore(postgres_url, owner="test")
+    try:
+        b.start()
+        with a.client() as ca:
+            job_id = ca.post("/v1/optimizations", json=small_problem(n_jobs=5, time_limit_s=9.0)).json()["id"]
+            wait_for(ca, job_id, statuses=("running",), timeout_s=20)
+        leases = []
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 6.5:  # more than twice the lease: without renewal b would take it
+            assert store.owner_of(job_id) == "a" and store.attempts(job_id) == 1
+            leases.append(store.lease_until(job_id))
+            time.sleep(0.5)
+        assert len(set(leases)) >= 4, leases  # renewed about every second
+        a.stop(signal.SIGKILL)  # a dies mid-solve: its lease runs out within 3 s
+        killed = time.monotonic()
+        with b.client() as cb:
+            wait_for(cb, job_id, statuses=("running",), timeout_s=2)  # still a's until the lease ran out
+            while store.owner_of(job_id) != "b":
+                assert time.monotonic() - killed < 15, "b did not take the job over"
+                time.sleep(0.2)
+            taken = time.monotonic() - killed
+            assert taken < 3 + 1 + 4, taken  # lease + look-up period + slack for a loaded machine
+            done = wait_for(cb, job_id, timeout_s=40)
+        assert done["status"] == "succeeded" and done["solution"]["kpis"]["jobs_assigned"] >= 1
+        assert store.attempts(job_id) == 2 and store.owner_of(job_id) == "b"
+    finally:
+        store.close()
+        a.stop()
+        b.stop()

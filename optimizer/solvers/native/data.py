@@ -52,6 +52,8 @@ Data = namedtuple(
         "fast",  # 1 when no job has a costed SLA deadline (timing checks in O(1) on break-free routes)
         "vardur",  # 1 when some job's service time differs between routes (a route's cached suffix sums/times do not carry over)
         "cap",  # longest route the state arrays hold
+        "jpdl",  # [n] promised end (promised start + service) on the end of service; NO_DEADLINE = no promise
+        "jpc",  # [n] promise cost per second the service ends after jpdl (apart from the SLA)
     ],
 )
 
@@ -90,6 +92,8 @@ def build_data(cp: CompiledProblem, costs: CostModel, n_neighbours: int) -> tupl
                     nonpref[e, tech.index] = costs.non_preferred
     jsla = np.array([costs.sla_per_s[j.priority] if j.deadline_s is not None else 0 for j in jobs], dtype=np.int64)
     jdl = np.array([j.deadline_s if j.deadline_s is not None else NO_DEADLINE for j in jobs], dtype=np.int64)
+    jpdl = np.array([costs.promise[j.index][0] if j.index in costs.promise else NO_DEADLINE for j in jobs], dtype=np.int64)
+    jpc = np.array([costs.promise[j.index][1] if j.index in costs.promise else 0 for j in jobs], dtype=np.int64)
     tcap = np.zeros((m, K), dtype=np.int64)
     bptr = np.zeros(m + 1, dtype=np.int64)
     blo: list[int] = []
@@ -147,9 +151,11 @@ def build_data(cp: CompiledProblem, costs: CostModel, n_neighbours: int) -> tupl
         fixed=np.int64(costs.fixed_per_tech),
         balance=np.int64(costs.balance_per_s),
         flexorder=np.int64(1 if len({len(j.allowed) for j in jobs}) > 1 else 0),
-        fast=np.int64(1 if not np.any(jsla > 0) else 0),
+        fast=np.int64(1 if not np.any(jsla > 0) and not np.any(jpc > 0) else 0),
         vardur=np.int64(1 if any(j.srv is not None for j in jobs) else 0),
         cap=np.int64(cap),
+        jpdl=jpdl,
+        jpc=jpc,
     )
     return data, job_index
 
