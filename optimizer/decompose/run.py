@@ -49,6 +49,8 @@ in ``decomposition.objective_scope``)."""
 def wants_decomposition(problem: Problem) -> bool:
     """``options.decomposition`` is on, or auto with at least ``auto_min_jobs`` jobs."""
     mode = problem.options.decomposition
+    if problem.multi_shift:
+        return False  # territories are not built for several shifts per technician (Problem refuses "on")
     return mode == "on" or (mode == "auto" and len(problem.jobs) >= problem.options.decomposition_params.auto_min_jobs)
 
 
