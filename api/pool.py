@@ -1,5 +1,9 @@
 """Solver worker pool with a bounded queue, driven from the asyncio event loop.
 
+With ``DISPATCH_SOLVER_BACKEND=ray`` the ``size`` places run their tasks as Ray tasks
+(:class:`_RaySlot`, :mod:`api.ray_solvers`) instead of in local worker processes; everything
+below (queue, fairness, cancellation, shutdown, outcomes) is the same.
+
 ``size`` long-lived worker processes (see :mod:`api.worker`) each run one task at a time. Tasks
 wait in a FIFO of at most ``max_queue`` entries; :meth:`WorkerPool.submit` raises
 :class:`QueueFull` (with a ``Retry-After`` estimate in seconds) instead of growing without bound.

@@ -150,11 +150,13 @@ def _initial_sequences(cp: CompiledProblem, routes: dict[str, list[str]], reject
     for j in cp.jobs:
         if j.id not in rejected:
             copies.setdefault(j.id, []).append(j.index)
+    # A technician with several shifts: the seed goes to its first route (the repair re-times it).
+    first = {t.id: t.index for t in reversed(cp.techs)}
     used: dict[str, int] = {}
     out: list[list[int]] = []
     for t in cp.techs:
         seq = []
-        for jid in routes.get(t.id, []):
+        for jid in routes.get(t.id, []) if first[t.id] == t.index else []:
             k = used.get(jid, 0)
             if k < len(copies.get(jid, [])):  # a crew job's k-th route takes its k-th copy
                 seq.append(copies[jid][k])

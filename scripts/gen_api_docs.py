@@ -43,7 +43,7 @@ SETTINGS_DOC = [
     ("DISPATCH_MAX_TIME_LIMIT_S", "600", "options.time_limit_s above this is refused with 422 (both optimize endpoints)."),
     ("DISPATCH_MAX_BODY_BYTES", "10000000", "Request bodies larger than this get 413."),
     ("DISPATCH_MAX_JOBS", "5000", "Jobs per problem; more gets 422."),
-    ("DISPATCH_MAX_TECHNICIANS", "500", "Technicians per problem; more gets 422."),
+    ("DISPATCH_MAX_TECHNICIANS", "500", "Technicians per problem, and 7 x that many technician shifts (`technicians[].shifts`); more gets 422."),
     ("DISPATCH_MAX_LOCATIONS", "2000", "Locations per POST /v1/matrix; more gets 422."),
     ("DISPATCH_SHUTDOWN_GRACE_S", "20", "On SIGTERM: running solves get this many seconds to finish, then they are stopped and queued again; queued jobs stay queued. Both run after the restart."),
     ("DISPATCH_MAX_VARIANTS", "10", "Variants per POST /v1/scenarios; more gets 422 (also at most DISPATCH_MAX_QUEUE - 1)."),
@@ -58,8 +58,8 @@ SETTINGS_DOC = [
 ]
 
 MODELS = [
-    "Problem", "Technician", "Job", "Location", "TimeWindow", "Break", "Options", "Weights", "ExplicitMatrix", "DecompositionSettings",
-    "Solution", "Route", "Stop", "BreakSlot", "Unassigned", "JobCandidates", "RankedTechnician", "Kpis", "SolverInfo",
+    "Problem", "Technician", "Shift", "Job", "Location", "TimeWindow", "Break", "Options", "Weights", "ExplicitMatrix", "DecompositionSettings",
+    "Solution", "Route", "Stop", "BreakSlot", "Unassigned", "JobCandidates", "RankedTechnician", "Kpis", "DayKpis", "SolverInfo",
     "DecompositionInfo", "TerritoryInfo",
     "OptimizationCreated", "OptimizationJob", "SolveProgress",
     "RecommendationRequest", "RecommendationResponse", "JobRecommendation", "RecommendationOption", "ShiftedStop",
@@ -421,6 +421,26 @@ request and response fields are in the field reference below.
 - A plan sent back to the server (`plan` of `/v1/recommendations`, `previous` of `/v1/replan`)
   must name only technicians and jobs of its problem, each job once: else 422 with the path of
   each bad entry (`$.plan.routes[0].stops[2].job_id: unknown job 'J9'`).
+- **Several shifts (a multi-day horizon)**: a technician gives either `shift` (one day, the
+  contract as before) or `shifts` (a list of [Shift](#shift): each with its own `start`/`end`,
+  optional `start_location`/`end_location` and `breaks`); both, or neither, is a 422 naming
+  `technicians[i]`. Each shift is planned as its own route: `routes[]` holds one entry per
+  technician and shift, with `shift_index` (0-based) and `day` (YYYY-MM-DD of the shift start);
+  one-shift technicians keep one route with both null. Pinned, excluded and preferred technicians
+  apply to every shift of that technician; `max_jobs` and the van stock (`parts`) apply per shift
+  (the van is restocked between shifts); `current_location` and work under way belong to the
+  first shift not yet ended at `now`; `available_from` and `now` bound every shift. The fixed cost
+  and overtime (`costs`) count per shift worked. `kpis` are the horizon's, `kpis.by_day` per
+  calendar day ([DayKpis](#daykpis)); workload balance is per route, with each route's fair share
+  proportional to its shift length, so over the horizon it evens out each technician's total.
+  Not yet supported with `shifts` (a 422 naming the feature): `/v1/replan` and live plans,
+  `change_shift` / `technicians_unavailable` what-if changes on such a technician, accepting a
+  recommendation at a position, `options.decomposition: "on"` (auto never decomposes them).
+- **Durations by technician**: a job lasts `durations_by_technician[technician id]` minutes when
+  that technician does it, else `duration_min` x the technician's `service_factor` (default 1;
+  e.g. 1.25 for a junior), rounded up to whole seconds. Every engine, the scheduler, the validator,
+  the KPIs and the recommendations use that duration (the `ortools` engine with one transit
+  callback per distinct service column).
 - Error messages name files by their name only (a region extract, never a server directory).
 - Solves and matrices run in a pool of worker processes (`DISPATCH_WORKERS`); requests wait in a
   bounded queue (`DISPATCH_MAX_QUEUE`) and get 429 when it is full, so `/healthz` keeps answering

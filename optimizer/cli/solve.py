@@ -94,16 +94,18 @@ def summary_table(problem: Problem, solution: Solution, language: Optional[str] 
     lines.append(pad(_("technician"), 12) + pad(_("jobs"), 5, False) + pad(_("start"), 7, False) + pad(_("end"), 7, False)
                  + pad(_("travel"), 9, False) + pad(_("work"), 8, False) + pad(_("breaks"), 8, False) + "  " + _("first stops"))
     for route in solution.routes:
+        name = route.technician_id + (f" {route.day:%m-%d}" if route.day is not None else "")
         if not route.stops:
-            shift = shifts[route.technician_id].shift
+            tech = shifts[route.technician_id]
+            shift = tech.work_shifts()[min(route.shift_index or 0, len(tech.work_shifts()) - 1)]
             idle = translate(Msg("(idle, shift {start}-{end})", start=f"{shift.start:%H:%M}", end=f"{shift.end:%H:%M}"), language)
-            lines.append(f"{route.technician_id:<12}{0:>5}{'-':>7}{'-':>7}{'-':>9}{'-':>8}{'-':>8}  {idle}")
+            lines.append(f"{name:<12}{0:>5}{'-':>7}{'-':>7}{'-':>9}{'-':>8}{'-':>8}  {idle}")
             continue
         first = ", ".join(f"{s.job_id}@{s.start:%H:%M}" for s in route.stops[:4])
         more = " ..." if len(route.stops) > 4 else ""
         start, end = f"{route.start:%H:%M}", f"{route.end:%H:%M}"
         lines.append(
-            f"{route.technician_id:<12}{len(route.stops):>5}{start:>7}{end:>7}"
+            f"{name:<12}{len(route.stops):>5}{start:>7}{end:>7}"
             f"{route.travel_time_s / 60:>8.1f}m{route.work_time_s / 3600:>7.1f}h{len(route.breaks):>8}  {first}{more}"
         )
     open_items = [u for u in solution.unassigned if u.code != "completed"]

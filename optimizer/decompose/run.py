@@ -51,6 +51,8 @@ def wants_decomposition(problem: Problem) -> bool:
     crews or dependencies (territories would split them; ``on`` with them is refused by the
     Problem)."""
     mode = problem.options.decomposition
+    if problem.multi_shift:
+        return False  # territories are not built for several shifts per technician (Problem refuses "on")
     if mode == "auto" and any(j.crew or j.after for j in problem.jobs):
         return False
     return mode == "on" or (mode == "auto" and len(problem.jobs) >= problem.options.decomposition_params.auto_min_jobs)

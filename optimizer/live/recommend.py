@@ -200,7 +200,7 @@ class LiveRecommender:
         except ValueError as exc:  # OutsideRegionError and the like name a new location: the caller's input
             raise LiveRecommendError(f"jobs[{self._culprit(new, str(exc))}].location: {exc}") from None
         first = len(cp0.jobs)
-        compiled = [compile_job(j, first + i, cp0.timebase, points, cp0.horizon_s) for i, j in enumerate(new)]
+        compiled = [compile_job(j, first + i, cp0.timebase, points, cp0.horizon_s, cp0.techs) for i, j in enumerate(new)]
         cp = CompiledProblem(self.derived.model_copy(update={"jobs": self.derived.jobs + new}), cp0.timebase, matrix, points,
                              cp0.techs, cp0.jobs + compiled, cp0.horizon_s)
         rejected = {r.job_id: r for r in precheck(cp, compiled)}

@@ -57,9 +57,18 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def refuse_shifts(problem: Problem) -> None:
+    """Live plans are one day of re-planning: a technician with several shifts is refused by name."""
+    several = [i for i, t in enumerate(problem.technicians) if t.shifts is not None]
+    if several:
+        raise LiveError(f"problem.technicians.{several[0]}.shifts: live plans of a problem with several shifts per technician "
+                        "(multi-day horizon) are not supported yet; create the plan of one day with shift")
+
+
 def create(plan_id: str, problem: Problem, solution: Solution, settings: LiveSettings,
            matrix: Optional[TravelMatrix] = None, points: Optional[PointIndex] = None) -> Outcome:
     """Version 1 of a plan from a problem and its solution (promises when ``confirm_all``)."""
+    refuse_shifts(problem)
     t0 = time.perf_counter()
     tracking = Tracking(planned_duration_min={j.id: j.duration_min for j in problem.jobs})
     promises: dict[str, Promise] = {}
@@ -182,7 +191,7 @@ def apply(current: PlanVersion, settings: LiveSettings, events: Sequence[LiveEve
             # The re-planning library re-solves only for its own events: an unchanged shift end of
             # the new technician is a no-op event that makes it re-solve (the pin is in the state)
             # and names that technician's changes as caused by this assignment.
-            end = state.technician(body.technician_id).shift.end
+            end = state.technician(body.technician_id).one_shift.end
             replan_events.append(ShiftExtended(technician_id=body.technician_id, new_end=end))
             index_map.append(i)
     matrix = points = None

@@ -76,14 +76,7 @@ class Problem(StrictModel):
         errors: list[InitErrorDetails] = []
         if not self.technicians:
             errors.append(_error(("technicians",), "at least one technician is required", []))
-        tech_ids: set[str] = set()
-        for i, tech in enumerate(self.technicians):
-            if tech.id in tech_ids:
-                errors.append(_error(("technicians", i, "id"), f"duplicate technician id {tech.id!r}", tech.id))
-            tech_ids.add(tech.id)
-            for b, brk in enumerate(tech.breaks):
-                if brk.earliest_start > tech.shift.end or brk.latest_start < tech.shift.start:
-                    errors.append(_error(("technicians", i, "breaks", b), "break window lies outside the shift", None))
+        tech_ids = self._check_technicians(errors)
         job_ids: set[str] = set()
         for j, job in enumerate(self.jobs):
             if job.id in job_ids:
@@ -95,8 +88,13 @@ class Problem(StrictModel):
                 for k, tid in enumerate(getattr(job, field)):
                     if tid not in tech_ids:
                         errors.append(_error(("jobs", j, field, k), f"unknown technician {tid!r}", tid))
+            for tid in job.durations_by_technician:
+                if tid not in tech_ids:
+                    errors.append(_error(("jobs", j, "durations_by_technician", tid), f"unknown technician {tid!r}", tid))
             if job.technician_id is not None and job.technician_id not in tech_ids:
                 errors.append(_error(("jobs", j, "technician_id"), f"unknown technician {job.technician_id!r}", job.technician_id))
+        if self.multi_shift and self.options.decomposition == "on":
+            errors.append(_error(("options", "decomposition"), "'on' is not supported with technicians[].shifts (several shifts per technician) yet", "on"))
         errors.extend(self._check_dependencies(job_ids))
         errors.extend(self._check_link_support())
         if self.options.objective == "cost" and not has_costs(self):
@@ -106,6 +104,22 @@ class Problem(StrictModel):
             raise ValidationError.from_exception_data("Problem", errors)
         return self
 
+    def _check_technicians(self, errors: list[InitErrorDetails]) -> set[str]:
+        """Duplicate ids and breaks outside their shift; returns the technician ids."""
+        tech_ids: set[str] = set()
+        for i, tech in enumerate(self.technicians):
+            if tech.id in tech_ids:
+                errors.append(_error(("technicians", i, "id"), f"duplicate technician id {tech.id!r}", tech.id))
+            tech_ids.add(tech.id)
+            if tech.shift is not None:
+                for b, brk in enumerate(tech.breaks):
+                    if brk.earliest_start > tech.shift.end or brk.latest_start < tech.shift.start:
+                        errors.append(_error(("technicians", i, "breaks", b), "break window lies outside the shift", None))
+            for k, shift in enumerate(tech.shifts or []):
+                for b, brk in enumerate(shift.breaks):
+                    if brk.earliest_start > shift.end or brk.latest_start < shift.start:
+                        errors.append(_error(("technicians", i, "shifts", k, "breaks", b), "break window lies outside the shift", None))
+        return tech_ids
     def _check_link_support(self) -> list[InitErrorDetails]:
         """Crews and dependencies need the native engine, solved whole (not by territories)."""
         j = next((i for i, job in enumerate(self.jobs) if job.crew or job.after), None)
@@ -166,10 +180,19 @@ class Problem(StrictModel):
             yield ("technicians", i, "start_location"), tech.start_location
             if tech.end_location is not None:
                 yield ("technicians", i, "end_location"), tech.end_location
+            for k, shift in enumerate(tech.shifts or []):
+                for name in ("start_location", "end_location"):
+                    if getattr(shift, name) is not None:
+                        yield ("technicians", i, "shifts", k, name), getattr(shift, name)
             if tech.current_location is not None:
                 yield ("technicians", i, "current_location"), tech.current_location
         for j, job in enumerate(self.jobs):
             yield ("jobs", j, "location"), job.location
+
+    @property
+    def multi_shift(self) -> bool:
+        """True when some technician has ``shifts`` (a multi-day horizon)."""
+        return any(t.shifts is not None for t in self.technicians)
 
     def technician(self, tech_id: str) -> Technician:
         for tech in self.technicians:
@@ -185,7 +208,7 @@ class Problem(StrictModel):
 
     def planning_origin(self) -> datetime:
         """The instant that integer solver time 0 stands for: the earliest shift start (or ``now``)."""
-        starts = [t.shift.start for t in self.technicians]
+        starts = [t.work_shifts()[0].start for t in self.technicians]
         if self.now is not None:
             starts.append(self.now)
         return min(starts)

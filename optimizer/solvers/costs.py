@@ -92,7 +92,7 @@ def build_cost_model(cp: CompiledProblem) -> CostModel:
         max_arc = int(travel * cp.durations.max() + (dist_milli * int(cp.distances.max())) // 1000)
     n_deadline = sum(1 for j in cp.jobs if j.deadline_s is not None)
     promise = promise_terms(cp, second)
-    max_service = max([j.duration_s for j in cp.jobs] + [0])
+    max_service = max([j.duration_s for j in cp.jobs] + [max(j.srv) for j in cp.jobs if j.srv] + [0])
     horizon = max(cp.horizon_s, 1)
     base = (
         2 * max_arc
