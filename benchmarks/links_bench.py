@@ -31,7 +31,7 @@ def with_links(problem: Problem, crews: float, deps: float, seed: int = 0) -> Pr
     jobs = data["jobs"]
     ids = [j["id"] for j in jobs]
     for k, job in enumerate(jobs):
-        if rng.random() < crews:
+        if rng.random() < crews and not job.get("pinned_technician"):
             job["crew"] = [{"skills": job["skills"]}, {"skills": {}}]
             job["skills"] = {}
             job["parts"] = {}
