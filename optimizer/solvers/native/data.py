@@ -67,6 +67,7 @@ Data = namedtuple(
         "rptr",  # [n + 1] ranges into rdep/rmax: the dependents of a job that have a max delay
         "rdep",  # [R] such a dependent (a crew's first copy)
         "rmax",  # [R] its max delay, s
+        "jlat",  # [n] latest start worth trying: every dependent must still start inside its last window (INF_S: none)
         "jrel",  # [n] earliest start worth trying: a dependent with a max delay opens its windows this much later (-INF_S: none)
         # Search state, mutated by the search (the arrays are shared, the values are not constants):
         "dlo",  # [n] earliest allowed start on top of the windows (-INF_S: none); a served linked job is pinned: dlo == dhi
@@ -216,7 +217,7 @@ def link_arrays(cp: CompiledProblem, jobs, m: int, cap: int) -> dict:
     one = np.zeros(1, dtype=np.int64)
     if not linked:
         stub = {k: one.copy() for k in ("gptr", "gitem", "apred", "amin", "amax", "plj", "pllo", "plhi", "plmark", "gmark",
-                                         "crr", "cri", "cre", "crl", "crd", "jrel", "rdep", "rmax")}
+                                         "crr", "cri", "cre", "crl", "crd", "jrel", "jlat", "rdep", "rmax")}
         return dict(links=np.int64(0), gid=np.full(n, -1, dtype=np.int64), jcrew=np.full(n, -1, dtype=np.int64),
                     aptr=np.zeros(n + 1, dtype=np.int64), rptr=np.zeros(n + 1, dtype=np.int64), dlo=np.full(n, -INF_S, dtype=np.int64),
                     dhi=np.full(n, INF_S, dtype=np.int64), plstate=np.array([0, 1], dtype=np.int64), **stub)
@@ -248,9 +249,15 @@ def link_arrays(cp: CompiledProblem, jobs, m: int, cap: int) -> dict:
     # A predecessor need not start before (its dependent's first window opening - max delay -
     # its own duration): starting earlier only leaves the dependent no start within its delay.
     jrel = np.full(n, -INF_S, dtype=np.int64)
+    # ... and need not start after (its dependent's last window close - min delay - its own
+    # shortest service): starting later leaves the dependent no window.
+    jlat = np.full(n, INF_S, dtype=np.int64)
     later: dict[int, list[tuple[int, int]]] = {}
     for e, j in enumerate(jobs):
         for pred, lo, hi in j.after:
+            if pred in engine_of:
+                p = engine_of[pred]
+                jlat[p] = min(jlat[p], j.windows[-1][1] - lo - min(jobs[p].srv or (jobs[p].duration_s,)))
             if hi is not None and pred in engine_of:
                 p = engine_of[pred]
                 jrel[p] = max(jrel[p], j.windows[0][0] - hi - max(jobs[p].srv or (jobs[p].duration_s,)))
@@ -279,7 +286,7 @@ def link_arrays(cp: CompiledProblem, jobs, m: int, cap: int) -> dict:
     i64 = np.int64
     return dict(
         links=np.int64(1), gid=gid, gptr=np.array(gptr, dtype=i64), gitem=np.array(gitem, dtype=i64), jcrew=jcrew,
-        aptr=aptr, jrel=jrel, rptr=rptr, rdep=np.array(rdep or [0], dtype=i64), rmax=np.array(rmax or [0], dtype=i64), apred=np.array(apred or [0], dtype=i64), amin=np.array(amin or [0], dtype=i64),
+        aptr=aptr, jrel=jrel, jlat=jlat, rptr=rptr, rdep=np.array(rdep or [0], dtype=i64), rmax=np.array(rmax or [0], dtype=i64), apred=np.array(apred or [0], dtype=i64), amin=np.array(amin or [0], dtype=i64),
         amax=np.array(amax or [0], dtype=i64), dlo=np.full(n, -INF_S, dtype=i64), dhi=np.full(n, INF_S, dtype=i64),
         plj=np.zeros(max(n, 1), dtype=i64), pllo=np.zeros(max(n, 1), dtype=i64), plhi=np.zeros(max(n, 1), dtype=i64),
         plmark=np.zeros(max(n, 1), dtype=i64), plstate=np.array([0, 1], dtype=i64), gmark=np.zeros(len(roots), dtype=i64),

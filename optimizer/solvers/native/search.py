@@ -1346,7 +1346,7 @@ def insert_group(D, S, g, blink, granular):
         if D.jcrew[j] >= 0:
             while a + size < end and D.jcrew[D.gitem[a + size]] == D.jcrew[j]:
                 size += 1
-        lo = D.jrel[j]
+        lo = -INF
         hi = INF
         ok = True
         for q in range(D.aptr[j], D.aptr[j + 1]):
@@ -1359,13 +1359,19 @@ def insert_group(D, S, g, blink, granular):
                 lo = done + D.amin[q]
             if D.amax[q] < INF and done + D.amax[q] < hi:
                 hi = done + D.amax[q]
-        if ok:
-            lo = later_than_dependents(D, S, j, lo)
         if ok and lo <= hi:
-            if size == 1:
-                insert_single(D, S, j, lo, hi, blink, granular)
-            else:
-                insert_crew(D, S, a, size, lo, hi, blink)
+            # First within what its dependents need (their windows and max delays), then, if that
+            # fails, without: the job may be served even when its dependents cannot be.
+            lo1 = later_than_dependents(D, S, j, lo if lo > D.jrel[j] else D.jrel[j])
+            hi1 = hi if hi < D.jlat[j] else D.jlat[j]
+            done_it = False
+            if lo1 <= hi1:
+                done_it = insert_single(D, S, j, lo1, hi1, blink, granular) if size == 1 else insert_crew(D, S, a, size, lo1, hi1, blink)
+            if not done_it and (lo1 != lo or hi1 != hi):
+                if size == 1:
+                    insert_single(D, S, j, lo, hi, blink, granular)
+                else:
+                    insert_crew(D, S, a, size, lo, hi, blink)
         a += size
 
 
