@@ -8,6 +8,11 @@ the :class:`~optimizer.solvers.budget.Budget` (and reports progress through its 
 fixed size and the temperature follows the iteration count, so a seed and an iteration limit
 always give the same plan; otherwise the temperature follows the elapsed share of the time.
 
+Below ``restarts_below_jobs`` jobs the search is ``restarts`` independent runs from the same start,
+each with its own random stream and an equal share of the time (or iterations); the best one
+wins. A last local search over every job with ``final_ls_neighbours`` neighbours (the share
+``final_ls_share`` of the time is kept for it) polishes the best plan.
+
 Compilation is a one-time cost: kernels are cached on disk (``cache=True``) and warmed at install
 (``python -m optimizer.solvers.native.warmup``, run by ``make demo`` and ``make test``). The time
 a first call in a process spends loading or compiling them is measured, reported as
@@ -90,6 +95,7 @@ class NativeEngine:
             runs = max(1, min(runs, limit))
         search_t0 = time.monotonic()
         total_s = max(1e-6, budget.deadline - search_t0)
+        final_share = p.final_ls_share if p.final_ls_neighbours > 0 else 0.0
         best = None
         best_seq = np.full((m, int(D.cap)), -1, dtype=np.int64)
         best_len = np.zeros(m, dtype=np.int64)
@@ -103,7 +109,7 @@ class NativeEngine:
                 S = K.new_state(D)
                 K.seed_rng((int(seed) + 7919 * run) % (2**32))
             end_it = None if limit is None else (limit * (run + 1)) // runs
-            end_t = search_t0 + total_s * (run + 1) / runs
+            end_t = search_t0 + total_s * (1.0 - final_share) * (run + 1) / runs
             run_best, done = self._anneal(K, D, S, seqs, lens, params, budget, done, end_it, end_t, run_seq, run_len, best)
             stats += S.stats[:3]
             if best is None or run_best < best:
@@ -112,6 +118,18 @@ class NativeEngine:
                 best_len[:] = run_len
             if budget.expired(done):
                 break
+        if p.final_ls_neighbours > 0 and best is not None and (limit is not None or budget.remaining_s() > 0):
+            # a last, wider local search on the best plan (every job, more neighbours, to a local optimum)
+            f0 = time.monotonic()
+            F = K.new_state(D)
+            K.load_routes(D, F, best_seq, best_len)
+            K.local_search(D, F, p.final_ls_neighbours, np.arange(n, dtype=np.int64), n, 100)
+            K.clear_touched(F)
+            polished = K.total_cost(D, F)
+            if polished < best:
+                notes.append(f"final local search ({time.monotonic() - f0:.2f} s): {(best - polished) / costs.units_per_weight:.0f} less objective")
+                best = polished
+                K.snapshot(F, best_seq, best_len)
         routes = [[int(job_index[best_seq[r, i]]) for i in range(best_len[r])] for r in range(m)]
         search_s = time.monotonic() - search_t0
         notes.append(
