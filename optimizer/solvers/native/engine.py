@@ -118,12 +118,21 @@ class NativeEngine:
                 best_len[:] = run_len
             if budget.expired(done):
                 break
-        if p.final_ls_neighbours > 0 and best is not None and (limit is not None or budget.remaining_s() > 0):
-            # a last, wider local search on the best plan (every job, more neighbours, to a local optimum)
+        if p.final_ls_neighbours > 0 and best is not None and budget.remaining_s() > 0:
+            # a last, wider local search on the best plan (every job, more neighbours, to a local
+            # optimum), in slices of jobs so that the deadline is checked between them
             f0 = time.monotonic()
             F = K.new_state(D)
             K.load_routes(D, F, best_seq, best_len)
-            K.local_search(D, F, p.final_ls_neighbours, np.arange(n, dtype=np.int64), n, 100)
+            order = np.random.RandomState(int(seed) % (2**32)).permutation(n).astype(np.int64)
+            for _ in range(100):
+                moves = 0
+                for a in range(0, n, 100):
+                    if budget.remaining_s() <= 0:
+                        break
+                    moves += K.local_search(D, F, p.final_ls_neighbours, order[a : a + 100].copy(), min(100, n - a), 1)
+                if moves == 0 or budget.remaining_s() <= 0:
+                    break
             K.clear_touched(F)
             polished = K.total_cost(D, F)
             if polished < best:
