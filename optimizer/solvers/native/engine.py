@@ -8,7 +8,7 @@ the :class:`~optimizer.solvers.budget.Budget` (and reports progress through its 
 fixed size and the temperature follows the iteration count, so a seed and an iteration limit
 always give the same plan; otherwise the temperature follows the elapsed share of the time.
 
-Below ``restarts_below_jobs`` jobs the search is ``restarts`` independent runs from the same start,
+Below ``small_below_jobs`` jobs the search is ``restarts`` independent runs from the same start,
 each with its own random stream and an equal share of the time (or iterations); the best one
 wins. A last local search over every job with ``final_ls_neighbours`` neighbours (the share
 ``final_ls_share`` of the time is kept for it) polishes the best plan.
@@ -86,11 +86,11 @@ class NativeEngine:
         params = np.array(
             [p.avg_removed, p.max_string, p.blink_rate, p.ls_neighbours, p.ls_passes if p.ls_neighbours > 0 else 0,
              1.0 if n >= p.granular_from_jobs else 0.0, p.late_seed_rate,
-             p.out_seed_rate],
+             p.out_seed_rate, p.out_spill_rate if n < p.small_below_jobs else 0.0],
             dtype=np.float64,
         )
         limit = budget.max_iterations
-        runs = p.restarts if n < p.restarts_below_jobs else 1
+        runs = p.restarts if n < p.small_below_jobs else 1
         if limit is not None:
             runs = max(1, min(runs, limit))
         search_t0 = time.monotonic()
@@ -168,7 +168,7 @@ class NativeEngine:
         n, m = S.route_of.shape[0], S.rlen.shape[0]
         cur = K.load_routes(D, S, seqs, lens)
         if p.ls_neighbours > 0:
-            S.stats[3] += K.local_search(D, S, p.ls_neighbours, np.arange(n, dtype=np.int64), n, 1000)
+            S.stats[3] += K.local_search(D, S, max(p.ls_neighbours, p.start_ls_neighbours), np.arange(n, dtype=np.int64), n, 1000)
             K.clear_touched(S)
             cur = K.total_cost(D, S)
         best = cur

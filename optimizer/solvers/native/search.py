@@ -756,14 +756,14 @@ def late_job(D, S):
 
 
 @njit(**KERNEL)
-def ruin(D, S, avg_removed, max_string, late_rate, out_rate):
+def ruin(D, S, avg_removed, max_string, late_rate, out_rate, spill_rate):
     """Remove strings of consecutive jobs from routes near a random seed job. Returns the number
     of jobs removed (listed in ``S.jlist``). Unassigned jobs near the seed are listed too, so
     that recreate tries them again. The seed is, with probability ``out_rate``, a job left out
     (when any), with probability ``late_rate`` a job that ends after its SLA deadline (when any,
     :func:`late_job`), else any job. A left-out seed is recorded in ``S.rseed`` for recreate;
-    half the time its ruin also removes strings from nearby routes that may not take it, so that
-    the jobs it displaces find room."""
+    with probability ``spill_rate`` its ruin also removes strings from nearby routes that may not
+    take it, so that the jobs it displaces find room."""
     n = S.route_of.shape[0]
     m = S.rlen.shape[0]
     if n == 0:
@@ -804,7 +804,7 @@ def ruin(D, S, avg_removed, max_string, late_rate, out_rate):
     spill = 0
     if seed_out:
         ks = int(ks_max) + 1  # room for a left-out job: as many strings as a ruin may take
-        if np.random.random() < 0.5:
+        if spill_rate > 0 and np.random.random() < spill_rate:
             # and room for the jobs it displaces: strings from routes near it that may not take it
             spill = int(np.random.random() * ks_max) + 1
     spilled = 0
@@ -1224,7 +1224,8 @@ def run_iterations(D, S, iters, cur_cost, best_cost, best_seq, best_len, t_from,
     temperature falling geometrically from ``t_from`` to ``t_to``. ``params``: [avg removed,
     max string length, blink rate, local-search neighbours, local-search passes (0 = none),
     granular insertion (1) or every route (0), optionally the share of ruins seeded at a late job
-    (0 when absent) and at a job left out (0.5 when absent)].
+    (0 when absent), at a job left out (0.5 when absent), and the share of left-out seeds whose
+    ruin also takes strings from routes that may not serve them (0.5 when absent)].
     Returns (current cost, best cost); the best routes are kept in ``best_seq``/``best_len``."""
     n = S.route_of.shape[0]
     if n == 0:
@@ -1237,10 +1238,11 @@ def run_iterations(D, S, iters, cur_cost, best_cost, best_seq, best_len, t_from,
     granular = params[5] > 0
     late_rate = params[6] if params.shape[0] > 6 else 0.0
     out_rate = params[7] if params.shape[0] > 7 else 0.5
+    spill_rate = params[8] if params.shape[0] > 8 else 0.5
     ratio = t_to / t_from if t_from > 0 else 1.0
     for it in range(iters):
         temp = t_from * ratio ** (it / max(1, iters)) if t_from > 0 else 0.0
-        nrem = ruin(D, S, avg_removed, max_string, late_rate, out_rate)
+        nrem = ruin(D, S, avg_removed, max_string, late_rate, out_rate, spill_rate)
         recreate(D, S, nrem, blink, granular)
         if ls_passes > 0:
             # local search on the jobs of the touched routes

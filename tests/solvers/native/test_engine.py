@@ -310,7 +310,7 @@ def test_two_breaks_in_the_other_order():
 
 
 def test_restarts_are_deterministic_and_return_the_best_run():
-    """With restarts (the default below ``restarts_below_jobs``) a seed and an iteration limit
+    """With restarts (the default below ``small_below_jobs``) a seed and an iteration limit
     still give one plan, and it is at least as good as the first run alone (one run with that
     run's share of the iterations and the same seed)."""
     b = build(medium(7, n_jobs=30))

@@ -310,8 +310,8 @@ def test_a_route_remembered_as_no_fit_really_has_no_feasible_position(p, seed):
 @given(st.booleans().flatmap(lambda fast: problems(fast=fast, max_jobs=10)), st.integers(0, 2**31))
 def test_ruins_seeded_at_late_and_left_out_jobs_keep_the_state_exact(p, seed):
     """``run_iterations`` with every ruin seeded at a late job or a left-out one (``late_rate``
-    0.5, ``out_rate`` 0.5: the left-out seed first in recreate, strings also taken from routes it
-    may not use): the incremental state stays what a recomputation gives, and the best plan's
+    0.5, ``out_rate`` 0.5: the left-out seed first in recreate, and with ``spill_rate`` 0.5
+    strings also taken from routes it may not use): the incremental state stays what a recomputation gives, and the best plan's
     cost is its recomputed objective."""
     b = build(p)
     rng = random.Random(seed)
@@ -320,7 +320,7 @@ def test_ruins_seeded_at_late_and_left_out_jobs_keep_the_state_exact(p, seed):
     best_seq = np.full((b.m, int(b.D.cap)), -1, dtype=np.int64)
     best_len = np.zeros(b.m, dtype=np.int64)
     K.snapshot(S, best_seq, best_len)
-    prm = np.append(params(rng.random() < 0.5), [0.5, 0.5])
+    prm = np.append(params(rng.random() < 0.5), [0.5, 0.5, 0.5])
     cur, best = K.run_iterations(b.D, S, 30, cur, cur, best_seq, best_len, 2000.0, 10.0, prm)
     assert cur == check_state(b, S, " after run_iterations" + where)
     best_routes = [[int(e) for e in best_seq[r, : best_len[r]]] for r in range(b.m)]
