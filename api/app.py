@@ -55,29 +55,36 @@ async def _recover_jobs(app: FastAPI) -> None:
 
 CANCEL_POLL_S = 1.0
 """On a shared database, how often a replica looks for its running jobs cancelled through another."""
-ADOPT_EVERY_S = 5.0
-"""On a shared database, how often a replica with idle workers takes queued jobs from the database."""
 
 
 async def _shared_housekeeping(app: FastAPI) -> None:
     """Shared database only. Every :data:`CANCEL_POLL_S`: a job cancelled through another
-    replica stops here (its worker is stopped and replaced) instead of solving on. Every
-    :data:`ADOPT_EVERY_S`: idle workers take the oldest queued jobs of the database (another
-    replica's backlog, or jobs of a replica that died: their lease expired), so no accepted job
-    waits for its replica to come back; the claim in the database keeps each solved once."""
+    replica stops here (its worker is stopped and replaced) instead of solving on. Every third
+    of ``DISPATCH_LEASE_S``: the leases of the jobs this replica is solving are renewed (a job
+    it no longer holds, taken over by another replica after this one stalled past its lease,
+    is stopped here, its outcome left to the other). Every ``DISPATCH_ADOPT_EVERY_S``: idle
+    workers take the oldest queued jobs of the database (another replica's backlog, or jobs of
+    a replica that died: their lease expired), so no accepted job waits for its replica to come
+    back; the claim in the database keeps each solved once."""
     store: JobStore = app.state.store
     pool: WorkerPool = app.state.pool
-    last_adopt = 0.0
+    settings: Settings = app.state.settings
+    last_adopt = last_renew = 0.0
     while not pool.closing:
-        await asyncio.sleep(CANCEL_POLL_S)
+        await asyncio.sleep(min(CANCEL_POLL_S, settings.lease_s / 3))
         try:
             keys = pool.running_keys()
+            loop_now = asyncio.get_running_loop().time()
+            if keys and loop_now - last_renew >= settings.lease_s / 3:
+                last_renew = loop_now
+                for key in await asyncio.to_thread(store.renew, keys):
+                    log.warning("job %s is no longer held by this replica (lease lost); stopping its solve here", key)
+                    await pool.cancel(key)
             statuses = await asyncio.to_thread(store.statuses, keys) if keys else {}
             for key, status in statuses.items():
                 if status == "cancelled":
                     await pool.cancel(key)
-            loop_now = asyncio.get_running_loop().time()
-            if loop_now - last_adopt >= ADOPT_EVERY_S:
+            if loop_now - last_adopt >= settings.adopt_every_s:
                 last_adopt = loop_now
                 stats = pool.stats()
                 idle = stats["workers_ready"] - stats["workers_busy"] - stats["queued"]
@@ -86,6 +93,22 @@ async def _shared_housekeeping(app: FastAPI) -> None:
                         pool.submit(optimize.job_task(store, job_id, time_limit_s), force=True)
         except Exception:  # noqa: BLE001 - a database hiccup must not end the housekeeping
             log.exception("shared-store housekeeping failed")
+
+
+_SOLVERS: dict = {}
+
+
+def connect_solvers(settings: Settings):
+    """The Ray connection of ``DISPATCH_SOLVER_BACKEND=ray`` (made once per process, before the
+    server starts, so an unreachable DISPATCH_RAY_ADDRESS stops it within seconds), else None."""
+    if settings.solver_backend != "ray":
+        return None
+    key = (settings.ray_address, settings.workers)
+    if key not in _SOLVERS or not _SOLVERS[key].connected:
+        from api.ray_solvers import connect
+
+        _SOLVERS[key] = connect(settings)
+    return _SOLVERS[key]
 
 
 def _add_schema(app: FastAPI, model) -> None:
@@ -109,16 +132,17 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         try:
             settings = Settings.from_env()
             check_reachable(settings.database)
-        except ValueError as exc:  # a bad DISPATCH_* value, an unreachable DISPATCH_DATABASE_URL
+            connect_solvers(settings)
+        except ValueError as exc:  # a bad DISPATCH_* value, an unreachable DISPATCH_DATABASE_URL or DISPATCH_RAY_ADDRESS
             print(f"error: {exc}", file=sys.stderr, flush=True)
             raise SystemExit(2) from None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        app.state.store = JobStore(settings.database, owner=settings.replica_id)
+        app.state.store = JobStore(settings.database, owner=settings.replica_id, lease_s=settings.lease_s)
         app.state.plans = PlanStore(settings.database)
         app.state.plan_runtime = plans.PlanRuntime()
-        app.state.pool = WorkerPool(settings.workers, settings.max_queue, settings.shutdown_grace_s)
+        app.state.pool = WorkerPool(settings.workers, settings.max_queue, settings.shutdown_grace_s, connect_solvers(settings))
         await app.state.pool.start()
         app.state.recommend_pool = RecommendPool(settings.recommend_workers, settings.max_recommendations)
         app.state.recommend_pool.start()

@@ -30,7 +30,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from api.db import check_reachable, redact
 
     check_reachable(settings.database)  # an unreachable DISPATCH_DATABASE_URL: exit 2 within seconds
-    print(f"dispatch serve: http://{args.host}:{args.port}  (docs at /docs; {settings.workers} worker(s); "
+    from api.app import connect_solvers
+
+    connect_solvers(settings)  # DISPATCH_SOLVER_BACKEND=ray: an unreachable DISPATCH_RAY_ADDRESS is exit 2 within seconds
+    print(f"dispatch serve: http://{args.host}:{args.port}  (docs at /docs; {settings.workers} worker(s), {settings.solver_backend}; "
           f"db {redact(str(settings.database))})", flush=True)
     # On SIGTERM uvicorn stops accepting connections, lets requests in progress finish (at most
     # the grace period), then the app's shutdown keeps queued jobs queued and lets running solves

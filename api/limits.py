@@ -13,6 +13,9 @@ from api.errors import ApiError, ErrorDetail, error_response, json_path
 from api.settings import Settings
 from optimizer.models import Problem
 
+SHIFTS_PER_TECHNICIAN_LIMIT = 7
+"""Technician shifts (routes) per request: at most this many times ``DISPATCH_MAX_TECHNICIANS``."""
+
 
 def _limit(path: Sequence, message: str) -> ApiError:
     p = json_path(("body", *path))
@@ -25,6 +28,10 @@ def check_problem(problem: Problem, settings: Settings, prefix: Sequence = ()) -
         raise _limit((*prefix, "jobs"), f"at most {settings.max_jobs} jobs per request (server limit DISPATCH_MAX_JOBS), got {len(problem.jobs)}.")
     if len(problem.technicians) > settings.max_technicians:
         raise _limit((*prefix, "technicians"), f"at most {settings.max_technicians} technicians per request (server limit DISPATCH_MAX_TECHNICIANS), got {len(problem.technicians)}.")
+    routes = sum(len(t.shifts) if t.shifts is not None else 1 for t in problem.technicians)
+    if routes > SHIFTS_PER_TECHNICIAN_LIMIT * settings.max_technicians:
+        raise _limit((*prefix, "technicians"), f"at most {SHIFTS_PER_TECHNICIAN_LIMIT * settings.max_technicians} technician shifts per request "
+                     f"({SHIFTS_PER_TECHNICIAN_LIMIT} x the server limit DISPATCH_MAX_TECHNICIANS), got {routes}.")
     region = problem.options.region
     if region is not None and region not in settings.allowed_regions:
         allowed = ", ".join(settings.allowed_regions) or "none"

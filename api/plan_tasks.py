@@ -86,11 +86,13 @@ def run_plan_create(payload: str) -> str:
     """``{"plan_id", "problem", "solution"|null, "settings"}`` -> answer (see module docstring).
     Without a solution the problem is solved first (its own options)."""
     from optimizer.live import LiveSettings, MatrixCache, create
+    from optimizer.live.update import refuse_shifts
     from optimizer.models import Problem, Solution
     from optimizer.solve import solve
 
     request = json.loads(payload)
     problem = Problem.model_validate(request["problem"])
+    refuse_shifts(problem)
     settings = LiveSettings.model_validate(request["settings"])
     cache = MatrixCache(problem)
     if request.get("solution") is not None:

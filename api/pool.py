@@ -1,5 +1,9 @@
 """Solver worker pool with a bounded queue, driven from the asyncio event loop.
 
+With ``DISPATCH_SOLVER_BACKEND=ray`` the ``size`` places run their tasks as Ray tasks
+(:class:`_RaySlot`, :mod:`api.ray_solvers`) instead of in local worker processes; everything
+below (queue, fairness, cancellation, shutdown, outcomes) is the same.
+
 ``size`` long-lived worker processes (see :mod:`api.worker`) each run one task at a time. Tasks
 wait in a FIFO of at most ``max_queue`` entries; :meth:`WorkerPool.submit` raises
 :class:`QueueFull` (with a ``Retry-After`` estimate in seconds) instead of growing without bound.
@@ -188,10 +192,52 @@ class _Slot:
             await self.pool._io(process.join, 2)
 
 
-class WorkerPool:
-    """See module docstring."""
+class _RaySlot(_Slot):
+    """A place for one task on Ray (``DISPATCH_SOLVER_BACKEND=ray``, :mod:`api.ray_solvers`)
+    instead of a local worker process: same queue, outcomes, cancellation and shutdown."""
 
-    def __init__(self, size: int, max_queue: int, grace_s: float = 0.0):
+    def __init__(self, pool: "WorkerPool", number: int, solvers):
+        super().__init__(pool, number)
+        self.solvers = solvers
+        self.ref = None
+
+    async def start(self) -> None:
+        self.ready = True
+        self.pool._dispatch()
+
+    async def _call(self, task: Task, payload: str) -> TaskOutcome:
+        from api.ray_solvers import CancelledTask, LostTask
+
+        def progress(search: dict) -> None:
+            task.search = search
+
+        self.ref = self.solvers.submit(task.kind, payload, task.key or f"task-{id(task)}")
+        try:
+            status, text = await self.solvers.result(self.ref, task.key or f"task-{id(task)}", progress)
+            return TaskOutcome(status, text)
+        except (CancelledTask, LostTask) as exc:
+            if task.interrupted:
+                return TaskOutcome("interrupted")
+            if task.cancel_requested:
+                return TaskOutcome("cancelled")
+            return TaskOutcome("error", str(exc) or "the Ray task was cancelled outside this server")
+        finally:
+            self.ref = None
+
+    def kill(self) -> None:
+        if self.ref is not None:
+            self.solvers.cancel(self.ref)
+
+    async def stop(self) -> None:
+        self.ready = False
+        self.kill()
+
+
+class WorkerPool:
+    """See module docstring. ``solvers``: a :class:`api.ray_solvers.RaySolvers` to run the tasks
+    as Ray tasks (``size`` at once) instead of ``size`` local worker processes."""
+
+    def __init__(self, size: int, max_queue: int, grace_s: float = 0.0, solvers=None):
         self.size = size
         self.max_queue = max_queue
         self.grace_s = grace_s
@@ -201,7 +247,8 @@ class WorkerPool:
         self.reserved = 0  # places promised to requests that are still writing their jobs
         self._stop_requested_at: Optional[float] = None
         self.pending: collections.deque[Task] = collections.deque()
-        self.slots = [_Slot(self, i) for i in range(size)]
+        self.solvers = solvers
+        self.slots: list[_Slot] = [_RaySlot(self, i, solvers) if solvers is not None else _Slot(self, i) for i in range(size)]
         self.closing = False
         self._executor = ThreadPoolExecutor(max_workers=2 * size + 2, thread_name_prefix="pool-io")
         self._tasks: set[asyncio.Task] = set()
@@ -262,6 +309,8 @@ class WorkerPool:
             await asyncio.wait(running, timeout=10)
         await asyncio.gather(*(slot.stop() for slot in self.slots), return_exceptions=True)
         self._executor.shutdown(wait=False, cancel_futures=True)
+        if self.solvers is not None:
+            self.solvers.close()
         return counts
 
     # -- queue -----------------------------------------------------------------------------
@@ -379,4 +428,5 @@ class WorkerPool:
             "workers_busy": sum(1 for s in self.slots if s.task is not None),
             "queued": len(self.pending),
             "queue_capacity": self.max_queue,
+            "solver_backend": "processes" if self.solvers is None else "ray",
         }

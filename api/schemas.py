@@ -83,6 +83,10 @@ class Health(BaseModel):
     workers_busy: int = Field(..., description="Worker processes running a task.")
     queued: int = Field(..., description="Tasks waiting for a worker.")
     queue_capacity: int = Field(..., description="Queue size above which requests get 429.")
+    solver_backend: Literal["processes", "ray"] = Field(
+        "processes", description="Where solves run: processes (local worker processes) or ray (Ray tasks, DISPATCH_SOLVER_BACKEND=ray; "
+        "workers is then how many this replica runs at once on the cluster)."
+    )
 
 
 class Version(BaseModel):

@@ -30,8 +30,23 @@ class Settings:
     """This replica's name on a shared database (default: the host name; give each replica on
     one host its own). A restart re-queues the running jobs of this name only (and any job whose
     lease expired), never another live replica's."""
+    lease_s: float = field(default=30.0, metadata={"env": "DISPATCH_LEASE_S"})
+    """Shared database: a running job's lease. Its replica renews it every third of this while
+    the solve runs; when a replica dies, the others take its running jobs over this long after
+    its last renewal (and within DISPATCH_ADOPT_EVERY_S more)."""
+    adopt_every_s: float = field(default=5.0, metadata={"env": "DISPATCH_ADOPT_EVERY_S"})
+    """Shared database: how often a replica with idle workers takes queued jobs (another
+    replica's backlog, or the running jobs of a replica whose lease ran out) from the database."""
     workers: int = field(default_factory=_default_workers, metadata={"env": "DISPATCH_WORKERS"})
-    """Solver worker processes (default: CPU count)."""
+    """Solver worker processes (default: CPU count); with the Ray backend, the tasks this replica
+    runs at once on the cluster."""
+    solver_backend: str = field(default="processes", metadata={"env": "DISPATCH_SOLVER_BACKEND"})
+    """``processes`` (local worker processes) or ``ray`` (solves as Ray tasks: several replicas
+    share one cluster of solvers; needs the ``ray`` extra)."""
+    ray_address: Optional[str] = field(default=None, metadata={"env": "DISPATCH_RAY_ADDRESS"})
+    """With ``DISPATCH_SOLVER_BACKEND=ray``: the Ray cluster (``host:port`` of its head, or
+    ``ray://host:port``). Unset: a local Ray runtime with ``DISPATCH_WORKERS`` CPUs, started by
+    the server. An unreachable address stops the server within seconds (exit 2)."""
     max_queue: int = field(default=16, metadata={"env": "DISPATCH_MAX_QUEUE"})
     """Tasks waiting for a worker (not yet running) before new ones get 429."""
     sync_time_limit_s: float = field(default=30.0, metadata={"env": "DISPATCH_SYNC_TIME_LIMIT_S"})
@@ -87,6 +102,8 @@ class Settings:
         return self.database_url or self.db_path
 
     def check(self) -> None:
+        if self.solver_backend not in ("processes", "ray"):
+            raise ValueError(f"environment variable DISPATCH_SOLVER_BACKEND={self.solver_backend!r}: expected processes or ray")
         if self.database_url is not None:
             from api.db import check_url
 
@@ -97,7 +114,7 @@ class Settings:
                 raise ValueError(f"setting {name} must be >= 1, got {getattr(self, name)}")
         if self.shutdown_grace_s < 0:
             raise ValueError(f"setting shutdown_grace_s must be >= 0, got {self.shutdown_grace_s}")
-        for name in ("sync_time_limit_s", "max_time_limit_s", "body_timeout_s"):
+        for name in ("sync_time_limit_s", "max_time_limit_s", "body_timeout_s", "lease_s", "adopt_every_s"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"setting {name} must be > 0, got {getattr(self, name)}")
 
@@ -106,8 +123,10 @@ def _parse(name: str, env_name: str, raw: str):
     try:
         if name == "db_path":
             return Path(raw)
-        if name in ("database_url", "replica_id"):
+        if name in ("database_url", "replica_id", "ray_address"):
             return raw.strip()
+        if name == "solver_backend":
+            return raw.strip().lower()
         if name in ("api_keys", "allowed_regions"):
             return tuple(k.strip() for k in raw.split(",") if k.strip())
         if name.endswith("_s"):

@@ -12,9 +12,13 @@ ids so they run again.
 
 Several replicas on one PostgreSQL database: a job is claimed by exactly one replica
 (:meth:`JobStore.mark_running` is ``UPDATE ... WHERE status = 'queued'``, which records the
-replica as ``owner`` and a lease of ``time_limit_s`` + :data:`LEASE_MARGIN_S`), and
-:meth:`JobStore.recover` there re-queues only running jobs this replica owned or whose lease
-expired, never another live replica's. With SQLite (one server per file) it re-queues them all.
+replica as ``owner`` and a lease of ``lease_s`` seconds). The replica renews the lease of every
+job it is still solving (:meth:`JobStore.renew`, every third of ``lease_s``), so a long solve
+(or one waiting for a free Ray worker) is never taken from a live replica; a replica that died
+stops renewing, and its jobs are taken over once the lease ran out. :meth:`JobStore.recover`
+re-queues only running jobs this replica owned or whose lease expired, never another live
+replica's. With SQLite (one server per file) it re-queues them all. A claimed job's outcome is
+written only while this replica still owns it (:meth:`JobStore.finish` with ``owned``).
 
 All methods are blocking and thread-safe (one connection guarded by a lock); the HTTP layer calls
 them through ``asyncio.to_thread`` so the event loop never waits on the disk.
@@ -51,8 +55,8 @@ CREATE INDEX IF NOT EXISTS jobs_status ON jobs(status, created_at);
 TERMINAL = ("succeeded", "failed", "cancelled")
 MAX_INTERRUPTIONS = 3
 """A job found ``running`` after this many server crashes is failed instead of re-run."""
-LEASE_MARGIN_S = 60.0
-"""A claimed job's lease: its time limit plus this (the solve is over by then, or its replica died)."""
+DEFAULT_LEASE_S = 30.0
+"""A claimed job's lease, renewed while its replica solves it (``DISPATCH_LEASE_S``)."""
 INTERRUPTED_REASON = (
     f"interrupted: the server stopped while this job was running, {MAX_INTERRUPTIONS} times; submit it again"
 )
@@ -80,9 +84,10 @@ class JobStore:
     """The job table; see module docstring. ``target``: a SQLite path or a PostgreSQL URL;
     ``owner``: this replica's name (recorded on the jobs it claims)."""
 
-    def __init__(self, target: Target, owner: str = "local"):
+    def __init__(self, target: Target, owner: str = "local", lease_s: float = DEFAULT_LEASE_S):
         self.path = target
         self.owner = owner
+        self.lease_s = lease_s
         self._db = Database(target)
         self.shared = self._db.postgres
         self._db.script(SCHEMA)
@@ -142,22 +147,40 @@ class JobStore:
         cur = self._db.execute(
             "UPDATE jobs SET status = 'running', started_at = ?, owner = ?, lease_until = ?, attempts = attempts + 1 "
             "WHERE id = ? AND status = 'queued'",
-            (now_iso(), self.owner, self._lease(job_id), job_id),
+            (now_iso(), self.owner, now_iso(self.lease_s), job_id),
         )
         return cur.rowcount == 1
 
-    def _lease(self, job_id: str) -> str:
-        row = self._db.execute("SELECT time_limit_s FROM jobs WHERE id = ?", (job_id,)).fetchone()
-        return now_iso((float(row[0]) if row else 0.0) + LEASE_MARGIN_S)
+    def renew(self, job_ids: list[str]) -> list[str]:
+        """Extend the lease of these running jobs of this replica by ``lease_s`` from now; return
+        the ids of stored jobs it no longer holds (another replica took them after the lease ran
+        out, or they were cancelled or finished meanwhile). Ids that are not jobs are ignored."""
+        if not job_ids:
+            return []
+        marks = ",".join("?" * len(job_ids))
+        with self._db.transaction() as db:
+            db.execute(
+                f"UPDATE jobs SET lease_until = ? WHERE id IN ({marks}) AND status = 'running' AND owner = ?",
+                (now_iso(self.lease_s), *job_ids, self.owner),
+            )
+            rows = db.execute(f"SELECT id, status, owner FROM jobs WHERE id IN ({marks})", job_ids).fetchall()
+        return [job_id for job_id, status, owner in rows if status != "running" or owner != self.owner]
 
-    def finish(self, job_id: str, status: str, solution: Optional[str] = None, error: Optional[str] = None) -> bool:
-        """Move a queued/running job to a terminal status; False when it already was terminal."""
+    def lease_until(self, job_id: str) -> Optional[str]:
+        row = self._db.execute("SELECT lease_until FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        return row[0] if row else None
+
+    def finish(self, job_id: str, status: str, solution: Optional[str] = None, error: Optional[str] = None,
+               owned: bool = False) -> bool:
+        """Move a queued/running job to a terminal status; False when it already was terminal.
+        ``owned``: only a job this replica claimed and still holds (the outcome of its own solve;
+        a job another replica took over after this one's lease ran out is left to that one)."""
         if status not in TERMINAL:
             raise ValueError(f"not a terminal status: {status}")
+        where, params = ("status = 'running' AND owner = ?", [self.owner]) if owned else ("status IN ('queued', 'running')", [])
         cur = self._db.execute(
-            "UPDATE jobs SET status = ?, finished_at = ?, solution = ?, error = ? "
-            "WHERE id = ? AND status IN ('queued', 'running')",
-            (status, now_iso(), solution, error, job_id),
+            f"UPDATE jobs SET status = ?, finished_at = ?, solution = ?, error = ? WHERE id = ? AND {where}",
+            (status, now_iso(), solution, error, job_id, *params),
         )
         return cur.rowcount == 1
 

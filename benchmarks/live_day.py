@@ -157,6 +157,7 @@ class Day:
     rec_ms: list[float] = field(default_factory=list)
     rec_server_ms: list[float] = field(default_factory=list)
     rec_loads: int = 0
+    rec_refused: int = 0  # answered 422 (the probe's location is outside the road region)
     burst_ms: list[float] = field(default_factory=list)
     status_sent: int = 0
     disruptions_sent: int = 0
@@ -291,6 +292,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-restart", action="store_true", help="skip the mid-day crash and restart")
     parser.add_argument("--rec-burst", type=int, default=200, help="recommendations sent back to back after the day (default 200)")
+    parser.add_argument("--dump", type=Path, default=None, help="write every version and the day's truth (JSON) into this folder")
     args = parser.parse_args(argv)
 
     region = default_region()
@@ -364,18 +366,16 @@ def main(argv: Optional[list[str]] = None) -> int:
                         t = time.perf_counter()
                         r = c.post(f"/v1/plans/{plan_id}/recommendations", json={"jobs": [job]})
                         day.rec_ms.append((time.perf_counter() - t) * 1000)
+                        if r.status_code == 422:  # a probe the plan refuses (e.g. a point on the region's edge)
+                            day.rec_refused += 1
+                            continue
                         if r.status_code != 200:
                             raise RuntimeError(f"recommendation failed {r.status_code}: {r.text[:300]}")
                         day.rec_server_ms.append(r.json()["elapsed_ms"] + r.json()["load_ms"])
                         day.rec_loads += r.json()["load_ms"] > 1.0
                 prev, now = now, now + timedelta(minutes=args.step_min)
             time.sleep(1.5)
-            with httpx.Client(base_url=server.url, timeout=60) as c:  # back to back against the last version
-                for k in range(args.rec_burst):
-                    job = dict(probes[k % len(probes)], id=f"burst-{k}")
-                    t = time.perf_counter()
-                    c.post(f"/v1/plans/{plan_id}/recommendations", json={"jobs": [job]}).raise_for_status()
-                    day.burst_ms.append((time.perf_counter() - t) * 1000)
+            burst(server, plan_id, probes, args.rec_burst, day)
             feed.done.set()
             report(server, plan_id, day, feed, restart_note, restart_s, args)
         finally:
@@ -384,10 +384,29 @@ def main(argv: Optional[list[str]] = None) -> int:
     return 0
 
 
+def burst(server: Server, plan_id: str, probes: list[dict], count: int, day: Day) -> None:
+    """``count`` recommendations back to back against the last version."""
+    with httpx.Client(base_url=server.url, timeout=60) as c:
+        for k in range(count):
+            job = dict(probes[k % len(probes)], id=f"burst-{k}")
+            t = time.perf_counter()
+            r = c.post(f"/v1/plans/{plan_id}/recommendations", json={"jobs": [job]})
+            if r.status_code == 422:
+                day.rec_refused += 1
+            elif r.status_code != 200:
+                raise RuntimeError(f"recommendation failed {r.status_code}: {r.text[:500]}")
+            day.burst_ms.append((time.perf_counter() - t) * 1000)
+
+
 def report(server: Server, plan_id: str, day: Day, feed: FeedReader, restart_note: str, restart_s: float, args) -> None:
     with httpx.Client(base_url=server.url, timeout=300) as c:
         current = c.get(f"/v1/plans/{plan_id}").json()["version"]
         versions = [c.get(f"/v1/plans/{plan_id}/versions/{n}").json() for n in range(1, current + 1)]
+    if args.dump is not None:
+        args.dump.mkdir(parents=True, exist_ok=True)
+        for v in versions:
+            (args.dump / f"v{v['version']:03d}.json").write_text(json.dumps(v))
+        (args.dump / "truth.json").write_text(json.dumps({j: _iso(t) for j, t in day.truth_end.items()}))
     invalid = 0
     rules: dict[str, int] = {}
     examples: dict[str, str] = {}
@@ -445,7 +464,7 @@ def report(server: Server, plan_id: str, day: Day, feed: FeedReader, restart_not
     print(f"| feed: versions delivered in order, no gap | {'yes' if in_order else 'NO'} ({len(seen)} version entries, {feed.reconnects} reconnects) |")
     print(f"| event -> new version, median / p95 (all posts), ms | {ms([s * 1000 for s in day.latencies_s])} |")
     print(f"| ... status batches / disruptions, median / p95, ms | {ms([s * 1000 for s in day.status_latencies_s])} / {ms([s * 1000 for s in day.disruption_latencies_s])} |")
-    print(f"| recommendation round trip median / p95, ms ({len(day.rec_ms)} requests) | {ms(day.rec_ms)} |")
+    print(f"| recommendation round trip median / p95, ms ({len(day.rec_ms)} requests, {day.rec_refused} refused with 422) | {ms(day.rec_ms)} |")
     print(f"| ... server compute (load + rank) median / p95, ms; requests that loaded the version | {ms(day.rec_server_ms)}; {day.rec_loads} |")
     print(f"| recommendations back to back against the last version, median / p95, ms ({len(day.burst_ms)}) | {ms(day.burst_ms)} |")
     print(f"| jobs with a deadline judged (served, not cancelled) | {len(judged)} |")

@@ -89,9 +89,21 @@ def readiness_line(kpis: Kpis, language: str) -> Optional[str]:
     return translate(text, language)
 
 
+def day_lines(kpis: Kpis, language: str) -> list[str]:
+    """One line per day of a multi-day horizon: ``2026-11-23: 92 jobs | travel 1.5 h | utilisation
+    48.0% | technicians 20 | SLA breaches 0``; none for one-shift problems."""
+    return [
+        translate(Msg("{day}: {jobs} jobs | travel {travel_h} h | utilisation {pct}% | technicians {techs} | SLA breaches {breaches}",
+                      day=day, jobs=d.jobs_assigned, travel_h=f"{d.travel_time_s / 3600:.1f}", pct=f"{d.utilization_pct:.1f}",
+                      techs=d.technicians_used, breaches=d.sla_breaches), language)
+        for day, d in kpis.by_day.items()
+    ]
+
+
 def kpi_lines(kpis: Kpis, language: str) -> list[str]:
-    """Every line above that applies, in order: cost, response time, backlog, readiness."""
-    lines = [cost_line(kpis, language), response_line(kpis, language), backlog_line(kpis, language), readiness_line(kpis, language)]
+    """Every line above that applies, in order: days (multi-day), cost, response time, backlog, readiness."""
+    lines = [*day_lines(kpis, language), cost_line(kpis, language), response_line(kpis, language), backlog_line(kpis, language),
+             readiness_line(kpis, language)]
     return [line for line in lines if line]
 
 

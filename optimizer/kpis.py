@@ -18,15 +18,22 @@ Definitions (units in the names; percentages are rounded to 2 decimals, minutes 
   (which include the drive to the end location).
 - ``service_time_s``: sum of ``end - start`` over all routed stops, seconds.
 - ``utilization_pct``: ``(service_time_s + travel_time_s)`` / the sum of the shift lengths
-  (``shift.end - shift.start``) of ALL technicians, used or not, %; 0 when that sum is 0.
-- per-technician work time = the route's ``travel_time_s`` + the service time of its stops
-  (waiting and breaks excluded); 0 for a technician without a route or stops.
+  (``shift.end - shift.start``, every shift of ``shifts``) of ALL technicians, used or not, %;
+  0 when that sum is 0.
+- per-technician work time = the ``travel_time_s`` + the service time of the stops of all its
+  routes (every shift of the horizon; waiting and breaks excluded); 0 for a technician without a
+  route or stops.
   ``workload_stddev_min``: population standard deviation of it over ALL technicians (idle ones
   count as 0), minutes; ``workload_max_min``/``workload_min_min``: its maximum/minimum, minutes.
 - ``technicians_used``: technicians with at least one stop; ``technicians_total``: all
   technicians of the problem.
-- ``overtime_s``: sum over routes of ``max(0, route.end - shift.end)``, seconds (0 for a plan
-  that passes the validator).
+- ``overtime_s``: sum over routes of ``max(0, route.end - shift.end)`` (the route's own shift),
+  seconds (0 for a plan that passes the validator).
+- ``by_day`` (problems with ``shifts`` only; empty otherwise): per calendar day of the shift
+  starts (``YYYY-MM-DD`` in the shift's offset), the same sums over the routes of that day's
+  shifts: jobs assigned, travel, distance, service, shift time, utilization, technicians used,
+  SLA breaches, and the max and standard deviation of the per-technician work of that day
+  (technicians with a shift that day, idle ones 0). The top-level figures are the horizon's.
 
 Money (``cost``, null when the problem names no cost, see :mod:`optimizer.models.costs`), per
 used technician with the rates :func:`~optimizer.models.technician_rates` resolves:
@@ -34,7 +41,8 @@ used technician with the rates :func:`~optimizer.models.technician_rates` resolv
 - paid time = ``route.end - route.start`` minus the part of each taken break inside that span
   (breaks are unpaid), seconds; ``overtime_paid_s`` = its part beyond ``overtime_after_h``.
 - labour = regular paid hours x ``per_hour`` + overtime paid hours x ``overtime_per_hour``;
-  vehicle = ``route.distance_m`` / 1000 x ``per_km``; fixed = the technician's fixed cost;
+  vehicle = ``route.distance_m`` / 1000 x ``per_km``; fixed = the technician's fixed cost (per
+  route: once per shift worked with ``shifts``; overtime too is per shift);
   parts = the units of its served jobs x ``problem.costs.parts`` prices.
 - ``by_technician`` = labour + vehicle + fixed + parts of each used technician; ``total`` = their
   sum; ``per_served_job`` = total / ``jobs_assigned``; ``per_technician_used`` = total /
@@ -69,6 +77,7 @@ from optimizer.models import (
     PRIORITIES,
     Backlog,
     CostKpis,
+    DayKpis,
     Kpis,
     NotReady,
     Problem,
@@ -125,10 +134,10 @@ def compute_kpis(problem: Problem, solution: Solution, requirements: Optional[Pr
     service_s = int(round(sum(service_of(r) for r in solution.routes)))
     travel_s = sum(r.travel_time_s for r in solution.routes)
     distance_m = sum(r.distance_m for r in solution.routes)
-    shift_s = sum((t.shift.end - t.shift.start).total_seconds() for t in problem.technicians)
+    shift_s = sum((s.end - s.start).total_seconds() for t in problem.technicians for s in t.work_shifts())
 
     work_s = {t.id: 0.0 for t in problem.technicians}
-    shift_end = {t.id: t.shift.end for t in problem.technicians}
+    shifts = {t.id: t.work_shifts() for t in problem.technicians}
     overtime_s = 0
     used = set()
     for route in solution.routes:
@@ -138,8 +147,9 @@ def compute_kpis(problem: Problem, solution: Solution, requirements: Optional[Pr
         if tid not in work_s:
             continue
         work_s[tid] += route.travel_time_s + service_of(route)
-        if route.end is not None:
-            overtime_s += max(0, int(round((route.end - shift_end[tid]).total_seconds())))
+        k = route.shift_index or 0
+        if route.end is not None and k < len(shifts[tid]):
+            overtime_s += max(0, int(round((route.end - shifts[tid][k].end).total_seconds())))
     work_min = [w / 60.0 for w in work_s.values()]
 
     return Kpis(
@@ -165,7 +175,67 @@ def compute_kpis(problem: Problem, solution: Solution, requirements: Optional[Pr
         response_time_by_priority=response_times(to_plan, first_stop),
         backlog=backlog(problem, [j for j in to_plan.values() if j.id not in first_stop]),
         **readiness(problem, solution, to_plan, requirements or problem),
+        by_day=kpis_by_day(problem, solution, first_stop) if problem.multi_shift else {},
     )
+
+
+def route_day(problem: Problem, route: Route) -> Optional[str]:
+    """The calendar day (YYYY-MM-DD, in the shift start's offset) of a route's shift."""
+    if route.day is not None:
+        return route.day.isoformat()
+    try:
+        shifts = problem.technician(route.technician_id).work_shifts()
+    except KeyError:
+        return None
+    k = route.shift_index or 0
+    return shifts[k].start.date().isoformat() if k < len(shifts) else None
+
+
+def kpis_by_day(problem: Problem, solution: Solution, first_stop: dict) -> dict[str, DayKpis]:
+    """Per calendar day of the shifts (module docstring)."""
+    days: dict[str, dict] = {}
+
+    def day(key: str) -> dict:
+        return days.setdefault(key, {"jobs": 0, "travel": 0, "dist": 0, "service": 0.0, "shift": 0.0, "used": set(),
+                                     "breaches": 0, "work": {}})
+
+    for tech in problem.technicians:
+        for shift in tech.work_shifts():
+            d = day(shift.start.date().isoformat())
+            d["shift"] += (shift.end - shift.start).total_seconds()
+            d["work"].setdefault(tech.id, 0.0)
+    jobs = {j.id: j for j in problem.jobs}
+    for route in solution.routes:
+        key = route_day(problem, route)
+        if key is None:
+            continue
+        d = day(key)
+        d["travel"] += route.travel_time_s
+        d["dist"] += route.distance_m
+        service = sum((s.end - s.start).total_seconds() for s in route.stops)
+        d["service"] += service
+        d["work"][route.technician_id] = d["work"].get(route.technician_id, 0.0) + route.travel_time_s + service
+        if route.stops:
+            d["used"].add(route.technician_id)
+        for stop in route.stops:
+            if first_stop.get(stop.job_id) is stop:
+                d["jobs"] += 1
+                job = jobs[stop.job_id]
+                if job.sla_deadline is not None and stop.end > job.sla_deadline:
+                    d["breaches"] += 1
+    out = {}
+    for key in sorted(days):
+        d = days[key]
+        work = [w / 60.0 for w in d["work"].values()]
+        out[key] = DayKpis(
+            jobs_assigned=d["jobs"], travel_time_s=d["travel"], distance_m=d["dist"], service_time_s=int(round(d["service"])),
+            shift_time_s=int(round(d["shift"])),
+            utilization_pct=round(100.0 * (d["service"] + d["travel"]) / d["shift"], 2) if d["shift"] > 0 else 0.0,
+            technicians_used=len(d["used"]), sla_breaches=d["breaches"],
+            workload_max_min=round(max(work), 2) if work else 0.0,
+            workload_stddev_min=round(statistics.pstdev(work), 2) if work else 0.0,
+        )
+    return out
 
 
 def paid_time_s(route: Route) -> int:
@@ -205,7 +275,7 @@ def cost_kpis(problem: Problem, solution: Solution, first_stop: dict) -> Optiona
             if first_stop.get(stop.job_id) is stop
             for part, units in jobs[stop.job_id].parts.items()
         )
-        by_tech[tech.id] = round(t_labour + t_vehicle + rates.fixed + t_parts, 2)
+        by_tech[tech.id] = round(by_tech.get(tech.id, 0.0) + t_labour + t_vehicle + rates.fixed + t_parts, 2)
         labour += t_labour
         overtime += t_overtime
         vehicle += t_vehicle
@@ -215,6 +285,7 @@ def cost_kpis(problem: Problem, solution: Solution, first_stop: dict) -> Optiona
         overtime_total += extra
     total = labour + vehicle + fixed + parts
     served = len(first_stop)
+    used_techs = len(by_tech)
     return CostKpis(
         currency=problem.costs.currency if problem.costs is not None else "EUR",
         total=round(total, 2),
@@ -224,7 +295,7 @@ def cost_kpis(problem: Problem, solution: Solution, first_stop: dict) -> Optiona
         fixed=round(fixed, 2),
         parts=round(parts, 2),
         per_served_job=round(total / served, 2) if served else None,
-        per_technician_used=round(total / len(by_tech), 2) if by_tech else None,
+        per_technician_used=round(total / used_techs, 2) if used_techs else None,
         by_technician=by_tech,
         paid_time_s=paid_total,
         overtime_paid_s=overtime_total,

@@ -44,8 +44,9 @@ def recommend(
         if jid in planned:
             raise RecommendationError(f"job_ids: job {jid!r} is already in the plan (technician {planned[jid]})")
     routes: list[RouteState] = []
+    by_key = {(r.technician_id, r.shift_index): r for r in plan.routes}
     for tech in cp.techs:
-        route = plan.route_of(tech.id)
+        route = by_key.get(tech.key)
         seq = [jobs[s.job_id] for s in route.stops] if route is not None else []
         for s in route.stops if route is not None else []:
             if s.job_id not in jobs:
@@ -94,6 +95,7 @@ def _option(cp, ins: Insertion, rank: int, units_per_weight: int = COST_SCALE) -
             )
     return RecommendationOption(
         technician_id=ins.route.tech.id,
+        shift_index=ins.route.tech.shift_index,
         rank=rank,
         position=ins.position,
         arrival=tb.to_datetime(stop.arrival_s),
@@ -130,6 +132,9 @@ def accept_recommendation(
         raise RecommendationError(f"job_id: job {job_id!r} is already in the plan")
     if technician_id not in cp.tech_by_id():
         raise RecommendationError(f"technician_id: unknown technician {technician_id!r}")
+    if problem.technician(technician_id).shifts is not None:
+        raise RecommendationError(f"technician_id: {technician_id!r} has several shifts (technicians[].shifts); accepting a "
+                                  "recommendation at a position is not supported for it yet")
     routes = []
     for tech in cp.techs:
         route = plan.route_of(tech.id)

@@ -147,7 +147,9 @@ def _initial_sequences(cp: CompiledProblem, routes: dict[str, list[str]], reject
     serve them: they are unassigned with the pre-check's reason, once)."""
     rejected = {r.job_id for r in rejections}
     jobs = {j.id: j.index for j in cp.jobs if j.id not in rejected}
-    return [[jobs[jid] for jid in routes.get(t.id, []) if jid in jobs] for t in cp.techs]
+    # A technician with several shifts: the seed goes to its first route (the repair re-times it).
+    first = {t.id: t.index for t in reversed(cp.techs)}
+    return [[jobs[jid] for jid in routes.get(t.id, []) if jid in jobs] if first[t.id] == t.index else [] for t in cp.techs]
 
 
 def repair(

@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Optional
 
 from optimizer.geo.matrix import PointIndex, TravelMatrix, build_problem_matrix
-from optimizer.models import Job, Problem, Route, Solution, Technician
+from optimizer.models import Job, Location, Problem, Route, Solution, Technician
 from optimizer.models.job import JobStatus
 from optimizer.models.solution import BreakSlot
 from optimizer.models.technician import Break
@@ -34,7 +34,8 @@ TOLERANCE_S = 1
 
 RULES: dict[str, str] = {
     "unknown_technician": "a route belongs to a technician that is not in the problem",
-    "duplicate_route": "a technician has more than one route",
+    "duplicate_route": "a technician has more than one route (with shifts: more than one route for a shift)",
+    "shift_index": "a route names no shift of its technician (shift_index missing or out of range with shifts, or set without shifts)",
     "unknown_job": "a stop or unassigned entry names a job that is not in the problem",
     "missing_job": "a job is neither routed nor unassigned",
     "duplicate_job": "a job is routed twice, routed and unassigned, or unassigned twice",
@@ -52,9 +53,10 @@ RULES: dict[str, str] = {
     "break_duration": "a break does not last its duration_min",
     "break_overlap": "a break overlaps another break or a service",
     "break_gap": "a break straddles the departure or the return, or a gap cannot hold its travel plus its breaks",
-    "parts": "the jobs of a technician need more units of a part than it carries",
-    "max_jobs": "a technician has more jobs than max_jobs",
-    "timing": "arrival/start/end/return inconsistent with travel times, durations or each other",
+    "parts": "the jobs of a technician need more units of a part than it carries (per shift with shifts: the van is restocked between shifts)",
+    "max_jobs": "a technician has more jobs than max_jobs (per shift with shifts)",
+    "timing": "arrival/start/end/return inconsistent with travel times, durations (the job's duration for that technician: "
+              "durations_by_technician, else duration_min x service_factor) or each other",
     "travel": "a leg's travel_time_s or distance_m differs from the matrix",
     "totals": "route totals (travel, distance, work, return leg) differ from the recomputed sums",
     "sla_fields": "a stop's sla_met or lateness_s disagrees with its end and the job's deadline",
@@ -104,9 +106,60 @@ def validate(
     out = _check_membership(problem, solution, jobs, techs)
     for route in solution.routes:
         tech = techs.get(route.technician_id)
-        if tech is not None:
-            out.extend(_RouteCheck(problem, tech, route, jobs, matrix, points).run())
+        if tech is None:
+            continue
+        shift = _route_shift(problem, tech, route)
+        if shift is not None:
+            out.extend(_RouteCheck(problem, tech, shift, route, jobs, matrix, points).run())
     return out
+
+
+@dataclass(frozen=True)
+class _Shift:
+    """The shift a route is checked against, with every default resolved here (not by the model)."""
+
+    start: datetime
+    end: datetime
+    start_location: Location
+    end_location: Location
+    breaks: list[Break]
+    current: bool
+    """The shift that ``current_location`` belongs to."""
+
+
+def _route_shift(problem: Problem, tech: Technician, route: Route) -> Optional[_Shift]:
+    """The technician's shift of ``route``: its own ``shift`` (one-shift technician) or
+    ``shifts[route.shift_index]``; None when the route names no valid shift (reported by
+    :func:`_check_membership`). ``current_location`` applies to the first shift not yet ended at
+    ``problem.now`` (the first one without ``now``)."""
+    end_default = tech.end_location if tech.end_location is not None else tech.start_location
+    if tech.shifts is None:
+        if route.shift_index not in (None, 0) or tech.shift is None:
+            return None
+        return _Shift(tech.shift.start, tech.shift.end, tech.start_location, end_default, list(tech.breaks), True)
+    k = route.shift_index
+    if k is None or not 0 <= k < len(tech.shifts):
+        return None
+    current = 0
+    if problem.now is not None:
+        ended = [i for i, sh in enumerate(tech.shifts) if sh.end <= problem.now]
+        current = min(len(tech.shifts) - 1, (max(ended) + 1) if ended else 0)
+    sh = tech.shifts[k]
+    start_loc = sh.start_location if sh.start_location is not None else tech.start_location
+    if sh.end_location is not None:
+        end_loc = sh.end_location
+    elif tech.end_location is not None:
+        end_loc = tech.end_location
+    else:
+        end_loc = start_loc
+    return _Shift(sh.start, sh.end, start_loc, end_loc, list(sh.breaks), k == current)
+
+
+def _service_s(job: Job, tech: Technician) -> int:
+    """Seconds the job's service lasts when ``tech`` does it (its own code: see the RULES entry)."""
+    if tech.id in job.durations_by_technician:
+        return minutes_to_s(job.durations_by_technician[tech.id])
+    return minutes_to_s(job.duration_min * tech.service_factor)
 
 
 def _check_membership(
@@ -114,15 +167,22 @@ def _check_membership(
 ) -> list[Violation]:
     """Ids, duplicates, missing jobs and unassigned reasons."""
     out: list[Violation] = []
-    seen_routes: set[str] = set()
+    seen_routes: set[tuple[str, int]] = set()
     placed: dict[str, str] = {}  # job id -> technician id, or "" for unassigned
     for route in solution.routes:
         tid = route.technician_id
-        if tid not in techs:
+        key = (tid, route.shift_index or 0)
+        tech = techs.get(tid)
+        if tech is None:
             out.append(Violation("unknown_technician", f"route of unknown technician {tid!r}", technician_id=tid))
-        elif tid in seen_routes:
-            out.append(Violation("duplicate_route", f"technician {tid} has more than one route", technician_id=tid))
-        seen_routes.add(tid)
+        elif tech.shifts is None and route.shift_index not in (None, 0):
+            out.append(Violation("shift_index", f"route of {tid} names shift {route.shift_index}, but {tid} has a single shift", technician_id=tid))
+        elif tech.shifts is not None and (route.shift_index is None or not 0 <= route.shift_index < len(tech.shifts)):
+            out.append(Violation("shift_index", f"route of {tid} names shift {route.shift_index}; {tid} has shifts 0..{len(tech.shifts) - 1}", technician_id=tid))
+        elif key in seen_routes:
+            what = f"shift {route.shift_index}" if tech.shifts is not None else "technician"
+            out.append(Violation("duplicate_route", f"technician {tid} has more than one route for its {what}", technician_id=tid))
+        seen_routes.add(key)
         for stop in route.stops:
             jid = stop.job_id
             if jid not in jobs:
@@ -182,9 +242,11 @@ def _match_breaks(slots: list[BreakSlot], breaks: list[Break]) -> dict[int, int]
 class _RouteCheck:
     """All per-route rules for one technician's route."""
 
-    def __init__(self, problem: Problem, tech: Technician, route: Route, jobs: dict[str, Job], matrix: TravelMatrix, points: PointIndex):
+    def __init__(self, problem: Problem, tech: Technician, shift: _Shift, route: Route, jobs: dict[str, Job],
+                 matrix: TravelMatrix, points: PointIndex):
         self.problem = problem
         self.tech = tech
+        self.shift = shift
         self.route = route
         self.jobs = jobs
         self.matrix = matrix
@@ -247,7 +309,7 @@ class _RouteCheck:
     # -- shift ----------------------------------------------------------------------------
     def check_shift(self) -> None:
         tech, tid = self.tech, self.tech.id
-        earliest, what = tech.shift.start, "the shift start"
+        earliest, what = self.shift.start, "the shift start"
         # A route that begins with work already under way (its first job in progress or
         # dispatched to this technician) started before `now`: only the shift start binds it.
         first = self.jobs.get(self.stops[0].job_id) if self.stops else None
@@ -259,13 +321,13 @@ class _RouteCheck:
                 earliest, what = self.problem.now, "the planning instant (now)"
         if _s(self.start, earliest) < -TOLERANCE_S:
             self.add("shift_start", f"{tid} leaves at {_iso(self.start)}, before {what} {_iso(earliest)}")
-        if _s(self.end, tech.shift.end) > TOLERANCE_S:
-            self.add("shift_end", f"{tid} is back at {_iso(self.end)}, after the shift end {_iso(tech.shift.end)}")
+        if _s(self.end, self.shift.end) > TOLERANCE_S:
+            self.add("shift_end", f"{tid} is back at {_iso(self.end)}, after the shift end {_iso(self.shift.end)}")
 
     # -- breaks -----------------------------------------------------------------------------
     def check_break_matching(self) -> None:
         """Each break of the technician taken exactly once, with its duration, in its window."""
-        tid, slots, breaks = self.tech.id, self.slots, self.tech.breaks
+        tid, slots, breaks = self.tech.id, self.slots, self.shift.breaks
         matched = _match_breaks(slots, breaks)
         free_slots = [i for i in range(len(slots)) if i not in matched]
         free_breaks = [j for j in range(len(breaks)) if j not in set(matched.values())]
@@ -319,7 +381,8 @@ class _RouteCheck:
     def check_legs(self) -> None:
         tech, route, tid = self.tech, self.route, self.tech.id
         durations, distances = self.matrix.durations_s, self.matrix.distances_m
-        prev_point = self.points.index_of(tech.route_start_location)
+        start_location = tech.current_location if tech.current_location is not None and self.shift.current else self.shift.start_location
+        prev_point = self.points.index_of(start_location)
         prev_time, prev_name = self.start, "the departure"
         total_travel = total_dist = service = 0
         for stop in self.stops:
@@ -338,9 +401,9 @@ class _RouteCheck:
             if gap + TOLERANCE_S >= travel and gap + TOLERANCE_S < travel + self.breaks_between(prev_time, stop.start):
                 if not any(v.job_id == job.id and v.rule in ("break_gap", "timing") for v in self.out):
                     self.add("break_gap", f"{job.id}: {gap:.0f} s from {prev_name} to the start of service cannot hold {travel} s of travel plus its breaks", job.id)
-            duration = minutes_to_s(job.duration_min)
+            duration = _service_s(job, tech)
             if abs(_s(stop.end, stop.start) - duration) > TOLERANCE_S:
-                self.add("timing", f"{job.id}: service lasts {_s(stop.end, stop.start):.0f} s; the job takes {duration} s", job.id)
+                self.add("timing", f"{job.id}: service lasts {_s(stop.end, stop.start):.0f} s; the job takes {duration} s when {tid} does it", job.id)
             if job.time_windows and not any(
                 _s(stop.start, w.start) >= -TOLERANCE_S and _s(stop.start, w.end) <= TOLERANCE_S for w in job.time_windows
             ):
@@ -349,7 +412,7 @@ class _RouteCheck:
             self.check_sla_fields(job, stop)
             service += duration
             prev_point, prev_time, prev_name = here, stop.end, f"the end of {job.id}"
-        end_point = self.points.index_of(tech.route_end_location)
+        end_point = self.points.index_of(self.shift.end_location)
         back, back_m = int(durations[prev_point, end_point]), int(distances[prev_point, end_point])
         total_travel += back
         total_dist += back_m

@@ -33,14 +33,17 @@ UNITS = {"_s": "s", "_m": "m", "_min": "min", "_ms": "ms", "_pct": "%", "_km": "
 SETTINGS_DOC = [
     ("DISPATCH_DB", "dispatch.db", "SQLite file holding asynchronous jobs and results (created when missing)."),
     ("DISPATCH_DATABASE_URL", "(none)", "`postgresql://user[:password]@host:port/dbname`: jobs, live plans and scenarios live in this PostgreSQL database instead of `DISPATCH_DB`, shared by several API replicas (`pip install '.[postgres]'`). Tables are created on first start. A malformed or unreachable URL stops `dispatch serve` within seconds (connect timeout 5 s) with exit code 2 and a message naming this variable."),
-    ("DISPATCH_REPLICA_ID", "host name", "This replica's name on a shared database. Give every replica its own (two on one host need two names): a restart re-queues only the running jobs of its own name, and those of any replica whose lease (the job's time limit + 60 s) ran out."),
-    ("DISPATCH_WORKERS", "CPU count", "Solver worker processes."),
+    ("DISPATCH_REPLICA_ID", "host name", "This replica's name on a shared database. Give every replica its own (two on one host need two names): a restart re-queues only the running jobs of its own name, and those of any replica whose lease ran out."),
+    ("DISPATCH_LEASE_S", "30", "Shared database: a running job's lease. Its replica renews it every third of this while the solve runs (however long), so no other replica takes a live job; when a replica dies, the others take its running jobs over this long after its last renewal (and within `DISPATCH_ADOPT_EVERY_S` more)."),
+    ("DISPATCH_ADOPT_EVERY_S", "5", "Shared database: how often a replica with idle workers takes queued jobs (another replica's backlog, or the running jobs of a replica whose lease ran out) from the database."),
+    ("DISPATCH_WORKERS", "CPU count", "Solver worker processes; with `DISPATCH_SOLVER_BACKEND=ray`, the tasks this replica runs on the Ray cluster at once."),
+    ('DISPATCH_SOLVER_BACKEND', 'processes', "Where solves run: `processes` (local worker processes) or `ray` (Ray tasks on `DISPATCH_RAY_ADDRESS`, or on a local Ray runtime with `DISPATCH_WORKERS` CPUs; several replicas share one cluster; see below). Needs `pip install '.[ray]'`."),
     ("DISPATCH_MAX_QUEUE", "16", "Tasks waiting for a worker before new solve/matrix/re-plan requests get 429 (a scenario needs a place for every run)."),
     ("DISPATCH_SYNC_TIME_LIMIT_S", "30", "POST /v1/optimize caps options.time_limit_s at this many seconds (the Solution's warnings say so)."),
     ("DISPATCH_MAX_TIME_LIMIT_S", "600", "options.time_limit_s above this is refused with 422 (both optimize endpoints)."),
     ("DISPATCH_MAX_BODY_BYTES", "10000000", "Request bodies larger than this get 413."),
     ("DISPATCH_MAX_JOBS", "5000", "Jobs per problem; more gets 422."),
-    ("DISPATCH_MAX_TECHNICIANS", "500", "Technicians per problem; more gets 422."),
+    ("DISPATCH_MAX_TECHNICIANS", "500", "Technicians per problem, and 7 x that many technician shifts (`technicians[].shifts`); more gets 422."),
     ("DISPATCH_MAX_LOCATIONS", "2000", "Locations per POST /v1/matrix; more gets 422."),
     ("DISPATCH_SHUTDOWN_GRACE_S", "20", "On SIGTERM: running solves get this many seconds to finish, then they are stopped and queued again; queued jobs stay queued. Both run after the restart."),
     ("DISPATCH_MAX_VARIANTS", "10", "Variants per POST /v1/scenarios; more gets 422 (also at most DISPATCH_MAX_QUEUE - 1)."),
@@ -51,12 +54,12 @@ SETTINGS_DOC = [
     ("DISPATCH_ALLOWED_REGIONS", "(none)", "Comma-separated OSM extract paths a request may name in options.region; any other value gets 422 (a client never makes the server open a path of its choosing)."),
     ("DISPATCH_REGION", "embedded Helsinki", "The server's road region (OSM extract) used when a request names none."),
     ("DISPATCH_PARALLEL", "processes", "Where the territories of a decomposed solve (options.decomposition) run: processes (a local pool), ray, or off (one after another in the solving process). Default ray when DISPATCH_RAY_ADDRESS is set. What-if variants run as Ray tasks with ray."),
-    ("DISPATCH_RAY_ADDRESS", "(none)", "An existing Ray cluster (host:port or ray://host:port) for DISPATCH_PARALLEL=ray; unset = a local Ray on this machine's cores. Unreachable: an error naming this setting within seconds."),
+    ("DISPATCH_RAY_ADDRESS", "(none)", "The Ray cluster's head (host:port or ray://host:port) for DISPATCH_SOLVER_BACKEND=ray (the server's solves) and DISPATCH_PARALLEL=ray (territories of decomposed solves, what-if variants); unset = a local Ray runtime on this machine (the server's: DISPATCH_WORKERS CPUs). Unreachable, or a port that is not a Ray head: an error naming this setting within about 5 s (dispatch serve exits 2)."),
 ]
 
 MODELS = [
-    "Problem", "Technician", "Job", "Location", "TimeWindow", "Break", "Options", "Weights", "ExplicitMatrix", "DecompositionSettings",
-    "Solution", "Route", "Stop", "BreakSlot", "Unassigned", "JobCandidates", "RankedTechnician", "Kpis", "SolverInfo",
+    "Problem", "Technician", "Shift", "Job", "Location", "TimeWindow", "Break", "Options", "Weights", "ExplicitMatrix", "DecompositionSettings",
+    "Solution", "Route", "Stop", "BreakSlot", "Unassigned", "JobCandidates", "RankedTechnician", "Kpis", "DayKpis", "SolverInfo",
     "DecompositionInfo", "TerritoryInfo",
     "OptimizationCreated", "OptimizationJob", "SolveProgress",
     "RecommendationRequest", "RecommendationResponse", "JobRecommendation", "RecommendationOption", "ShiftedStop",
@@ -418,6 +421,26 @@ request and response fields are in the field reference below.
 - A plan sent back to the server (`plan` of `/v1/recommendations`, `previous` of `/v1/replan`)
   must name only technicians and jobs of its problem, each job once: else 422 with the path of
   each bad entry (`$.plan.routes[0].stops[2].job_id: unknown job 'J9'`).
+- **Several shifts (a multi-day horizon)**: a technician gives either `shift` (one day, the
+  contract as before) or `shifts` (a list of [Shift](#shift): each with its own `start`/`end`,
+  optional `start_location`/`end_location` and `breaks`); both, or neither, is a 422 naming
+  `technicians[i]`. Each shift is planned as its own route: `routes[]` holds one entry per
+  technician and shift, with `shift_index` (0-based) and `day` (YYYY-MM-DD of the shift start);
+  one-shift technicians keep one route with both null. Pinned, excluded and preferred technicians
+  apply to every shift of that technician; `max_jobs` and the van stock (`parts`) apply per shift
+  (the van is restocked between shifts); `current_location` and work under way belong to the
+  first shift not yet ended at `now`; `available_from` and `now` bound every shift. The fixed cost
+  and overtime (`costs`) count per shift worked. `kpis` are the horizon's, `kpis.by_day` per
+  calendar day ([DayKpis](#daykpis)); workload balance is per route, with each route's fair share
+  proportional to its shift length, so over the horizon it evens out each technician's total.
+  Not yet supported with `shifts` (a 422 naming the feature): `/v1/replan` and live plans,
+  `change_shift` / `technicians_unavailable` what-if changes on such a technician, accepting a
+  recommendation at a position, `options.decomposition: "on"` (auto never decomposes them).
+- **Durations by technician**: a job lasts `durations_by_technician[technician id]` minutes when
+  that technician does it, else `duration_min` x the technician's `service_factor` (default 1;
+  e.g. 1.25 for a junior), rounded up to whole seconds. Every engine, the scheduler, the validator,
+  the KPIs and the recommendations use that duration (the `ortools` engine with one transit
+  callback per distinct service column).
 - Error messages name files by their name only (a region extract, never a server directory).
 - Solves and matrices run in a pool of worker processes (`DISPATCH_WORKERS`); requests wait in a
   bounded queue (`DISPATCH_MAX_QUEUE`) and get 429 when it is full, so `/healthz` keeps answering
@@ -474,15 +497,43 @@ replica answers for any job or plan. A job runs on the replica that accepted it,
 in the database (`UPDATE ... WHERE status = 'queued'`, recording the replica and a lease), so it
 is solved by exactly one replica even when two hold it in their queues (after a restart a replica
 queues every queued job of the database). A restarted replica re-queues its own interrupted jobs
-and those whose lease expired, never another live replica's running job. Every 5 s a replica
+and those whose lease expired, never another live replica's running job. Every 5 s (`DISPATCH_ADOPT_EVERY_S`) a replica
 with idle workers takes the oldest queued jobs of the database (another replica's backlog), and
-the running jobs of a replica that died once their lease (time limit + 60 s) has expired, so no
-accepted job waits for its replica to come back. `DELETE` through
+the running jobs of a replica that died once their lease has expired, so no accepted job waits
+for its replica to come back. A replica renews the lease of every job it is solving every third
+of `DISPATCH_LEASE_S` (default 30 s), so a long solve is never taken from a live replica, and a
+dead replica's jobs are taken over about `DISPATCH_LEASE_S` after it died; a replica that finds
+a job it is solving taken over (it stalled past its lease) stops that solve and writes nothing. `DELETE` through
 another replica stops the running solve within about a second (each replica checks its running
 jobs every second). Event posts to one live plan are serialised by the database: the new version
 is written only if the plan is still at the version the post was made from, so of two concurrent
 posts through two replicas one gets `200` and the other `409`, as with a stale `If-Match`. The
 change feed of another replica's commit reaches a stream within about a second.
+
+Solvers on Ray (`DISPATCH_SOLVER_BACKEND=ray`, `pip install '.[ray]'`): every task of the
+solver pool (synchronous and asynchronous optimizations, scenario runs, re-plans, matrices, live
+plan versions) runs as a Ray task instead of in a local worker process, on the cluster named by
+`DISPATCH_RAY_ADDRESS` (`host:port` of its head; several replicas connected to one cluster share
+its CPUs) or, without it, on a local Ray runtime the server starts with `DISPATCH_WORKERS` CPUs.
+`DISPATCH_WORKERS` is then how many tasks this replica runs on the cluster at once; Ray places
+each on a free CPU of any node, or holds it until one frees (the job is `running` meanwhile, its
+lease renewed, its `progress` counting from submission). The queue, 429s, fairness, restarts and
+leases are the replica's, as with local workers. `search` progress comes from the task (at most
+every 0.5 s, through a small actor of the replica). `DELETE`, a disconnecting synchronous client
+and the shutdown grace period stop a task with `ray.cancel(force=True)`, which ends the Ray
+worker process running it. A Ray worker lost mid-solve (killed, out of memory, its node gone) is
+run again by Ray, up to 3 runs in all; after that the job is `failed` with the reason. A replica
+that dies takes its running Ray tasks with it; its jobs are run again after its restart or by
+another replica once their lease ran out. An unreachable `DISPATCH_RAY_ADDRESS`, or a port that
+answers but is not a Ray head, stops `dispatch serve` within about 5 s with exit code 2 and a
+message naming the variable; `/healthz` says which backend runs the solves (`solver_backend`).
+Every node needs this package installed (`pip install '.[api,ray]'`; the same version as the
+replicas), the compiled kernels in its numba cache (`make warm`) and the road extracts the
+requests name. With Ray 2.5x token authentication, the replicas use `RAY_AUTH_TOKEN`,
+`RAY_AUTH_TOKEN_PATH` or `~/.ray/auth_token` when one is there.
+Ray starts its worker processes at niceness 15 (`RAY_worker_niceness`): on a machine shared with
+other work they get little CPU next to it; set `RAY_worker_niceness=0` on the nodes there
+(measured in `benchmarks/README.md`, Decomposition).
 
 The examples below come from one run of the real server (`python scripts/gen_api_docs.py`) on a small
 problem: two technicians and five jobs in central Helsinki, where `j5` needs a gas skill nobody

@@ -68,6 +68,9 @@ SLOW_TESTS = {
     "tests/api/test_replicas.py::test_jobs_are_shared_and_each_solved_once",  # 11 s + 9 s two servers
     "tests/api/test_replicas.py::test_a_restart_leaves_the_other_replicas_running_job_and_a_crash_loses_nothing",  # 16 s + 9 s
     "tests/api/test_replicas.py::test_concurrent_event_posts_on_one_plan_through_two_replicas",  # 4 s + 7 s
+    "tests/api/test_replicas.py::test_a_long_solve_renews_its_lease_and_a_dead_replicas_job_is_taken_over_after_it",  # 33 s + 4 s
+    "tests/api/test_ray_solvers.py::test_two_replicas_share_one_ray_cluster_and_a_killed_ray_worker_loses_no_job",  # 45 s + 4 s Ray head
+    "tests/api/test_ray_solvers.py::test_an_unreachable_ray_address_stops_the_server_within_seconds",  # 9 s silent (5 s timeout)
     "tests/api/test_stores.py::test_a_bad_database_url_stops_the_server_within_seconds",  # 6.5 s (the 5 s connect timeout) + 2 s
 }
 

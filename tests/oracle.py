@@ -13,7 +13,13 @@ Timing (per technician, one ordered route):
 - leave the start point (``current_location`` when given) at or after the ready time:
   ``max(shift start, available_from, now)``;
 - service starts inside one of the job's windows (any of them; none = no restriction), at or
-  after arrival, and lasts ``duration_min``; waiting is allowed;
+  after arrival, and lasts the job's duration for that technician: its entry in
+  ``durations_by_technician``, else ``duration_min x service_factor`` (whole seconds, rounded up);
+  waiting is allowed;
+- a technician with ``shifts`` has one route per shift, each timed alone with that shift's hours,
+  breaks and locations (start: the shift's, else the technician's; end: the shift's, else the
+  technician's end, else the shift's start); ``current_location`` is the start of the first shift
+  not ended at ``now`` (the first shift without ``now``);
 - each break starts inside ``[earliest_start, latest_start]`` and lasts its duration; it is taken
   in a *gap*: on the way to a stop (driving pauses, or after arriving while waiting), on the way
   home, or after the return; never during a service; a technician without stops takes none;
@@ -70,6 +76,13 @@ class OTech:
     skills: dict[str, int]
     parts: dict[str, int]
     max_jobs: Optional[int]
+    shift: Optional[int] = None
+    factor: float = 1.0
+
+    @property
+    def key(self):
+        """How plans name the route: the technician id, or (id, shift index) with shifts."""
+        return self.id if self.shift is None else (self.id, self.shift)
 
 
 @dataclass
@@ -85,6 +98,14 @@ class OJob:
     pinned: Optional[str]
     preferred: frozenset[str]
     excluded: frozenset[str]
+    minutes: float = 0.0
+    by_tech: dict[str, int] = field(default_factory=dict)
+
+    def service(self, tech: "OTech") -> int:
+        """Seconds of service when ``tech`` does the job."""
+        if tech.id in self.by_tech:
+            return self.by_tech[tech.id]
+        return math.ceil(self.minutes * tech.factor * 60 - 1e-9) if tech.factor != 1.0 else self.duration
 
 
 @dataclass
@@ -112,7 +133,8 @@ class Oracle:
     def of(cls, problem: Problem) -> "Oracle":
         opts = problem.options
         assert opts.matrix == "explicit" and opts.explicit_matrix is not None, "the oracle needs an explicit matrix"
-        starts = [t.shift.start for t in problem.technicians] + ([problem.now] if problem.now else [])
+        starts = [t.shift.start if t.shift is not None else t.shifts[0].start for t in problem.technicians]  # type: ignore[index]
+        starts += [problem.now] if problem.now else []
         origin = min(starts)
 
         def sec(instant: datetime, up: bool = True) -> int:
@@ -126,11 +148,21 @@ class Oracle:
         dist = [[int(round(float(v))) for v in row] for row in dist_src]
         techs = []
         for t in problem.technicians:
-            ready = max([t.shift.start] + [x for x in (t.available_from, problem.now) if x is not None])
-            start = (t.current_location or t.start_location).index
-            end = (t.end_location or t.start_location).index
-            breaks = [OBreak(sec(b.earliest_start), sec(b.latest_start, up=False), math.ceil(b.duration_min * 60 - 1e-9)) for b in t.breaks]
-            techs.append(OTech(t.id, start, end, sec(ready), sec(t.shift.end, up=False), breaks, dict(t.skills), dict(t.parts), t.max_jobs))
+            if t.shifts is None:
+                periods = [(None, t.shift.start, t.shift.end, t.start_location, t.end_location or t.start_location, t.breaks)]
+                current = None
+            else:
+                periods = [(k, sh.start, sh.end, sh.start_location or t.start_location,
+                            sh.end_location or t.end_location or sh.start_location or t.start_location, sh.breaks)
+                           for k, sh in enumerate(t.shifts)]
+                open_ = [k for k, sh in enumerate(t.shifts) if problem.now is None or sh.end > problem.now]
+                current = open_[0] if open_ else len(t.shifts) - 1
+            for k, begin, finish, start_loc, end_loc, brks in periods:
+                ready = max([begin] + [x for x in (t.available_from, problem.now) if x is not None])
+                here = t.current_location if t.current_location is not None and k == current else start_loc
+                breaks = [OBreak(sec(b.earliest_start), sec(b.latest_start, up=False), math.ceil(b.duration_min * 60 - 1e-9)) for b in brks]
+                techs.append(OTech(t.id, here.index, end_loc.index, sec(ready), sec(finish, up=False), breaks, dict(t.skills),
+                                   dict(t.parts), t.max_jobs, k, t.service_factor))
         jobs = []
         for j in problem.jobs:
             if j.status.value == "completed":
@@ -141,6 +173,7 @@ class Oracle:
                 sec(j.sla_deadline, up=False) if j.sla_deadline is not None else None,
                 j.priority.value, dict(j.skills), dict(j.parts), j.pinned_technician,
                 frozenset(j.preferred_technicians), frozenset(j.excluded_technicians),
+                j.duration_min, {tid: math.ceil(m * 60 - 1e-9) for tid, m in j.durations_by_technician.items()},
             ))
         return cls(problem, techs, jobs, dur, dist, origin)
 
@@ -154,7 +187,7 @@ class Oracle:
     # ---------------------------------------------------------------- timing
     def time_route(self, tech: OTech, seq: Sequence[OJob]) -> Optional[Timing]:
         """The feasible timing of least SLA cost of ``seq`` for ``tech``, or None."""
-        key = (tech.id, tuple(j.id for j in seq))
+        key = (tech.key, tuple(j.id for j in seq))
         if key not in self._timing_cache:
             self._timing_cache[key] = self._time_route(tech, list(seq))
         return self._timing_cache[key]
@@ -215,7 +248,7 @@ class Oracle:
                 start = min(opts)
             else:
                 start = ready
-            end = start + job.duration
+            end = start + job.service(tech)
             stops.append((arrival, start, end))
             if job.deadline is not None and end > job.deadline:
                 cost += sla[job.priority] / 60.0 * (end - job.deadline)
@@ -269,7 +302,7 @@ class Oracle:
         max_arc = w.travel_time_per_s * max_d + w.distance_per_km * max_m / 1000.0
         horizon = max(max(t.shift_end for t in self.techs), 1)
         n_deadline = sum(1 for j in self.jobs if j.deadline is not None)
-        max_service = max([j.duration for j in self.jobs] + [0])
+        max_service = max([j.service(t) for j in self.jobs for t in self.techs] + [j.duration for j in self.jobs] + [0])
         base = (
             2 * max_arc
             + max(w.sla_lateness_per_min.values()) / 60.0 * horizon * (1 + n_deadline)
@@ -299,19 +332,20 @@ class Oracle:
         cost += timing.sla_cost
         cost += w.non_preferred_technician * sum(1 for j in seq if j.preferred and tech.id not in j.preferred)
         cost += w.technician_fixed_cost
-        work = travel + sum(j.duration for j in seq)
+        work = travel + sum(j.service(tech) for j in seq)
         if "targets" not in self._timing_cache:
             self._timing_cache["targets"] = self.work_targets()
         cost += w.workload_balance_per_s * max(0, work - self._timing_cache["targets"][self.techs.index(tech)])
         return cost
 
-    def plan_cost(self, routes: dict[str, list[str]]) -> float:
-        """Cost of a plan given as technician id -> ordered job ids; raises when infeasible."""
+    def plan_cost(self, routes: dict) -> float:
+        """Cost of a plan given as route key (technician id; ``(id, shift index)`` with shifts)
+        -> ordered job ids; raises when infeasible."""
         jobs = {j.id: j for j in self.jobs}
         total = 0.0
         served: set[str] = set()
         for tech in self.techs:
-            seq = [jobs[jid] for jid in routes.get(tech.id, [])]
+            seq = [jobs[jid] for jid in routes.get(tech.key, [])]
             cost = self.route_cost(tech, seq)
             if cost is None:
                 raise AssertionError(f"the oracle finds route {[j.id for j in seq]} of {tech.id} infeasible")
@@ -321,7 +355,8 @@ class Oracle:
         return total
 
     def solution_cost(self, solution: Solution) -> float:
-        return self.plan_cost({r.technician_id: [s.job_id for s in r.stops] for r in solution.routes})
+        return self.plan_cost({(r.technician_id if r.shift_index is None else (r.technician_id, r.shift_index)): [s.job_id for s in r.stops]
+                               for r in solution.routes})
 
     # ---------------------------------------------------------------- exhaustive search
     def best_route(self, tech: OTech, subset: Sequence[OJob]) -> Optional[tuple[float, list[OJob]]]:
@@ -354,7 +389,7 @@ class Oracle:
                 if found is None:
                     break
                 total += found[0]
-                routes[tech.id] = [j.id for j in found[1]]
+                routes[tech.key] = [j.id for j in found[1]]
             else:
                 if best is None or total < best[0] - 1e-9:
                     best = (total, routes)

@@ -87,14 +87,16 @@ def job_task(store: JobStore, job_id: str, time_limit_s: float, group: Optional[
     async def on_finish(outcome: TaskOutcome) -> None:
         if not claimed[0] and outcome.status in ("cancelled", "interrupted"):
             return  # never ran here: the row is another replica's (or already cancelled / still queued)
+        # owned=True: nothing is written when another replica took the job over meanwhile
+        # (this replica's lease ran out); that replica's solve answers for it.
         if outcome.status == "ok":
-            await asyncio.to_thread(store.finish, job_id, "succeeded", outcome.text)
+            await asyncio.to_thread(store.finish, job_id, "succeeded", outcome.text, None, True)
         elif outcome.status == "interrupted":  # server stopping: run again after the restart
             await asyncio.to_thread(store.requeue, job_id)
         elif outcome.status == "cancelled":
-            await asyncio.to_thread(store.finish, job_id, "cancelled", None, "cancelled")
+            await asyncio.to_thread(store.finish, job_id, "cancelled", None, "cancelled", True)
         else:
-            await asyncio.to_thread(store.finish, job_id, "failed", None, outcome.text)
+            await asyncio.to_thread(store.finish, job_id, "failed", None, outcome.text, True)
 
     return Task("solve", time_limit_s, key=job_id, prepare=prepare, on_finish=on_finish, group=group)
 

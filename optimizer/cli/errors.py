@@ -111,5 +111,29 @@ def describe(exc: BaseException, source: Optional[str] = None, region_field: str
 
 
 def is_input_error(exc: BaseException) -> bool:
-    """Exceptions that mean "bad input" (exit 2) rather than a bug (exit 3)."""
+    """Exceptions that mean "bad input" (exit 2) rather than a bug (exit 3): also a parallel
+    backend that cannot be used (an unreachable ``--ray-address``, Ray not installed)."""
+    from optimizer.decompose.parallel import ParallelBackendError
+
+    if isinstance(exc, ParallelBackendError):
+        return True
     return isinstance(exc, (InputError, ValueError, OSError, LookupError)) and not isinstance(exc, (KeyError, IndexError))
+
+
+RAY_ADDRESS_HELP = ("run territory solves (decomposed problems) and what-if variants as Ray tasks on this cluster "
+                    "(host:port or ray://host:port; 'local' starts a Ray runtime here); sets DISPATCH_RAY_ADDRESS "
+                    "and DISPATCH_PARALLEL=ray; an unreachable address is an error within seconds (exit 2)")
+
+
+def use_ray_address(address: Optional[str]) -> None:
+    """``--ray-address``: the same as ``DISPATCH_PARALLEL=ray DISPATCH_RAY_ADDRESS=address``
+    (``local``: a local Ray runtime on this machine's cores)."""
+    import os
+
+    if not address:
+        return
+    os.environ["DISPATCH_PARALLEL"] = "ray"
+    if address == "local":
+        os.environ.pop("DISPATCH_RAY_ADDRESS", None)
+    else:
+        os.environ["DISPATCH_RAY_ADDRESS"] = address

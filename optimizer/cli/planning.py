@@ -13,7 +13,7 @@ from optimizer.cli.solve import load_solution
 
 
 def cmd_whatif(args: argparse.Namespace) -> int:
-    from optimizer.cli.errors import InputError, read_text
+    from optimizer.cli.errors import InputError, read_text, use_ray_address
     from optimizer.report import render_scenario_report, write_report
     from optimizer.scenarios import ScenarioError, ScenarioFileError, format_table, load_scenario, run_scenario
     from optimizer.scenarios.compare import METRICS, compare
@@ -23,6 +23,7 @@ def cmd_whatif(args: argparse.Namespace) -> int:
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    use_ray_address(args.ray_address)
     try:
         scenario = _scenario_with_base(args) if has_spreadsheets(args) else load_scenario(args.scenario)
         if args.time_limit is not None:
@@ -162,6 +163,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="parallel solver processes (default $DISPATCH_WHATIF_WORKERS or the CPU count)")
     w.add_argument("--time-limit", type=float, help="override time_limit_s of every run (seconds)")
     w.add_argument("--no-progress", action="store_true", help="no progress bar")
+    from optimizer.cli.errors import RAY_ADDRESS_HELP
+
+    w.add_argument("--ray-address", metavar="HOST:PORT", help=RAY_ADDRESS_HELP)
     add_spreadsheet_options(w)
     w.set_defaults(func=cmd_whatif)
 

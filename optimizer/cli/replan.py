@@ -49,7 +49,7 @@ def parse_now(text: str, problem) -> datetime:
     try:
         if len(text) <= 5 and ":" in text:
             hh, mm = (int(x) for x in text.split(":"))
-            day = min(t.shift.start for t in problem.technicians)
+            day = min(t.one_shift.start for t in problem.technicians)
             return day.replace(hour=hh, minute=mm, second=0, microsecond=0)
         value = datetime.fromisoformat(text)
     except ValueError:

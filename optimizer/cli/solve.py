@@ -94,16 +94,18 @@ def summary_table(problem: Problem, solution: Solution, language: Optional[str] 
     lines.append(pad(_("technician"), 12) + pad(_("jobs"), 5, False) + pad(_("start"), 7, False) + pad(_("end"), 7, False)
                  + pad(_("travel"), 9, False) + pad(_("work"), 8, False) + pad(_("breaks"), 8, False) + "  " + _("first stops"))
     for route in solution.routes:
+        name = route.technician_id + (f" {route.day:%m-%d}" if route.day is not None else "")
         if not route.stops:
-            shift = shifts[route.technician_id].shift
+            tech = shifts[route.technician_id]
+            shift = tech.work_shifts()[min(route.shift_index or 0, len(tech.work_shifts()) - 1)]
             idle = translate(Msg("(idle, shift {start}-{end})", start=f"{shift.start:%H:%M}", end=f"{shift.end:%H:%M}"), language)
-            lines.append(f"{route.technician_id:<12}{0:>5}{'-':>7}{'-':>7}{'-':>9}{'-':>8}{'-':>8}  {idle}")
+            lines.append(f"{name:<12}{0:>5}{'-':>7}{'-':>7}{'-':>9}{'-':>8}{'-':>8}  {idle}")
             continue
         first = ", ".join(f"{s.job_id}@{s.start:%H:%M}" for s in route.stops[:4])
         more = " ..." if len(route.stops) > 4 else ""
         start, end = f"{route.start:%H:%M}", f"{route.end:%H:%M}"
         lines.append(
-            f"{route.technician_id:<12}{len(route.stops):>5}{start:>7}{end:>7}"
+            f"{name:<12}{len(route.stops):>5}{start:>7}{end:>7}"
             f"{route.travel_time_s / 60:>8.1f}m{route.work_time_s / 3600:>7.1f}h{len(route.breaks):>8}  {first}{more}"
         )
     open_items = [u for u in solution.unassigned if u.code != "completed"]
@@ -157,6 +159,9 @@ def _write_solution(solution: Solution, output: Optional[str]) -> None:
 
 
 def _apply_overrides(problem: Problem, args: argparse.Namespace) -> Problem:
+    from optimizer.cli.errors import use_ray_address
+
+    use_ray_address(getattr(args, "ray_address", None))
     updates = {}
     if getattr(args, "time_limit", None) is not None:
         updates["time_limit_s"] = args.time_limit
@@ -300,5 +305,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--matrix", choices=["road", "haversine", "explicit"], help="override options.matrix")
     p.add_argument("--region", help="OSM extract for the road matrix (override options.region)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr while solving")
+    from optimizer.cli.errors import RAY_ADDRESS_HELP
+
+    p.add_argument("--ray-address", metavar="HOST:PORT", help=RAY_ADDRESS_HELP)
     p.add_argument("--max-iterations", type=int, help="override options.max_iterations (stop the search after this many "
                    "iterations: deterministic runs)")

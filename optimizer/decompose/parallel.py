@@ -202,7 +202,16 @@ def _check_reachable(address: str) -> None:
     if not host or not port.isdigit():
         raise ParallelBackendError(f"DISPATCH_RAY_ADDRESS={address!r}: expected host:port or ray://host:port")
     try:
-        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S).close()
+        with socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S) as conn:
+            # Ray's head (GCS) and client server speak gRPC: an HTTP/2 server sends its SETTINGS
+            # frame at once. A port that accepts and stays silent is not a Ray head.
+            conn.sendall(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+            if not conn.recv(9):
+                raise OSError("the connection was closed without an answer")
+    except socket.timeout:
+        raise ParallelBackendError(
+            f"DISPATCH_RAY_ADDRESS={address!r}: no answer from a Ray head within {CONNECT_TIMEOUT_S:g} s "
+            "(the port accepts connections but does not speak Ray's protocol)") from None
     except OSError as exc:
         raise ParallelBackendError(
             f"DISPATCH_RAY_ADDRESS={address!r}: cannot reach the Ray cluster within {CONNECT_TIMEOUT_S:g} s ({exc})") from exc
@@ -212,6 +221,7 @@ def _init_with_timeout(ray, address: str) -> None:
     """``ray.init(address)`` in a daemon thread, abandoned with an error after a bounded wait."""
     import threading
 
+    _use_token_if_available()
     box: dict = {}
 
     def connect():
@@ -227,6 +237,20 @@ def _init_with_timeout(ray, address: str) -> None:
     if "ok" not in box:
         detail = box.get("error") or f"no answer within {6 * CONNECT_TIMEOUT_S:g} s"
         raise ParallelBackendError(f"DISPATCH_RAY_ADDRESS={address!r}: cannot connect to the Ray cluster ({detail})")
+
+
+def _use_token_if_available() -> None:
+    """Ray 2.5x clusters started with token authentication (the default when ``~/.ray/auth_token``
+    exists) refuse drivers without it: when ``RAY_AUTH_MODE`` is unset and a token is available
+    (``RAY_AUTH_TOKEN``, ``RAY_AUTH_TOKEN_PATH`` or that file), connect in token mode, as
+    ``ray start`` does. Older Ray versions have no token authentication: nothing to do."""
+    if os.environ.get("RAY_AUTH_MODE"):
+        return
+    try:
+        from ray._private.authentication.authentication_token_setup import maybe_enable_token_auth_if_token_available
+    except ImportError:
+        return
+    maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
 
 
 def backend_name() -> str:

@@ -234,7 +234,7 @@ def _demand_s(job) -> float:
 
 def _assign_technicians(problem, techs, jobs, labels, tech_cost, k) -> np.ndarray:
     """Territory per technician of a region (see step 3 of the module docstring)."""
-    shift_s = np.array([(problem.technicians[i].shift.end - problem.technicians[i].shift.start).total_seconds() for i in techs])
+    shift_s = np.array([sum((sh.end - sh.start).total_seconds() for sh in problem.technicians[i].work_shifts()) for i in techs])
     demand = np.zeros(k)
     for pos, ji in enumerate(jobs):
         demand[labels[pos]] += _demand_s(problem.jobs[ji])

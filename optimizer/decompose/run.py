@@ -39,10 +39,18 @@ PAIR_OVERHEAD_S = 1.0
 CHECK_SHARE = 0.03
 """Share of time_limit_s kept back for the final check of every territory's plan."""
 
+WHOLE_OBJECTIVE_MAX_POINTS = 6000
+"""``solver.objective`` is the merged plan's objective under the whole problem (one matrix over
+all points: two int64 matrices of about 290 MB each at 6,000 points) up to this many points, or
+when the caller gave the full matrix; above it, the sum of the territories' objectives (named so
+in ``decomposition.objective_scope``)."""
+
 
 def wants_decomposition(problem: Problem) -> bool:
     """``options.decomposition`` is on, or auto with at least ``auto_min_jobs`` jobs."""
     mode = problem.options.decomposition
+    if problem.multi_shift:
+        return False  # territories are not built for several shifts per technician (Problem refuses "on")
     return mode == "on" or (mode == "auto" and len(problem.jobs) >= problem.options.decomposition_params.auto_min_jobs)
 
 
@@ -108,7 +116,7 @@ def solve_decomposed(
                             "evaluate", state.parts[t.id]) for t in with_jobs if state.parts.get(t.id) is not None]
         checks = {r.key: r for r in backend.map(finals)}
         backend_label = backend.name
-    return _assemble(problem, territories, state, first, checks, t0, DecompositionInfo(
+    return _assemble(problem, territories, state, first, checks, t0, (matrix, points), DecompositionInfo(
         backend=backend_label, workers=workers, regions=len({t.region for t in territories}),
         partition_time_s=round(partition_s, 3), first_plan_s=round(first_plan_s, 3), border_pairs=state.pairs_solved,
         border_jobs_moved=state.jobs_moved, border_time_s=round(border_time, 3),
@@ -155,7 +163,24 @@ def _territory_info(t: Territory, jobs: int, result: Optional[TaskResult], limit
         status="idle" if result is None else ("ok" if not result.error else "failed"))
 
 
-def _assemble(problem, territories, state: BorderState, first: dict, checks: dict, t0: float, info: DecompositionInfo) -> Solution:
+def whole_objective(problem: Problem, solution: Solution, matrix: Optional[TravelMatrix] = None,
+                    points: Optional[PointIndex] = None) -> Optional[float]:
+    """The merged plan's objective under the whole problem (see :data:`WHOLE_OBJECTIVE_MAX_POINTS`),
+    or None when it would need a matrix over more points, or cannot be computed (several road
+    regions: no single matrix covers them)."""
+    from optimizer.decompose.merge import plan_objective
+    from optimizer.geo.matrix import problem_points
+
+    if (matrix is None or points is None) and len(problem_points(problem).points) > WHOLE_OBJECTIVE_MAX_POINTS:
+        return None
+    try:
+        return plan_objective(problem, solution, matrix, points)
+    except Exception:  # noqa: BLE001 - e.g. points in several road regions; the sum is reported instead
+        return None
+
+
+def _assemble(problem, territories, state: BorderState, first: dict, checks: dict, t0: float,
+              full: tuple[Optional[TravelMatrix], Optional[PointIndex]], info: DecompositionInfo) -> Solution:
     from optimizer.kpis import compute_kpis
 
     parts: list[tuple[list[str], list[str], Optional[Solution], Optional[str]]] = []
@@ -172,6 +197,10 @@ def _assemble(problem, territories, state: BorderState, first: dict, checks: dic
     objective = sum(c.objective for c in checks.values() if c.objective is not None and not c.error)
     first_objective = sum(r.solution.solver.objective for r in first.values() if r.solution and r.solution.solver and not r.error)
     info.border_objective_gain = round(first_objective - objective, 3) if info.border_pairs else 0.0
+    info.territories_objective = round(objective, 3)
+    whole = whole_objective(problem, solution, *full)
+    if whole is not None:
+        objective, info.objective_scope = whole, "whole_problem"
     solved = [r.solution.solver for r in first.values() if r.solution and r.solution.solver]
     solution.kpis = compute_kpis(problem, solution)
     solution.solver = SolverInfo(

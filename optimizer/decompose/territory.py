@@ -78,7 +78,7 @@ def sub_problem(problem: Problem, technician_ids: list[str], job_ids: list[str],
         "region": region_path or problem.options.region,
     })
     return Problem(technicians=techs, jobs=jobs, options=options, costs=problem.costs, now=problem.now,
-                   freeze_until=problem.freeze_until)
+                   freeze_until=problem.freeze_until, promised_starts=problem.promised_starts)
 
 
 def slice_matrix(full: TravelMatrix, full_points: PointIndex, sub: Problem) -> tuple[TravelMatrix, PointIndex]:

@@ -29,7 +29,7 @@ REPORT_TEXTS = [
     # schedule
     N_("{tech}: {jobs} jobs; travel {travel}, service {service}, breaks {breaks}, idle {idle}"),
     N_("service (route colour)"), N_("break"), N_("idle / waiting"), N_("SLA breach"), N_("service"), N_("idle"),
-    N_("shift {from}–{to}"), N_("late service (any route colour)"),
+    N_("shift {from}–{to}"), N_("late service (any route colour)"), N_("Day"),
     # re-plan: work done, late jobs, changes
     N_("done before now"), N_("completed work, not planned again"), N_("none"),
     N_("{tech} · {late} min late{priority} · ended {end}, due {due}"), N_("(assumed from the plan)"), N_("(reported)"),

@@ -187,5 +187,22 @@ def parse_breaks(value: Any, day: Optional[date], offset: Optional[timezone]) ->
     return out
 
 
+def parse_durations(value: Any) -> dict[str, float]:
+    """``T01:45; T02:60``: technician id -> service minutes (a number >= 0 each)."""
+    out: dict[str, float] = {}
+    for item in str(value).split(";"):
+        item = item.strip()
+        if not item:
+            continue
+        tid, sep, minutes = item.rpartition(":")
+        tid = tid.strip()
+        if not sep or not tid:
+            raise ValueError(f"{item!r} is not technician:minutes (e.g. T01:45)")
+        if tid in out:
+            raise ValueError(f"technician {tid!r} is listed twice")
+        out[tid] = parse_number(minutes.strip(), minimum=0)
+    return out
+
+
 def format_levels(levels: dict[str, int]) -> str:
     return "; ".join(name if n == 1 else f"{name}:{n}" for name, n in levels.items())

@@ -32,8 +32,9 @@ TECHNICIAN_COLUMNS: dict[str, str] = {
     "break_latest": "Latest start of the break.",
     "break_min": "Break length, minutes (break_* go together).",
     "breaks": "Several breaks instead: 'earliest-latest/minutes; ...', e.g. '11:00-12:30/30; 15:00-15:30/15'.",
-    "max_jobs": "Most jobs in the day (whole number).",
-    "parts": "Van stock, e.g. 'filter-A:2; valve-B:1'.",
+    "max_jobs": "Most jobs in the day (whole number; per shift when the technician has several rows).",
+    "parts": "Van stock, e.g. 'filter-A:2; valve-B:1' (per shift: restocked between shifts).",
+    "service_factor": "Service-time multiplier of this technician, e.g. 1.25 for a junior (default 1).",
     "cost_per_hour": "Labour cost per paid hour, currency/h (default: the problem's costs).",
     "overtime_cost_per_hour": "Labour cost per overtime hour, currency/h.",
     "overtime_after_h": "Paid hours at the regular rate before overtime, h.",
@@ -44,6 +45,10 @@ TECHNICIAN_COLUMNS: dict[str, str] = {
 }
 MONEY_COLUMNS = ("cost_per_hour", "overtime_cost_per_hour", "overtime_after_h", "vehicle_cost_per_km", "fixed_cost")
 """Technician columns with the same name as the model field (numbers >= 0)."""
+SHARED_COLUMNS = ("skills", "parts", "max_jobs", "service_factor", *MONEY_COLUMNS)
+"""Columns of a technician that several rows (one per shift) must repeat or leave empty."""
+_SHARED_FIELDS = {"skills": "skills", "parts": "parts", "max_jobs": "max_jobs", "service_factor": "service_factor",
+                  **{c: c for c in MONEY_COLUMNS}}
 TECHNICIAN_REQUIRED = ("id", "shift_start", "shift_end", "lat", "lon")
 
 JOB_COLUMNS: dict[str, str] = {
@@ -62,6 +67,7 @@ JOB_COLUMNS: dict[str, str] = {
     "pinned_technician": "Only this technician may do the job.",
     "preferred_technicians": "Preferred technicians, e.g. 'T01; T04' (soft).",
     "excluded_technicians": "Never these technicians.",
+    "durations": "Service minutes by technician, overriding duration_min and service_factor, e.g. 'T01:45; T02:60'.",
     "date": "Day (YYYY-MM-DD) for HH:MM times in this row.",
     "utc_offset": "UTC offset (e.g. +02:00) for times without one in this row.",
 }
@@ -70,13 +76,14 @@ JOB_REQUIRED = ("id", "lat", "lon", "duration_min")
 # Model field (as pydantic reports it) -> the column to blame.
 _TECH_FIELD_COLUMN = {
     "id": "id", "skills": "skills", "shift": "shift_end", "start_location": "lat", "end_location": "end_lat",
-    "breaks": "break_earliest", "max_jobs": "max_jobs", "parts": "parts", **{c: c for c in MONEY_COLUMNS},
+    "breaks": "break_earliest", "max_jobs": "max_jobs", "parts": "parts", "shifts": "shift_start",
+    "service_factor": "service_factor", **{c: c for c in MONEY_COLUMNS},
 }
 _JOB_FIELD_COLUMN = {
     "id": "id", "location": "lat", "duration_min": "duration_min", "skills": "skills", "priority": "priority",
     "time_windows": "window_start", "sla_deadline": "sla_deadline", "reported_at": "reported_at", "parts": "parts",
     "pinned_technician": "pinned_technician", "preferred_technicians": "preferred_technicians",
-    "excluded_technicians": "excluded_technicians",
+    "excluded_technicians": "excluded_technicians", "durations_by_technician": "durations",
 }
 
 
@@ -162,6 +169,9 @@ def technician_from_row(row: _Row) -> Technician:
     max_jobs = row.get("max_jobs", _number(minimum=0, integer=True))
     if max_jobs is not None:
         data["max_jobs"] = max_jobs
+    factor = row.get("service_factor", _number(minimum=0))
+    if factor is not None:
+        data["service_factor"] = factor
     for column in MONEY_COLUMNS:
         value = row.get(column, _number(minimum=0))
         if value is not None:
@@ -193,6 +203,7 @@ def job_from_row(row: _Row) -> Job:
         data["pinned_technician"] = pinned
     for column in ("preferred_technicians", "excluded_technicians"):
         data[column] = row.get(column, cells.parse_list) or []
+    data["durations_by_technician"] = row.get("durations", cells.parse_durations) or {}
     return _validate_row(row, Job, data, _JOB_FIELD_COLUMN)
 
 
@@ -214,8 +225,49 @@ def _read_records(path: PathLike, known: dict[str, str], required: tuple[str, ..
     return items, rows
 
 
+def _read_technicians(path: PathLike) -> tuple[list[Technician], list[int]]:
+    """Technicians, one row per shift: rows sharing an id are the shifts of one technician (in
+    time order), which then repeat the :data:`SHARED_COLUMNS` or leave them empty."""
+    file = str(path)
+    header, records = read_table(path)
+    _check_header(file, header, TECHNICIAN_COLUMNS, TECHNICIAN_REQUIRED)
+    groups: dict[str, list[tuple[_Row, Technician]]] = {}
+    for record in records:
+        row = _Row(file, record)
+        tech = technician_from_row(row)
+        groups.setdefault(tech.id, []).append((row, tech))
+    techs: list[Technician] = []
+    rows: list[int] = []
+    for tid, group in groups.items():
+        first_row, first = group[0]
+        rows.append(first_row.record.row)
+        if len(group) == 1:
+            techs.append(first)
+            continue
+        for row, tech in group[1:]:
+            for column in SHARED_COLUMNS:
+                field = _SHARED_FIELDS[column]
+                if row.raw(column) is not None and getattr(tech, field) != getattr(first, field):
+                    raise row.error(column, f"technician {tid!r} has several rows (one per shift): {column} must repeat "
+                                            f"row {first_row.record.row}'s value or be empty")
+        shifts: list[dict[str, Any]] = []
+        for row, tech in sorted(group, key=lambda rt: rt[1].one_shift.start):
+            assert tech.shift is not None
+            shifts.append({"start": tech.shift.start, "end": tech.shift.end, "start_location": tech.start_location.model_dump(),
+                           "end_location": tech.end_location.model_dump() if tech.end_location is not None else None,
+                           "breaks": [b.model_dump() for b in tech.breaks]})
+        data = first.model_dump(exclude={"shift", "breaks", "end_location"})
+        data["shifts"] = shifts
+        try:
+            techs.append(Technician.model_validate(data))
+        except ValidationError as exc:
+            raise first_row.error("shift_start", f"the rows of technician {tid!r} (one per shift): "
+                                  + exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
+    return techs, rows
+
+
 def read_technicians(path: PathLike) -> list[Technician]:
-    return _read_records(path, TECHNICIAN_COLUMNS, TECHNICIAN_REQUIRED, technician_from_row)[0]
+    return _read_technicians(path)[0]
 
 
 def read_jobs(path: PathLike) -> list[Job]:
@@ -230,13 +282,13 @@ def load_problem_from_spreadsheets(technicians_path: PathLike, jobs_path: PathLi
     none when None: like options, they are not part of the tables).
 
     Raises :class:`SpreadsheetError` (a ``ValueError``) naming file, row and column."""
-    techs, tech_rows = _read_records(technicians_path, TECHNICIAN_COLUMNS, TECHNICIAN_REQUIRED, technician_from_row)
+    techs, tech_rows = _read_technicians(technicians_path)
     jobs, job_rows = _read_records(jobs_path, JOB_COLUMNS, JOB_REQUIRED, job_from_row)
     if not techs:
         raise SpreadsheetError(str(technicians_path), None, None, "no technician rows")
     try:
         return Problem.model_validate({
-            "technicians": [t.model_dump() for t in techs],
+            "technicians": [t.model_dump(exclude_none=True) for t in techs],
             "jobs": [j.model_dump() for j in jobs],
             "options": options or {},
             **({"costs": costs} if costs is not None else {}),
@@ -261,30 +313,35 @@ def _iso(moment) -> Optional[str]:
 
 
 def technician_rows(problem: Problem) -> tuple[list[str], list[list[Any]]]:
-    """The technicians table of a problem (one break in the break_* columns, several in ``breaks``)."""
+    """The technicians table of a problem (one break in the break_* columns, several in ``breaks``;
+    a technician with several shifts gets one row per shift)."""
     columns = ["id", "shift_start", "shift_end", "lat", "lon", "end_lat", "end_lon", "skills",
-               "break_earliest", "break_latest", "break_min", "breaks", "max_jobs", "parts", *MONEY_COLUMNS]
+               "break_earliest", "break_latest", "break_min", "breaks", "max_jobs", "parts", "service_factor", *MONEY_COLUMNS]
     rows = []
     for t in problem.technicians:
-        if t.start_location.lat is None:
-            raise ValueError(f"technician {t.id}: the spreadsheet form needs lat/lon locations")
-        brk = t.breaks[0] if len(t.breaks) == 1 else None
-        several = "; ".join(f"{_iso(b.earliest_start)} / {_iso(b.latest_start)}/{b.duration_min:g}" for b in t.breaks) if len(t.breaks) > 1 else None
-        end = t.end_location
-        rows.append([
-            t.id, _iso(t.shift.start), _iso(t.shift.end), t.start_location.lat, t.start_location.lon,
-            end.lat if end else None, end.lon if end else None, cells.format_levels(t.skills) or None,
-            _iso(brk.earliest_start) if brk else None, _iso(brk.latest_start) if brk else None,
-            brk.duration_min if brk else None, several, t.max_jobs,
-            "; ".join(f"{k}:{v}" for k, v in t.parts.items()) or None, *(getattr(t, c) for c in MONEY_COLUMNS),
-        ])
+        for shift in t.work_shifts():
+            start, end = shift.start_location, shift.end_location
+            if start is None or start.lat is None or end is None:
+                raise ValueError(f"technician {t.id}: the spreadsheet form needs lat/lon locations")
+            same_end = t.shifts is None and t.end_location is None
+            brk = shift.breaks[0] if len(shift.breaks) == 1 else None
+            several = "; ".join(f"{_iso(b.earliest_start)} / {_iso(b.latest_start)}/{b.duration_min:g}" for b in shift.breaks) \
+                if len(shift.breaks) > 1 else None
+            rows.append([
+                t.id, _iso(shift.start), _iso(shift.end), start.lat, start.lon,
+                None if same_end else end.lat, None if same_end else end.lon, cells.format_levels(t.skills) or None,
+                _iso(brk.earliest_start) if brk else None, _iso(brk.latest_start) if brk else None,
+                brk.duration_min if brk else None, several, t.max_jobs,
+                "; ".join(f"{k}:{v}" for k, v in t.parts.items()) or None,
+                t.service_factor if t.service_factor != 1.0 else None, *(getattr(t, c) for c in MONEY_COLUMNS),
+            ])
     return columns, rows
 
 
 def job_rows(problem: Problem) -> tuple[list[str], list[list[Any]]]:
     """The jobs table of a problem (windows in the ``windows`` column as full datetimes)."""
     columns = ["id", "lat", "lon", "duration_min", "skills", "priority", "windows", "sla_deadline", "reported_at", "parts",
-               "pinned_technician", "preferred_technicians", "excluded_technicians"]
+               "pinned_technician", "preferred_technicians", "excluded_technicians", "durations"]
     rows = []
     for j in problem.jobs:
         if j.location.lat is None:
@@ -294,6 +351,7 @@ def job_rows(problem: Problem) -> tuple[list[str], list[list[Any]]]:
             j.priority.value, "; ".join(f"{_iso(w.start)} / {_iso(w.end)}" for w in j.time_windows) or None,
             _iso(j.sla_deadline), _iso(j.reported_at), "; ".join(f"{k}:{v}" for k, v in j.parts.items()) or None,
             j.pinned_technician, "; ".join(j.preferred_technicians) or None, "; ".join(j.excluded_technicians) or None,
+            "; ".join(f"{k}:{v:g}" for k, v in j.durations_by_technician.items()) or None,
         ])
     return columns, rows
 

@@ -1,8 +1,9 @@
 """Escalation of jobs at risk: the plan's rules decide, every escalation is recorded.
 
-For each job of the risk report (breaches first, then at risk), the first rule of
-``LiveSettings.escalation_rules`` that covers it (priority or job id) and whose level it reaches
-applies:
+For each job of the risk report (breaches first, then at risk), the first rule that covers it
+(priority or job id, and the risk reason when the rule names reasons) and whose level it reaches
+applies; the rules are the problem's ``escalation_rules`` when given, else the plan settings'
+(:meth:`LiveSettings.rules_for`):
 
 * ``propose_reassignment``: the best other technician, from the ranked insertions of
   :func:`optimizer.recommend.recommend` into the re-planned part of the day (the jobs the rules
@@ -23,7 +24,7 @@ from pydantic import Field
 
 from optimizer.geo.matrix import PointIndex, TravelMatrix
 from optimizer.live.risk import JobRisk, RiskReport
-from optimizer.live.settings import EscalationRule, LiveSettings
+from optimizer.live.settings import EscalationRule
 from optimizer.models import Problem, Solution
 from optimizer.models.common import AwareDatetime, StrictModel
 
@@ -49,7 +50,7 @@ _RANK = {"at_risk": 0, "breach": 1}
 
 def _rule_for(risk: JobRisk, rules: list[EscalationRule]) -> Optional[EscalationRule]:
     for rule in rules:
-        if rule.covers(risk.job_id, risk.priority) and _RANK[risk.level] >= _RANK[rule.level]:
+        if rule.covers(risk.job_id, risk.priority, risk.reason) and _RANK[risk.level] >= _RANK[rule.when.level]:
             return rule
     return None
 
@@ -73,15 +74,16 @@ def _proposals(derived: Problem, suffix: Solution, ids: list[str], current: dict
     return out
 
 
-def escalate(report: RiskReport, settings: LiveSettings, seen: dict[str, str], derived: Optional[Problem] = None,
+def escalate(report: RiskReport, rules: list[EscalationRule], seen: dict[str, str], derived: Optional[Problem] = None,
              suffix: Optional[Solution] = None, matrix: Optional[TravelMatrix] = None,
              points: Optional[PointIndex] = None) -> list[Escalation]:
-    """The escalations of this version (new or changed ones; ``seen`` is updated in place).
-    ``derived``/``suffix``: the problem the re-plan's engine solved and its routes (the part of
-    the day that can still move); without them no reassignment can be proposed."""
+    """The escalations of this version (new or changed ones; ``seen`` is updated in place) under
+    ``rules`` (:meth:`LiveSettings.rules_for` the version's problem). ``derived``/``suffix``: the
+    problem the re-plan's engine solved and its routes (the part of the day that can still
+    move); without them no reassignment can be proposed."""
     todo: list[tuple[JobRisk, EscalationRule]] = []
     for risk in report.breaches + report.at_risk:
-        rule = _rule_for(risk, settings.escalation_rules)
+        rule = _rule_for(risk, rules)
         if rule is not None:
             todo.append((risk, rule))
     movable = {j.id for j in derived.jobs} if derived is not None else set()

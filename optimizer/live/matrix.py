@@ -73,11 +73,31 @@ class MatrixCache:
         if self.source == "road":
             self._tables()
 
-    def _with(self, new: list[Location]) -> tuple[TravelMatrix, PointIndex]:
+    def with_points(self, new: list[Location]) -> PointIndex:
+        """A copy of the points with ``new`` added at the end (the cache is unchanged)."""
         points = PointIndex([])
         points.points, points._by_key = list(self.points.points), dict(self.points._by_key)
         for loc in new:
             points.add(loc)
+        return points
+
+    def missing(self, locations: Iterable[Location]) -> list[Location]:
+        """``locations`` the cache has no point for, each once, in order."""
+        return self._missing(locations)
+
+    def new_rows(self, new: list[Location]) -> Optional[tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]]:
+        """For ``new`` locations (not in the cache): ``((new -> known + new, known -> new)
+        durations, (same) distances)``, durations scaled by the speed factor, without building
+        the whole matrix; None for sources other than road (rebuild those with :meth:`extended`)."""
+        if self.source != "road":
+            return None
+        (r_t, c_t), dist = self._road_rows(new)
+        if self.speed_factor != 1.0:
+            r_t, c_t = np.rint(r_t * self.speed_factor).astype(np.int64), np.rint(c_t * self.speed_factor).astype(np.int64)
+        return (r_t, c_t), dist
+
+    def _with(self, new: list[Location]) -> tuple[TravelMatrix, PointIndex]:
+        points = self.with_points(new)
         if self.source != "road":
             return self._build(points), points
         dur, dist = self._road_rows(new)
@@ -127,7 +147,7 @@ class MatrixCache:
         _forward_rows(n_nodes, h.up_ptr, h.up_head, h.up_w, h.dn_ptr, h.dn_tail, h.dn_w, new_nodes, *towards, out_known)  # type: ignore[call-arg]
         in_known = np.full((k, n), INF, np.int64)  # [i, s] = known s -> new i (backward search joined with forward spaces)
         _forward_rows(n_nodes, h.dn_ptr, h.dn_tail, h.dn_w, h.up_ptr, h.up_head, h.up_w, new_nodes, *away, in_known)  # type: ignore[call-arg]
-        among = many_to_many(h, new_nodes, new_nodes, threads=1)
+        among = many_to_many(h, new_nodes, new_nodes, threads=1) if k > 1 else np.zeros((1, 1), np.int64)
         if (out_known >= INF).any() or (in_known >= INF).any() or (among >= INF).any():
             raise ValueError("road network is not strongly connected between the snapped points")
         rows = np.concatenate([out_known, among], axis=1)  # new -> known + new

@@ -1,13 +1,13 @@
 """Promised times: a confirmed job's start is kept by re-plans.
 
-A promise is mapped onto what every engine already supports, on the problem handed to the
-re-plan only (the stored state keeps the job's own windows and deadline):
+A promise is mapped onto the problem handed to the re-plan only (the stored state keeps the
+job's own windows and deadline):
 
 * a hard time window ``[promise - early_tolerance_min, promise + tolerance_min]``, intersected
   with the job's own windows (service must start inside it);
-* a soft SLA deadline ``promise + duration`` (service should end by it), the earlier of it and
-  the job's own deadline: each minute of shift costs the job's priority SLA weight
-  (``options.weights.sla_lateness_per_min``).
+* a promised start (``Problem.promised_starts``) with ``PromiseSettings.cost_per_min``: each
+  minute the service starts after the promise costs that much, a term of its own in both
+  engines' objective, apart from the job's SLA deadline and weight (which stay as they are).
 
 When the constrained re-plan cannot keep a promise (the job would be unassigned), the live plan
 re-plans again with that promise released (:func:`release`) and reports it broken with the
@@ -25,6 +25,7 @@ from optimizer.live.settings import PromiseSettings
 from optimizer.models import Problem, Solution, TimeWindow
 from optimizer.models.common import AwareDatetime, StrictModel
 from optimizer.models.job import Job, JobStatus
+from optimizer.models.promise import PromisedStart
 
 
 class Promise(StrictModel):
@@ -53,12 +54,14 @@ def window_of(job: Job, promise: Promise, settings: PromiseSettings) -> Optional
 def constrain(problem: Problem, promises: dict[str, Promise], settings: PromiseSettings,
               released: Iterable[str] = ()) -> tuple[Problem, set[str]]:
     """A copy of ``problem`` whose promised open jobs (pending or dispatched, not in
-    ``released``) carry the promise window and deadline; returns it and the constrained ids
-    (``problem`` itself when no promise applies)."""
+    ``released``) carry the promise window and a promised start priced at
+    ``settings.cost_per_min``; returns it and the constrained ids (``problem`` itself when no
+    promise applies)."""
     skip = set(released)
     if not any(jid not in skip for jid in promises):
         return problem, set()
-    out = problem.model_copy(update={"jobs": [j.model_copy(deep=True) if j.id in promises else j for j in problem.jobs]})
+    out = problem.model_copy(update={"jobs": [j.model_copy(deep=True) if j.id in promises else j for j in problem.jobs],
+                                     "promised_starts": list(problem.promised_starts)})
     done: set[str] = set()
     for job in out.jobs:
         promise = promises.get(job.id)
@@ -68,8 +71,7 @@ def constrain(problem: Problem, promises: dict[str, Promise], settings: PromiseS
         if windows is None:
             continue
         job.time_windows = windows
-        due = promise.start + timedelta(minutes=job.duration_min)
-        job.sla_deadline = due if job.sla_deadline is None else min(job.sla_deadline, due)
+        out.promised_starts.append(PromisedStart(job_id=job.id, start=promise.start, cost_per_min=settings.cost_per_min))
         done.add(job.id)
     return out, done
 
@@ -81,7 +83,8 @@ def restore(answered: Problem, original: Problem, ids: Iterable[str]) -> Problem
     if not keep:
         return answered
     own = {j.id: j for j in original.jobs}
-    out = answered.model_copy(update={"jobs": [j.model_copy(deep=True) if j.id in keep else j for j in answered.jobs]})
+    out = answered.model_copy(update={"jobs": [j.model_copy(deep=True) if j.id in keep else j for j in answered.jobs],
+                                      "promised_starts": list(original.promised_starts)})
     for job in out.jobs:
         if job.id in keep and job.id in own:
             job.time_windows = [w.model_copy() for w in own[job.id].time_windows]

@@ -7,7 +7,8 @@ technicians' delays, the current positions), so a routed job's predicted finish 
 * ``breach`` when the slack is negative (predicted to end late) or when it has a deadline and is
   not routed (reason ``unassigned``);
 * ``at_risk`` when the slack is under the threshold of its priority
-  (``LiveSettings.risk_threshold_min``);
+  (``LiveSettings.risk_threshold_min``) in ``LiveSettings.risk_confirm_versions`` consecutive
+  versions (a dip that the next re-plan repairs is not a warning);
 * ``ok`` otherwise (not listed).
 
 The reason says what pushed it: ``overrun_upstream`` (work before it on the route runs longer
@@ -56,12 +57,16 @@ def _min(seconds: float) -> float:
 
 
 def assess(problem: Problem, solution: Solution, settings: LiveSettings,
-           planned_duration_min: dict[str, float], delay_min: dict[str, float]) -> RiskReport:
+           planned_duration_min: dict[str, float], delay_min: dict[str, float],
+           low_slack: Optional[dict[str, int]] = None) -> RiskReport:
     """The risk report of ``solution`` (answering ``problem``). ``planned_duration_min``: each
-    job's duration before any overrun; ``delay_min``: minutes of delay reported per technician."""
+    job's duration before any overrun; ``delay_min``: minutes of delay reported per technician;
+    ``low_slack``: job id -> consecutive earlier versions with slack under the threshold
+    (replaced in place by the counts up to this version; None: every low slack counts at once)."""
     jobs = {j.id: j for j in problem.jobs}
     report = RiskReport()
     routed: set[str] = set()
+    streaks: dict[str, int] = {}
     for route in solution.routes:
         overrun_s = 0.0
         travel_s = 0.0
@@ -74,7 +79,11 @@ def assess(problem: Problem, solution: Solution, settings: LiveSettings,
                 risk = _judge(job.id, job.priority.value, job.sla_deadline, stop.end, route.technician_id, settings,
                               overrun_s, delay_min.get(route.technician_id, 0.0) * 60, travel_s)
                 if risk is not None:
-                    (report.breaches if risk.level == "breach" else report.at_risk).append(risk)
+                    streaks[job.id] = (low_slack or {}).get(job.id, 0) + 1
+                    if risk.level == "breach":
+                        report.breaches.append(risk)
+                    elif low_slack is None or streaks[job.id] >= settings.risk_confirm_versions:
+                        report.at_risk.append(risk)
             planned = planned_duration_min.get(stop.job_id)
             if planned is not None:
                 overrun_s += max(0.0, (stop.end - stop.start).total_seconds() - planned * 60)
@@ -87,6 +96,10 @@ def assess(problem: Problem, solution: Solution, settings: LiveSettings,
         report.checked += 1
         report.breaches.append(JobRisk(job_id=job.id, priority=job.priority.value, sla_deadline=job.sla_deadline,
                                        level="breach", reason="unassigned"))
+        streaks[job.id] = (low_slack or {}).get(job.id, 0) + 1
+    if low_slack is not None:
+        low_slack.clear()
+        low_slack.update(streaks)
     return report
 
 

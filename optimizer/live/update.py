@@ -57,17 +57,27 @@ def _utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def refuse_shifts(problem: Problem) -> None:
+    """Live plans are one day of re-planning: a technician with several shifts is refused by name."""
+    several = [i for i, t in enumerate(problem.technicians) if t.shifts is not None]
+    if several:
+        raise LiveError(f"problem.technicians.{several[0]}.shifts: live plans of a problem with several shifts per technician "
+                        "(multi-day horizon) are not supported yet; create the plan of one day with shift")
+
+
 def create(plan_id: str, problem: Problem, solution: Solution, settings: LiveSettings,
            matrix: Optional[TravelMatrix] = None, points: Optional[PointIndex] = None) -> Outcome:
     """Version 1 of a plan from a problem and its solution (promises when ``confirm_all``)."""
+    refuse_shifts(problem)
     t0 = time.perf_counter()
     tracking = Tracking(planned_duration_min={j.id: j.duration_min for j in problem.jobs})
     promises: dict[str, Promise] = {}
     if settings.promises.confirm_all:
         promises = {jid: Promise(job_id=jid, start=start, confirmed_at=problem.now) for jid, start in starts(solution).items()}
-    risk = assess(problem, solution, settings, tracking.planned_duration_min, {})
+    risk = assess(problem, solution, settings, tracking.planned_duration_min, {}, tracking.low_slack)
     fresh = all(j.status == JobStatus.pending for j in problem.jobs)
-    escalations = escalate(risk, settings, tracking.escalated, problem if fresh else None, solution if fresh else None, matrix, points)
+    escalations = escalate(risk, settings.rules_for(problem), tracking.escalated, problem if fresh else None, solution if fresh else None,
+                           matrix, points)
     version = PlanVersion(plan_id=plan_id, version=1, created_at=_utcnow(), now=problem.now, problem=problem, solution=solution,
                           risk=risk, escalations=escalations, promises=promises, tracking=tracking,
                           replan_time_s=round(time.perf_counter() - t0, 3))
@@ -181,7 +191,7 @@ def apply(current: PlanVersion, settings: LiveSettings, events: Sequence[LiveEve
             # The re-planning library re-solves only for its own events: an unchanged shift end of
             # the new technician is a no-op event that makes it re-solve (the pin is in the state)
             # and names that technician's changes as caused by this assignment.
-            end = state.technician(body.technician_id).shift.end
+            end = state.technician(body.technician_id).one_shift.end
             replan_events.append(ShiftExtended(technician_id=body.technician_id, new_end=end))
             index_map.append(i)
     matrix = points = None
@@ -207,9 +217,9 @@ def apply(current: PlanVersion, settings: LiveSettings, events: Sequence[LiveEve
         if change.cause is not None and change.cause < len(index_map):
             change.cause = index_map[change.cause]
     changes += _promises_after(answered, solution, promises, settings, clock, lost, first, changes)
-    risk = assess(answered, solution, settings, tracking.planned_duration_min, tracking.delay_min)
+    risk = assess(answered, solution, settings, tracking.planned_duration_min, tracking.delay_min, tracking.low_slack)
     suffix = restrict(solution, result.derived) if result.derived is not None else None
-    escalations = escalate(risk, settings, tracking.escalated, result.derived, suffix, matrix, points)
+    escalations = escalate(risk, settings.rules_for(answered), tracking.escalated, result.derived, suffix, matrix, points)
     version = PlanVersion(plan_id=current.plan_id, version=current.version + 1, created_at=_utcnow(), now=clock,
                           problem=answered, solution=solution, changes=changes, risk=risk, escalations=escalations,
                           promises=promises, events=list(events), tracking=tracking,

@@ -35,6 +35,7 @@ class Tracking(StrictModel):
     planned_duration_min: dict[str, float] = Field(default_factory=dict, description="Job id -> duration before any overrun, minutes.")
     delay_min: dict[str, float] = Field(default_factory=dict, description="Technician id -> minutes of delay reported today.")
     escalated: dict[str, str] = Field(default_factory=dict, description="Job id -> last escalation key (level|action|proposed technician).")
+    low_slack: dict[str, int] = Field(default_factory=dict, description="Job id -> consecutive versions (up to this one) with slack under its threshold.")
 
 
 class PlanVersion(StrictModel):

@@ -11,6 +11,7 @@ from optimizer.models.solution import (
     Backlog,
     BreakSlot,
     CostKpis,
+    DayKpis,
     DecompositionInfo,
     JobCandidates,
     Kpis,
@@ -24,12 +25,12 @@ from optimizer.models.solution import (
     TerritoryInfo,
     Unassigned,
 )
-from optimizer.models.technician import Break, Technician
+from optimizer.models.technician import Break, Shift, Technician
 from optimizer.models.timebase import Timebase
 
 __all__ = [
-    "Backlog", "CostKpis", "CostRates", "NotReady", "ResponseTime", "TechnicianRates", "has_costs", "technician_rates",
+    "Backlog", "CostKpis", "DayKpis", "CostRates", "NotReady", "ResponseTime", "TechnicianRates", "has_costs", "technician_rates",
     "Break", "BreakSlot", "DecompositionInfo", "DecompositionSettings", "TerritoryInfo", "JobRecommendation", "RecommendationOption", "ShiftedStop", "ExplicitMatrix", "Job", "JobCandidates", "JobStatus", "Kpis",
     "Location", "Options", "PRIORITIES", "Priority", "Problem", "RankedTechnician", "Route",
-    "Solution", "SolverInfo", "Stop", "Technician", "TimeWindow", "Timebase", "Unassigned", "Weights",
+    "Shift", "Solution", "SolverInfo", "Stop", "Technician", "TimeWindow", "Timebase", "Unassigned", "Weights",
 ]

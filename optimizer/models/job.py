@@ -31,6 +31,11 @@ class Job(StrictModel):
     id: str = Field(..., min_length=1, description="Unique job id.")
     location: Location = Field(..., description="Where the work is done.")
     duration_min: float = Field(..., ge=0, le=24 * 60, description="Service duration, minutes.")
+    durations_by_technician: dict[str, float] = Field(
+        default_factory=dict,
+        description="Technician id -> service duration in minutes for that technician (0..1440), overriding duration_min "
+        "and the technician's service_factor. Default none: duration_min x service_factor for everyone.",
+    )
     skills: dict[str, int] = Field(default_factory=dict, description="Required skill -> minimum level.")
     time_windows: list[TimeWindow] = Field(
         default_factory=list,
@@ -55,6 +60,20 @@ class Job(StrictModel):
 
     _skills = field_validator("skills", mode="before")(lambda v: normalise_skills(v))
     _parts = field_validator("parts", mode="before")(lambda v: normalise_parts(v))
+
+    @field_validator("durations_by_technician", mode="after")
+    @classmethod
+    def _durations_in_range(cls, value: dict[str, float]) -> dict[str, float]:
+        for tid, minutes in value.items():
+            if isinstance(minutes, bool) or not (0 <= minutes <= 24 * 60):
+                raise ValueError(f"{tid}: duration must be between 0 and 1440 minutes, got {minutes!r}")
+        return value
+
+    def duration_min_for(self, technician_id: str, service_factor: float = 1.0) -> float:
+        """Service minutes when ``technician_id`` (with its ``service_factor``) does the job."""
+        if technician_id in self.durations_by_technician:
+            return self.durations_by_technician[technician_id]
+        return self.duration_min * service_factor if service_factor != 1.0 else self.duration_min
 
     @model_validator(mode="after")
     def _consistent(self) -> "Job":

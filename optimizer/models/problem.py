@@ -11,8 +11,10 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from optimizer.models.common import AwareDatetime, StrictModel
 from optimizer.models.costs import CostRates, has_costs
+from optimizer.models.escalation import EscalationRule
 from optimizer.models.job import Job
 from optimizer.models.options import Options
+from optimizer.models.promise import PromisedStart
 from optimizer.models.technician import Technician
 
 
@@ -37,20 +39,21 @@ class Problem(StrictModel):
     freeze_until: Optional[AwareDatetime] = Field(
         None, description="Re-planning: stops of the previous plan starting before this stay unchanged."
     )
+    promised_starts: list[PromisedStart] = Field(
+        default_factory=list, description="Starts promised to customers, each priced per minute of shift on its own (see "
+        "PromisedStart; live plans fill them in from their promises). Default none."
+    )
+    escalation_rules: Optional[list[EscalationRule]] = Field(
+        None, description="Live plans (/v1/plans): what happens to jobs at risk, checked in order, the first matching rule "
+        "decides (see EscalationRule); null = the plan settings' rules. Other endpoints ignore it. Default null."
+    )
 
     @model_validator(mode="after")
     def _check_references(self) -> "Problem":
         errors: list[InitErrorDetails] = []
         if not self.technicians:
             errors.append(_error(("technicians",), "at least one technician is required", []))
-        tech_ids: set[str] = set()
-        for i, tech in enumerate(self.technicians):
-            if tech.id in tech_ids:
-                errors.append(_error(("technicians", i, "id"), f"duplicate technician id {tech.id!r}", tech.id))
-            tech_ids.add(tech.id)
-            for b, brk in enumerate(tech.breaks):
-                if brk.earliest_start > tech.shift.end or brk.latest_start < tech.shift.start:
-                    errors.append(_error(("technicians", i, "breaks", b), "break window lies outside the shift", None))
+        tech_ids = self._check_technicians(errors)
         job_ids: set[str] = set()
         for j, job in enumerate(self.jobs):
             if job.id in job_ids:
@@ -62,14 +65,36 @@ class Problem(StrictModel):
                 for k, tid in enumerate(getattr(job, field)):
                     if tid not in tech_ids:
                         errors.append(_error(("jobs", j, field, k), f"unknown technician {tid!r}", tid))
+            for tid in job.durations_by_technician:
+                if tid not in tech_ids:
+                    errors.append(_error(("jobs", j, "durations_by_technician", tid), f"unknown technician {tid!r}", tid))
             if job.technician_id is not None and job.technician_id not in tech_ids:
                 errors.append(_error(("jobs", j, "technician_id"), f"unknown technician {job.technician_id!r}", job.technician_id))
+        if self.multi_shift and self.options.decomposition == "on":
+            errors.append(_error(("options", "decomposition"), "'on' is not supported with technicians[].shifts (several shifts per technician) yet", "on"))
         if self.options.objective == "cost" and not has_costs(self):
             errors.append(_error(("options", "objective"), "objective 'cost' needs problem.costs or technician cost fields (cost_per_hour, ...)", "cost"))
         errors.extend(self._check_locations())
         if errors:
             raise ValidationError.from_exception_data("Problem", errors)
         return self
+
+    def _check_technicians(self, errors: list[InitErrorDetails]) -> set[str]:
+        """Duplicate ids and breaks outside their shift; returns the technician ids."""
+        tech_ids: set[str] = set()
+        for i, tech in enumerate(self.technicians):
+            if tech.id in tech_ids:
+                errors.append(_error(("technicians", i, "id"), f"duplicate technician id {tech.id!r}", tech.id))
+            tech_ids.add(tech.id)
+            if tech.shift is not None:
+                for b, brk in enumerate(tech.breaks):
+                    if brk.earliest_start > tech.shift.end or brk.latest_start < tech.shift.start:
+                        errors.append(_error(("technicians", i, "breaks", b), "break window lies outside the shift", None))
+            for k, shift in enumerate(tech.shifts or []):
+                for b, brk in enumerate(shift.breaks):
+                    if brk.earliest_start > shift.end or brk.latest_start < shift.start:
+                        errors.append(_error(("technicians", i, "shifts", k, "breaks", b), "break window lies outside the shift", None))
+        return tech_ids
 
     def _check_locations(self) -> list[InitErrorDetails]:
         errors = []
@@ -91,10 +116,19 @@ class Problem(StrictModel):
             yield ("technicians", i, "start_location"), tech.start_location
             if tech.end_location is not None:
                 yield ("technicians", i, "end_location"), tech.end_location
+            for k, shift in enumerate(tech.shifts or []):
+                for name in ("start_location", "end_location"):
+                    if getattr(shift, name) is not None:
+                        yield ("technicians", i, "shifts", k, name), getattr(shift, name)
             if tech.current_location is not None:
                 yield ("technicians", i, "current_location"), tech.current_location
         for j, job in enumerate(self.jobs):
             yield ("jobs", j, "location"), job.location
+
+    @property
+    def multi_shift(self) -> bool:
+        """True when some technician has ``shifts`` (a multi-day horizon)."""
+        return any(t.shifts is not None for t in self.technicians)
 
     def technician(self, tech_id: str) -> Technician:
         for tech in self.technicians:
@@ -110,7 +144,7 @@ class Problem(StrictModel):
 
     def planning_origin(self) -> datetime:
         """The instant that integer solver time 0 stands for: the earliest shift start (or ``now``)."""
-        starts = [t.shift.start for t in self.technicians]
+        starts = [t.work_shifts()[0].start for t in self.technicians]
         if self.now is not None:
             starts.append(self.now)
         return min(starts)

@@ -24,6 +24,7 @@ class RecommendationOption(StrictModel):
     (0 = first stop; equal to the route length = after the last stop)."""
 
     technician_id: str = Field(..., description="Who would do the new job.")
+    shift_index: Optional[int] = Field(None, description="Technicians with shifts: into which shift's route (Route.shift_index); null otherwise.")
     rank: int = Field(..., ge=1, description="1 = best (lowest cost).")
     position: int = Field(..., ge=0, description="Insert before this stop index of the route (0 = first; route length = after the last).")
     arrival: AwareDatetime = Field(..., description="Arrival at the new job.")

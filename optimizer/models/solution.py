@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Optional
 
 from pydantic import Field
@@ -34,6 +35,14 @@ class Route(StrictModel):
     end location; both null for a technician with no stops."""
 
     technician_id: str = Field(..., description="Whose day this is.")
+    shift_index: Optional[int] = Field(
+        None, ge=0, description="Technicians with shifts: which shift (0-based index into technicians[].shifts) this route is; "
+        "one route per shift. Null for a technician with a single shift.",
+    )
+    day: Optional[date] = Field(
+        None, description="Technicians with shifts: the calendar date of the shift start (in the shift start's offset), "
+        "YYYY-MM-DD. Null for a technician with a single shift.",
+    )
     start: Optional[AwareDatetime] = Field(None, description="Departure from the start location (null: no stops).")
     end: Optional[AwareDatetime] = Field(None, description="Arrival at the end location (null: no stops).")
     stops: list[Stop] = Field(default_factory=list, description="Visits in order.")
@@ -53,6 +62,8 @@ class Unassigned(StrictModel):
 
 class RankedTechnician(StrictModel):
     technician_id: str = Field(..., description="A technician who could do the job.")
+    shift_index: Optional[int] = Field(None, description="Technicians with shifts: in which shift (Route.shift_index); a technician may "
+                                       "then be ranked once per shift. Null otherwise.")
     rank: int = Field(..., ge=1, description="1 = the assigned technician, then alternatives by insertion cost.")
     arrival: AwareDatetime = Field(..., description="Arrival at the job (in the plan, or with the job inserted into this technician's route).")
     start: Optional[AwareDatetime] = Field(None, description="Service start.")
@@ -112,6 +123,21 @@ class NotReady(StrictModel):
     missing_parts: dict[str, int] = Field(default_factory=dict, description="Part -> units short when the technician arrives.")
 
 
+class DayKpis(StrictModel):
+    """The figures of one calendar day of a multi-day horizon (optimizer/kpis.py)."""
+
+    jobs_assigned: int = Field(..., description="Jobs served in that day's routes.")
+    travel_time_s: int = Field(..., description="Driving time of that day's routes, s.")
+    distance_m: int = Field(..., description="Driving distance of that day's routes, m.")
+    service_time_s: int = Field(..., description="Service time of that day's routes, s.")
+    shift_time_s: int = Field(..., description="Sum of the lengths of the shifts starting that day, s.")
+    utilization_pct: float = Field(..., description="(service + travel) / shift_time_s, %.")
+    technicians_used: int = Field(..., description="Technicians with at least one stop that day.")
+    sla_breaches: int = Field(..., description="Jobs served that day ending after their sla_deadline.")
+    workload_max_min: float = Field(..., description="Longest per-technician work (service + travel) that day, min.")
+    workload_stddev_min: float = Field(..., description="Standard deviation of per-technician work that day over the technicians with a shift that day, min.")
+
+
 class Kpis(StrictModel):
     jobs_total: int = Field(..., description="Jobs to plan (status completed excluded).")
     jobs_assigned: int = Field(..., description="Jobs in routes.")
@@ -141,6 +167,10 @@ class Kpis(StrictModel):
     )
     first_visit_not_ready: list[NotReady] = Field(
         default_factory=list, description="The served jobs that are not first-visit ready (possible only when a what-if relaxes a rule)."
+    )
+    by_day: dict[str, DayKpis] = Field(
+        default_factory=dict, description="Problems with technicians[].shifts: the figures per calendar day (YYYY-MM-DD of the shift starts); "
+        "the other KPIs are the whole horizon's. Empty for one-shift problems.",
     )
 
 
@@ -176,6 +206,15 @@ class DecompositionInfo(StrictModel):
         0.0, description="Sum of the territories' objectives after their first solves minus the same sum after the border rounds "
         "(each under its own territory's objective; same units as objective)."
     )
+    objective_scope: str = Field(
+        "sum_of_territories", description="What solver.objective is: whole_problem (the merged plan under the whole problem's "
+        "objective, as a whole solve reports it; computed when the problem has at most 6,000 points or its matrix was given) or "
+        "sum_of_territories (each territory's final plan under its own territory's objective, summed: drop penalties and "
+        "workload fair shares are per territory, so it is not comparable with a whole solve's objective)."
+    )
+    territories_objective: Optional[float] = Field(
+        None, description="Sum of the territories' final plans, each under its own territory's objective (same units as objective)."
+    )
 
 
 class SolverInfo(StrictModel):
@@ -200,7 +239,7 @@ class SolverInfo(StrictModel):
 
 
 class Solution(StrictModel):
-    routes: list[Route] = Field(default_factory=list, description="One route per technician (empty stops for idle ones).")
+    routes: list[Route] = Field(default_factory=list, description="One route per technician, or per technician and shift for technicians with shifts (empty stops for idle ones).")
     unassigned: list[Unassigned] = Field(default_factory=list, description="Every job not routed, each with a reason.")
     candidates: list[JobCandidates] = Field(default_factory=list, description="Ranked technicians per job.")
     kpis: Optional[Kpis] = Field(None, description="Key figures computed from this solution.")
@@ -212,6 +251,10 @@ class Solution(StrictModel):
             if route.technician_id == technician_id:
                 return route
         return None
+
+    def routes_of(self, technician_id: str) -> list[Route]:
+        """Every route of the technician (one per shift with shifts)."""
+        return [r for r in self.routes if r.technician_id == technician_id]
 
     def assignment(self) -> dict[str, str]:
         """job id -> technician id for every routed job."""

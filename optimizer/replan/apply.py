@@ -151,9 +151,9 @@ def _technician_event(event: Event, i: int, out: AppliedEvents, techs: dict[str,
     if isinstance(event, TechnicianDelayed):
         out.delay_s[tech.id] = out.delay_s.get(tech.id, 0) + int(round(event.minutes * 60))
     elif isinstance(event, ShiftExtended):
-        if event.new_end < tech.shift.start:
-            raise ReplanError(f"{where}.new_end: before the shift start {tech.shift.start.isoformat()}")
-        tech.shift.end = event.new_end
+        if event.new_end < tech.one_shift.start:
+            raise ReplanError(f"{where}.new_end: before the shift start {tech.one_shift.start.isoformat()}")
+        tech.one_shift.end = event.new_end
     else:
         _unavailable(event, i, out, tech)
 
@@ -162,8 +162,8 @@ def _unavailable(event: TechnicianUnavailable, i: int, out: AppliedEvents, tech:
     instant = event.unavailable_from or out.problem.now
     if instant is None:
         raise ReplanError(f"events[{i}].unavailable_from: required when the problem has no 'now'")
-    instant = max(tech.shift.start, min(tech.shift.end, instant))
-    tech.shift.end = instant
+    instant = max(tech.one_shift.start, min(tech.one_shift.end, instant))
+    tech.one_shift.end = instant
     out.unavailable_from[tech.id] = instant
     # Breaks that can no longer start inside the shortened shift are dropped.
     tech.breaks = [b for b in tech.breaks if b.earliest_start <= instant]

@@ -194,7 +194,7 @@ class HeadBuilder:
         last = head.stops[-1]
         home = self.points.index_of(tech.route_end_location)
         back = last.end_s + int(self.durations[self.points.index_of(last.job.location), home])
-        if back <= self.tb.to_s(tech.shift.end):
+        if back <= self.tb.to_s(tech.one_shift.end):
             return []
         movable = [s for s in head.stops if s.job.status != JobStatus.in_progress]
         return [movable[-1].job.id] if movable else []
@@ -202,7 +202,7 @@ class HeadBuilder:
     def _time(self, tech: Technician, route: Optional[Route], jobs: list[Job], taken: list[tuple[int, int]], remaining: list[Break]) -> FixedHead:
         tb, now_s = self.tb, self.now_s
         delay = self.applied.delay_s.get(tech.id, 0)
-        ready_floor = max([tb.to_s_ceil(tech.shift.start)] + [tb.to_s_ceil(x) for x in (tech.available_from,) if x is not None] + ([now_s] if now_s is not None else []))
+        ready_floor = max([tb.to_s_ceil(tech.one_shift.start)] + [tb.to_s_ceil(x) for x in (tech.available_from,) if x is not None] + ([now_s] if now_s is not None else []))
         on_break_until = max([e for s, e in taken if now_s is not None and e > now_s], default=None)
         if not jobs:
             resting = self._resting_point(tech, route)
@@ -263,7 +263,7 @@ class HeadBuilder:
             return None
         job = jobs[0]
         duration = minutes_to_s(job.duration_min)
-        floor = self.now_s if self.now_s is not None else self.tb.to_s_ceil(tech.shift.start)
+        floor = self.now_s if self.now_s is not None else self.tb.to_s_ceil(tech.one_shift.start)
         start = self._started(tech, job, duration, floor)
         end = self.tb.to_s(job.expected_end) if job.expected_end is not None else start + duration
         return start, max(end, start, self.now_s if self.now_s is not None else end)

@@ -29,7 +29,7 @@ from optimizer.models import BreakSlot, Problem, Route, Solution, SolverInfo, St
 from optimizer.models.job import JobStatus
 from optimizer.models.timebase import minutes_to_s
 from optimizer.progress import ProgressCallback
-from optimizer.replan.apply import AppliedEvents, apply_events, validated
+from optimizer.replan.apply import AppliedEvents, ReplanError, apply_events, validated
 from optimizer.replan.changes import Change, diff_plans
 from optimizer.replan.events import Event
 from optimizer.replan.freeze import FixedHead, HeadBuilder
@@ -101,6 +101,10 @@ def replan(
     ``options.derive_state`` says so (see :func:`optimizer.replan.state.derive_state`);
     ``ReplanResult.state`` tells what was taken as completed, in progress and dispatched."""
     t0 = time.perf_counter()
+    several = [i for i, t in enumerate(problem.technicians) if t.shifts is not None]
+    if several:
+        raise ReplanError(f"technicians.{several[0]}.shifts: re-planning a problem with several shifts per technician "
+                          "(multi-day horizon) is not supported yet; re-plan the day as a one-shift problem")
     options = options or ReplanOptions()
     events = list(events)
     if should_derive(problem, previous, events, options.derive_state):
@@ -209,9 +213,9 @@ def _open_jobs(state: Problem, heads: dict[str, FixedHead], applied: AppliedEven
 def _can_work(tech, matrix: TravelMatrix, points: PointIndex, tb: Timebase, now) -> bool:
     """Can the technician leave and still be back by its shift end (else the engine has no
     feasible empty route for it)?"""
-    ready = max(x for x in (tech.shift.start, tech.available_from, now) if x is not None)
+    ready = max(x for x in (tech.one_shift.start, tech.available_from, now) if x is not None)
     home = int(matrix.durations_s[points.index_of(tech.route_start_location), points.index_of(tech.route_end_location)])
-    return tb.to_s_ceil(ready) + home <= tb.to_s(tech.shift.end)
+    return tb.to_s_ceil(ready) + home <= tb.to_s(tech.one_shift.end)
 
 
 def _covers(problem: Problem, points: PointIndex) -> bool:

@@ -15,8 +15,8 @@ from typing import Any, Optional, Sequence
 from optimizer.change_text import change_message
 from optimizer.i18n import N_, normalize_language, translate
 from optimizer.i18n.report_texts import report_messages
-from optimizer.kpis import compute_kpis
-from optimizer.models import Problem, Solution
+from optimizer.kpis import compute_kpis, route_day
+from optimizer.models import Problem, Route, Shift, Solution, Technician
 from optimizer.replan.request import ReplanResponse
 from optimizer.report.geometry import MapGeometry, map_geometry
 from optimizer.report.timeline import route_segments, totals_s
@@ -38,6 +38,22 @@ def colour(index: int) -> str:
 
 def _origin(problems: Sequence[Problem]) -> datetime:
     return min(p.planning_origin() for p in problems)
+
+
+def _shift_of(tech: Optional[Technician], route: Route) -> Optional[Shift]:
+    """The shift (defaults filled in) that ``route`` plans; None for an unknown technician or shift."""
+    if tech is None:
+        return None
+    shifts = tech.work_shifts()
+    k = route.shift_index or 0
+    return shifts[k] if k < len(shifts) else None
+
+
+def _start_location(problem: Problem, tech: Technician, route: Route, shift: Shift):
+    """Where the route leaves from: ``current_location`` on the current shift, else the shift's start."""
+    if tech.current_location is not None and (route.shift_index or 0) == tech.current_shift_index(problem.now):
+        return tech.current_location
+    return shift.start_location
 
 
 def plan_payload(
@@ -76,21 +92,23 @@ def plan_payload(
                 "priority": job.priority.value if job else None,
                 "deadline_s": sec(job.sla_deadline) if job and job.sla_deadline else None,
             })
+        shift = _shift_of(tech, route)
         path: list = []
-        if tech is not None and route.stops:
-            locations = [tech.route_start_location] + [jobs[s.job_id].location for s in route.stops if s.job_id in jobs]
-            locations.append(tech.route_end_location)
+        if tech is not None and shift is not None and route.stops:
+            locations = [_start_location(problem, tech, route, shift)] + [jobs[s.job_id].location for s in route.stops if s.job_id in jobs]
+            locations.append(shift.end_location)
             path = geometry.path(locations)
         routes.append({
             "technician_id": route.technician_id,
             "colour": colours[route.technician_id],
-            "shift": [sec(tech.shift.start), sec(tech.shift.end)] if tech else None,
+            "day": route_day(problem, route) if problem.multi_shift else None,
+            "shift": [sec(shift.start), sec(shift.end)] if shift else None,
             "span": [sec(route.start), sec(route.end)] if route.start and route.end else None,
             "segments": [[s.kind, s.start_s, s.end_s, s.job_id, s.late] for s in segments],
             "totals_s": totals_s(segments),
             "stops": stops,
-            "depot": ll(tech.route_start_location) if tech else None,
-            "depot_end": ll(tech.route_end_location) if tech else None,
+            "depot": ll(_start_location(problem, tech, route, shift)) if tech and shift else None,
+            "depot_end": ll(shift.end_location) if shift else None,
             "path": path,
             "travel_time_s": route.travel_time_s,
             "distance_m": route.distance_m,
@@ -118,6 +136,7 @@ def plan_payload(
         "description": description,
         "kpis": kpis.model_dump(mode="json"),
         "routes": routes,
+        "days": sorted({r["day"] for r in routes if r["day"]}),
         "unassigned": unassigned,
         "done": done,
         "late": late,

@@ -317,14 +317,25 @@ JS = r"""
   function renderGantt(P) {
     var svg = $("gantt"); clear(svg);
     var t0 = Infinity, t1 = -Infinity;
-    P.routes.forEach(function (rt) {
+    // Several days (technicians with shifts): one day at a time, chosen in a selector; a row per technician-day.
+    var routes = P.routes, days = P.days || [], sel = $("gantt-day");
+    if (sel) sel.parentNode.removeChild(sel);
+    if (days.length > 1) {
+      if (!D.gantt_day || days.indexOf(D.gantt_day) < 0) D.gantt_day = days[0];
+      sel = h("select", { id: "gantt-day", "aria-label": _t("Day") }, null);
+      days.forEach(function (d) { var o = h("option", { value: d }, sel, d); if (d === D.gantt_day) o.selected = true; });
+      svg.parentNode.insertBefore(sel, svg);
+      sel.addEventListener("change", function () { D.gantt_day = sel.value; renderGantt(P); });
+      routes = P.routes.filter(function (rt) { return rt.day === D.gantt_day; });
+    }
+    routes.forEach(function (rt) {
       if (rt.shift) { t0 = Math.min(t0, rt.shift[0]); t1 = Math.max(t1, rt.shift[1]); }
       rt.segments.forEach(function (g) { t0 = Math.min(t0, g[1]); t1 = Math.max(t1, g[2]); });
     });
     if (!isFinite(t0)) { t0 = 0; t1 = 3600; }
     var off = D.origin_clock_min * 60;
     t0 = Math.floor((t0 + off) / 3600) * 3600 - off; t1 = Math.ceil((t1 + off) / 3600) * 3600 - off;
-    var W = 1200, L = 150, R = 10, top = 24, rowH = 22, H = top + rowH * P.routes.length + 6;
+    var W = 1200, L = 150, R = 10, top = 24, rowH = 22, H = top + rowH * routes.length + 6;
     svg.setAttribute("viewBox", "0 0 " + W + " " + H);
     svg.setAttribute("height", H);
     function X(t) { return L + (t - t0) / (t1 - t0) * (W - L - R); }
@@ -338,9 +349,9 @@ JS = r"""
       var lab = s("text", { x: X(t), y: top - 10, "text-anchor": "middle", "font-size": 11, fill: "#687385" }, grid);
       lab.textContent = clock(t);
     }
-    P.routes.forEach(function (rt, i) {
+    routes.forEach(function (rt, i) {
       var y = top + i * rowH;
-      var g = s("g", { "class": "gantt-row", "data-tech": rt.technician_id }, svg);
+      var g = s("g", { "class": "gantt-row", "data-tech": rt.technician_id, "data-day": rt.day || "" }, svg);
       var tt = rt.totals_s;
       var label = s("text", { x: 6, y: y + rowH * 0.68, "font-size": 12, fill: "#1d2330" }, g,
         _t("{tech}: {jobs} jobs; travel {travel}, service {service}, breaks {breaks}, idle {idle}", { tech: rt.technician_id, jobs: rt.stops.length,

@@ -120,12 +120,21 @@ def _drop_technicians(problem: Problem, ids: set[str]) -> Problem:
     return problem
 
 
+def _one_shift_techs(problem: Problem, ids: Optional[Iterable[str]], what: str) -> list[Technician]:
+    """The technicians a shift change names; a technician with several shifts is refused by name."""
+    techs = _known_techs(problem, ids)
+    several = [t.id for t in techs if t.shifts is not None]
+    if several:
+        raise ScenarioError(f"{what} is not supported for technicians with several shifts (technicians[].shifts): {several}")
+    return techs
+
+
 def _fit_breaks(tech: Technician) -> None:
     """Drop breaks whose start window no longer meets the shift; clamp the others into it."""
     kept = []
     for brk in tech.breaks:
-        earliest = max(brk.earliest_start, tech.shift.start)
-        latest = min(brk.latest_start, tech.shift.end)
+        earliest = max(brk.earliest_start, tech.one_shift.start)
+        latest = min(brk.latest_start, tech.one_shift.end)
         if earliest <= latest:
             kept.append(Break(earliest_start=earliest, latest_start=latest, duration_min=brk.duration_min))
     tech.breaks = kept
@@ -140,18 +149,18 @@ def _remove_technicians(problem: Problem, change: RemoveTechnicians, seed: int) 
 
 def _unavailable(problem: Problem, change: TechniciansUnavailable, seed: int) -> Problem:
     gone: set[str] = set()
-    for tech in _known_techs(problem, change.ids):
-        start = change.start or tech.shift.start
-        end = change.end or tech.shift.end
-        if start <= tech.shift.start and end >= tech.shift.end:
+    for tech in _one_shift_techs(problem, change.ids, "technicians_unavailable"):
+        start = change.start or tech.one_shift.start
+        end = change.end or tech.one_shift.end
+        if start <= tech.one_shift.start and end >= tech.one_shift.end:
             gone.add(tech.id)
-        elif end <= tech.shift.start or start >= tech.shift.end:
+        elif end <= tech.one_shift.start or start >= tech.one_shift.end:
             continue  # away outside working hours: nothing changes
-        elif start <= tech.shift.start:
-            tech.shift = TimeWindow(start=end, end=tech.shift.end)
+        elif start <= tech.one_shift.start:
+            tech.shift = TimeWindow(start=end, end=tech.one_shift.end)
             _fit_breaks(tech)
-        elif end >= tech.shift.end:
-            tech.shift = TimeWindow(start=tech.shift.start, end=start)
+        elif end >= tech.one_shift.end:
+            tech.shift = TimeWindow(start=tech.one_shift.start, end=start)
             _fit_breaks(tech)
         else:
             minutes = (end - start).total_seconds() / 60.0
@@ -180,9 +189,9 @@ def _add_technicians(problem: Problem, change: AddTechnicians, seed: int) -> Pro
 
 
 def _change_shift(problem: Problem, change: ChangeShift, seed: int) -> Problem:
-    for tech in _known_techs(problem, change.ids):
-        start = change.start or tech.shift.start
-        end = change.end or tech.shift.end
+    for tech in _one_shift_techs(problem, change.ids, "change_shift"):
+        start = change.start or tech.one_shift.start
+        end = change.end or tech.one_shift.end
         start += timedelta(minutes=change.start_delta_min)
         end += timedelta(minutes=change.end_delta_min)
         if end <= start:

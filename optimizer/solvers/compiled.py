@@ -8,6 +8,7 @@ All times are whole seconds from the problem's planning origin (see
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Optional
 
 import numpy as np
@@ -29,8 +30,14 @@ class CBreak:
 
 @dataclass
 class CTech:
-    """A technician in solver units. ``ready_s`` is the earliest departure (shift start,
-    ``available_from`` and ``now`` combined); the route must be back by ``shift_end_s``."""
+    """One route to plan: a technician's shift in solver units. ``ready_s`` is the earliest
+    departure (shift start, ``available_from`` and ``now`` combined); the route must be back by
+    ``shift_end_s``.
+
+    ``id`` is the technician's id, shared by all routes of a technician with several shifts
+    (so pinned, excluded and preferred technicians apply to each of its shifts); ``shift_index``
+    is the shift (None for a one-shift technician) and ``index`` the route's position in
+    ``CompiledProblem.techs``."""
 
     id: str
     index: int
@@ -43,6 +50,14 @@ class CTech:
     parts: dict[str, int]
     max_jobs: Optional[int]
     breaks: list[CBreak]
+    shift_index: Optional[int] = None
+    day: Optional[date] = None
+    service_factor: float = 1.0
+
+    @property
+    def key(self) -> tuple[str, Optional[int]]:
+        """``(technician id, shift index)``: the identity of the route in a Solution."""
+        return (self.id, self.shift_index)
 
     @property
     def shift_length_s(self) -> int:
@@ -68,6 +83,13 @@ class CJob:
     excluded: frozenset[str]
     allowed: set[int] = field(default_factory=set)
     """Technician indices that may serve the job (filled by the feasibility pre-check)."""
+    srv: Optional[tuple[int, ...]] = None
+    """Service seconds per route (``CTech.index``) when they differ by technician
+    (``durations_by_technician``, ``service_factor``); None: ``duration_s`` for every route."""
+
+    def service_s(self, tech: "CTech") -> int:
+        """Service seconds when ``tech`` (a route) serves the job; O(1)."""
+        return self.duration_s if self.srv is None else self.srv[tech.index]
 
 
 @dataclass
@@ -92,7 +114,15 @@ class CompiledProblem:
         return {j.id: j for j in self.jobs}
 
     def tech_by_id(self) -> dict[str, CTech]:
-        return {t.id: t for t in self.techs}
+        """Technician id -> its (first) route; one-shift problems have one route per id."""
+        out: dict[str, CTech] = {}
+        for t in self.techs:
+            out.setdefault(t.id, t)
+        return out
+
+    def tech_by_key(self) -> dict[tuple[str, Optional[int]], CTech]:
+        """``(technician id, shift index)`` -> route."""
+        return {t.key: t for t in self.techs}
 
 
 def _merge_windows(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -106,34 +136,60 @@ def _merge_windows(windows: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def compile_technician(tech: Technician, index: int, problem: Problem, tb: Timebase, points: PointIndex) -> CTech:
-    shift_start = tb.to_s_ceil(tech.shift.start)
-    ready = shift_start
-    for instant in (tech.available_from, problem.now):
-        if instant is not None:
-            ready = max(ready, tb.to_s_ceil(instant))
-    breaks = sorted(
-        (
-            CBreak(tb.to_s_ceil(b.earliest_start), tb.to_s(b.latest_start), minutes_to_s(b.duration_min))
-            for b in tech.breaks
-        ),
-        key=lambda b: (b.earliest_s, b.latest_s),
-    )
-    return CTech(
-        id=tech.id,
-        index=index,
-        start_point=points.index_of(tech.route_start_location),
-        end_point=points.index_of(tech.route_end_location),
-        shift_start_s=shift_start,
-        ready_s=ready,
-        shift_end_s=tb.to_s(tech.shift.end),
-        skills=dict(tech.skills),
-        parts=dict(tech.parts),
-        max_jobs=tech.max_jobs,
-        breaks=breaks,
-    )
+    """The first (or only) route of ``tech``; see :func:`compile_routes` for every shift."""
+    return compile_routes(tech, index, problem, tb, points)[0]
 
 
-def compile_job(job: Job, index: int, tb: Timebase, points: PointIndex, horizon_s: int) -> CJob:
+def compile_routes(tech: Technician, index: int, problem: Problem, tb: Timebase, points: PointIndex) -> list[CTech]:
+    """One CTech per shift of ``tech``, numbered from ``index``."""
+    out = []
+    current = tech.current_shift_index(problem.now)
+    multi = tech.shifts is not None
+    for k, shift in enumerate(tech.work_shifts()):
+        shift_start = tb.to_s_ceil(shift.start)
+        ready = shift_start
+        for instant in (tech.available_from, problem.now):
+            if instant is not None:
+                ready = max(ready, tb.to_s_ceil(instant))
+        breaks = sorted(
+            (
+                CBreak(tb.to_s_ceil(b.earliest_start), tb.to_s(b.latest_start), minutes_to_s(b.duration_min))
+                for b in shift.breaks
+            ),
+            key=lambda b: (b.earliest_s, b.latest_s),
+        )
+        assert shift.start_location is not None and shift.end_location is not None
+        start = tech.current_location if (tech.current_location is not None and k == current) else shift.start_location
+        out.append(CTech(
+            id=tech.id,
+            index=index + k,
+            start_point=points.index_of(start),
+            end_point=points.index_of(shift.end_location),
+            shift_start_s=shift_start,
+            ready_s=ready,
+            shift_end_s=tb.to_s(shift.end),
+            skills=dict(tech.skills),
+            parts=dict(tech.parts),
+            max_jobs=tech.max_jobs,
+            breaks=breaks,
+            shift_index=k if multi else None,
+            day=shift.start.date() if multi else None,
+            service_factor=tech.service_factor,
+        ))
+    return out
+
+
+def service_table(job: Job, techs: list[CTech]) -> Optional[tuple[int, ...]]:
+    """Service seconds of ``job`` per route, or None when every route takes ``duration_min``."""
+    if not job.durations_by_technician and all(t.service_factor == 1.0 for t in techs):
+        return None
+    table = tuple(minutes_to_s(job.duration_min_for(t.id, t.service_factor)) for t in techs)
+    base = minutes_to_s(job.duration_min)
+    return None if all(v == base for v in table) else table
+
+
+def compile_job(job: Job, index: int, tb: Timebase, points: PointIndex, horizon_s: int,
+                techs: Optional[list[CTech]] = None) -> CJob:
     if job.time_windows:
         windows = _merge_windows([(tb.to_s_ceil(w.start), tb.to_s(w.end)) for w in job.time_windows])
     else:
@@ -151,14 +207,17 @@ def compile_job(job: Job, index: int, tb: Timebase, points: PointIndex, horizon_
         pinned=job.pinned_technician,
         preferred=frozenset(job.preferred_technicians),
         excluded=frozenset(job.excluded_technicians),
+        srv=service_table(job, techs) if techs is not None else None,
     )
 
 
 def compile_problem(problem: Problem, matrix: TravelMatrix, points: PointIndex) -> CompiledProblem:
     """Integer view of ``problem``. Jobs with status ``completed`` are left out (never planned)."""
     tb = Timebase(problem.planning_origin())
-    techs = [compile_technician(t, i, problem, tb, points) for i, t in enumerate(problem.technicians)]
+    techs: list[CTech] = []
+    for t in problem.technicians:
+        techs.extend(compile_routes(t, len(techs), problem, tb, points))
     horizon = max([t.shift_end_s for t in techs] + [0])
     plannable = [j for j in problem.jobs if j.status != JobStatus.completed]
-    jobs = [compile_job(j, i, tb, points, horizon) for i, j in enumerate(plannable)]
+    jobs = [compile_job(j, i, tb, points, horizon, techs) for i, j in enumerate(plannable)]
     return CompiledProblem(problem, tb, matrix, points, techs, jobs, horizon)

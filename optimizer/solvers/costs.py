@@ -7,7 +7,7 @@ because OR-Tools works on int64 costs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -41,6 +41,10 @@ class CostModel:
     units_per_weight: int = COST_SCALE
     """Cost units per weight unit: ``COST_SCALE`` (seconds of driving), or ``MONEY_SCALE`` per
     currency unit in cost mode. Divide a cost by it to report it in weight units."""
+    promise: dict[int, tuple[int, int]] = field(default_factory=dict)
+    """``cp.jobs`` index -> ``(due_s, cost_per_s)`` of a promised start (``problem.promised_starts``):
+    the service should END by ``due_s`` (promised start + duration; the same bound as an SLA
+    deadline, on the same clock) and each second later costs ``cost_per_s``, on top of the SLA."""
 
     def arc_costs(self, durations: np.ndarray, distances: np.ndarray) -> np.ndarray:
         """Integer arc cost matrix: travel-time cost plus distance cost."""
@@ -51,6 +55,15 @@ class CostModel:
 
     def lateness_cost(self, priority: str, lateness_s: int) -> int:
         return self.sla_per_s[priority] * lateness_s
+
+    def stop_cost(self, job, end_s: int, lateness_s: int) -> int:
+        """SLA lateness cost of a stop of ``job`` (a CJob) ending at ``end_s``, plus its
+        promise's cost when it ends after the promise."""
+        cost = self.sla_per_s[job.priority] * lateness_s
+        promise = self.promise.get(job.index)
+        if promise is not None and end_s > promise[0]:
+            cost += promise[1] * (end_s - promise[0])
+        return cost
 
 
 def build_cost_model(cp: CompiledProblem) -> CostModel:
@@ -78,18 +91,33 @@ def build_cost_model(cp: CompiledProblem) -> CostModel:
     if cp.matrix.size:
         max_arc = int(travel * cp.durations.max() + (dist_milli * int(cp.distances.max())) // 1000)
     n_deadline = sum(1 for j in cp.jobs if j.deadline_s is not None)
-    max_service = max([j.duration_s for j in cp.jobs] + [0])
+    promise = promise_terms(cp, second)
+    max_service = max([j.duration_s for j in cp.jobs] + [max(j.srv) for j in cp.jobs if j.srv] + [0])
     horizon = max(cp.horizon_s, 1)
     base = (
         2 * max_arc
         + max(sla.values(), default=0) * horizon * (1 + n_deadline)
+        + max((c for _, c in promise.values()), default=0) * horizon * (1 + len(promise))
         + balance * (max_service + 2 * int(cp.durations.max() if cp.matrix.size else 0))
         + pref
         + fixed
     )
     base = 2 * base + scale
     drop = {p: int(round(base * m)) for p, m in w.unassigned_penalty.items()}
-    return CostModel(travel, dist_milli, sla, balance, pref, fixed, drop, targets, scale)
+    return CostModel(travel, dist_milli, sla, balance, pref, fixed, drop, targets, scale, promise)
+
+
+def promise_terms(cp: CompiledProblem, second: int) -> dict[int, tuple[int, int]]:
+    """``cp.jobs`` index -> (due end in seconds, cost units per second late) of the problem's
+    promised starts (``second``: cost units of one second of driving)."""
+    by_id = {j.id: j for j in cp.jobs}
+    out: dict[int, tuple[int, int]] = {}
+    for p in cp.problem.promised_starts:
+        job = by_id.get(p.job_id)
+        per_s = int(round(p.cost_per_min * second / 60.0))
+        if job is not None and per_s > 0:
+            out[job.index] = (cp.timebase.to_s(p.start) + job.duration_s, per_s)
+    return out
 
 
 def money_terms(cp: CompiledProblem) -> tuple[int, int, int, int, list[int]]:

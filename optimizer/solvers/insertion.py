@@ -39,7 +39,7 @@ class RouteState:
         return cls(tech, list(jobs), sched, parts_used(jobs))
 
     def lateness_cost(self, costs: CostModel) -> int:
-        return sum(costs.lateness_cost(s.job.priority, s.lateness_s) for s in self.schedule.stops)
+        return sum(costs.stop_cost(s.job, s.end_s, s.lateness_s) for s in self.schedule.stops)
 
     def has_room(self, job: CJob) -> bool:
         """Static capacity: max_jobs and van stock."""
@@ -110,7 +110,7 @@ class InsertionIndex:
         latest[len(jobs)] = tech.shift_end_s
         for k in range(len(jobs) - 1, -1, -1):
             job = jobs[k]
-            bound = latest[k + 1] - int(d[job.point, pts[k + 2]]) - job.duration_s
+            bound = latest[k + 1] - int(d[job.point, pts[k + 2]]) - job.service_s(tech)
             latest[k] = _latest_in_windows(job, bound)
         ready = [tech.ready_s] + [s.end_s for s in state.schedule.stops]
         rows = np.empty((len(jobs) + 1, 6), dtype=np.int64)
@@ -137,7 +137,8 @@ class InsertionIndex:
         first_open = job.windows[0][0]
         last_close = job.windows[-1][1]
         start = np.maximum(arrive, first_open)
-        finish = start + job.duration_s + d[job.point, self.slot_next[slots]]
+        service = job.duration_s if job.srv is None else np.asarray(job.srv, dtype=np.int64)[self.tech_of_route[self.slot_route[slots]]]
+        finish = start + service + d[job.point, self.slot_next[slots]]
         ok = (start <= last_close) & (finish <= self.slot_latest[slots])
         return slots[ok]
 
@@ -185,7 +186,7 @@ class InsertionIndex:
         sched = schedule_route(state.tech, jobs, self.cp.durations)
         if isinstance(sched, Infeasible):
             return None
-        late = sum(self.costs.lateness_cost(s.job.priority, s.lateness_s) for s in sched.stops)
+        late = sum(self.costs.stop_cost(s.job, s.end_s, s.lateness_s) for s in sched.stops)
         cost = detour_cost + late - self.lateness[r]
         if job.preferred and state.tech.id not in job.preferred:
             cost += self.costs.non_preferred

@@ -196,6 +196,8 @@ class _Model:
     dist: np.ndarray
     service: np.ndarray
     horizon: int
+    vehicle_service: Optional[np.ndarray] = None
+    """``[n_veh, n_nodes]`` service seconds per vehicle when durations differ by technician."""
 
     @classmethod
     def build(cls, cp: CompiledProblem, costs: CostModel, jobs: list[CJob]) -> "_Model":
@@ -222,7 +224,31 @@ class _Model:
         routing.SetArcCostEvaluatorOfAllVehicles(arc_cb)
         if costs.fixed_per_tech:
             routing.SetFixedCostOfAllVehicles(costs.fixed_per_tech)
-        return cls(cp, costs, jobs, manager, routing, travel, dist, service, int(cp.horizon_s))
+        vehicle_service = None
+        if any(job.srv is not None for job in jobs):
+            vehicle_service = np.tile(service, (n_veh, 1))
+            for k, job in enumerate(jobs):
+                if job.srv is not None:
+                    vehicle_service[:, k] = job.srv
+        return cls(cp, costs, jobs, manager, routing, travel, dist, service, int(cp.horizon_s), vehicle_service)
+
+    def add_service_dimension(self, name: str, slack: int, capacity: int, fix_start: bool) -> None:
+        """A dimension whose transit is the service at the origin node plus travel: one transit
+        matrix for every vehicle, or one per distinct service column (durations by technician)."""
+        routing = self.routing
+        if self.vehicle_service is None:
+            cb = routing.RegisterTransitMatrix((self.travel + self.service[:, None]).tolist())
+            routing.AddDimension(cb, slack, capacity, fix_start, name)
+            return
+        registered: dict[bytes, int] = {}
+        callbacks = []
+        for v in range(self.n_veh):
+            column = self.vehicle_service[v]
+            key = column.tobytes()
+            if key not in registered:
+                registered[key] = routing.RegisterTransitMatrix((self.travel + column[:, None]).tolist())
+            callbacks.append(registered[key])
+        routing.AddDimensionWithVehicleTransits(callbacks, slack, capacity, fix_start, name)
 
     @property
     def n_veh(self) -> int:
@@ -232,8 +258,7 @@ class _Model:
         """The ``time`` dimension: shifts, windows, SLA soft bounds; allowed vehicles and drop
         penalties per job."""
         routing, horizon, costs = self.routing, self.horizon, self.costs
-        time_cb = routing.RegisterTransitMatrix((self.travel + self.service[:, None]).tolist())
-        routing.AddDimension(time_cb, horizon, horizon, False, "time")
+        self.add_service_dimension("time", horizon, horizon, False)
         time_dim = routing.GetDimensionOrDie("time")
         for v, tech in enumerate(self.cp.techs):
             lo = min(max(tech.ready_s, 0), horizon)
@@ -248,9 +273,9 @@ class _Model:
             for (_, hi), (lo, _) in zip(windows, windows[1:]):
                 if lo - hi > 1:
                     cumul.RemoveInterval(hi + 1, lo - 1)
-            if job.deadline_s is not None and costs.sla_per_s[job.priority] > 0:
-                bound = max(0, job.deadline_s - job.duration_s)
-                time_dim.SetCumulVarSoftUpperBound(index, bound, costs.sla_per_s[job.priority])
+            soft = _soft_start_bound(job, costs)
+            if soft is not None:
+                time_dim.SetCumulVarSoftUpperBound(index, *soft)
             allowed = sorted(job.allowed)
             if len(allowed) < self.n_veh:
                 routing.VehicleVar(index).SetValues([-1] + allowed)
@@ -272,8 +297,8 @@ class _Model:
     def add_break_intervals(self, time_dim) -> None:
         """The exact break model (``model_breaks=True``)."""
         solver = self.routing.solver()
-        visit = [int(s) for s in self.service]
         for v, tech in enumerate(self.cp.techs):
+            visit = [int(s) for s in (self.service if self.vehicle_service is None else self.vehicle_service[v])]
             if tech.breaks:
                 intervals = [
                     solver.FixedDurationIntervalVar(b.earliest_s, b.latest_s, b.duration_s, False, f"break_{v}_{i}")
@@ -286,8 +311,7 @@ class _Model:
         routing, costs, cp, jobs = self.routing, self.costs, self.cp, self.jobs
         n_jobs, n_veh = len(jobs), self.n_veh
         if costs.balance_per_s:
-            work_cb = routing.RegisterTransitMatrix((self.travel + self.service[:, None]).tolist())
-            routing.AddDimension(work_cb, 0, 10 * self.horizon + 1, True, "work")
+            self.add_service_dimension("work", 0, 10 * self.horizon + 1, True)
             work_dim = routing.GetDimensionOrDie("work")
             for v in range(n_veh):
                 work_dim.SetCumulVarSoftUpperBound(routing.End(v), costs.work_targets[v], costs.balance_per_s)
@@ -345,3 +369,21 @@ def _greedy_plan(cp: CompiledProblem, costs):
 
     return build_plan(cp, costs, [[] for _ in cp.techs], [])
 
+
+
+def _soft_start_bound(job, costs: CostModel) -> Optional[tuple[int, int]]:
+    """``(latest start, cost per second later)`` of the job's soft bounds: its SLA deadline and
+    its promised start (``costs.promise``). OR-Tools keeps one soft upper bound per node: with
+    both, the earlier bound at the sum of both rates (exact when they coincide; above the true
+    cost between them, the native engine prices both exactly)."""
+    bounds = []
+    # One bound per node: with durations by technician, the shortest service (a relaxation).
+    service = min(job.srv) if job.srv is not None else job.duration_s
+    if job.deadline_s is not None and costs.sla_per_s[job.priority] > 0:
+        bounds.append((max(0, job.deadline_s - service), costs.sla_per_s[job.priority]))
+    promise = costs.promise.get(job.index)
+    if promise is not None:
+        bounds.append((max(0, promise[0] - service), promise[1]))
+    if not bounds:
+        return None
+    return min(b for b, _ in bounds), sum(c for _, c in bounds)

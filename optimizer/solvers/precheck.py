@@ -33,7 +33,9 @@ def _fmt_skill(name: str, level: int) -> Msg:
 
 
 def tech_names(ids: list[str], limit: int = 5) -> list[str]:
-    """At most ``limit`` technician ids, then ``...`` (a list: joined in the reader's language)."""
+    """At most ``limit`` technician ids (each once: a technician with shifts has several routes),
+    then ``...`` (a list: joined in the reader's language)."""
+    ids = list(dict.fromkeys(ids))
     return ids[:limit] + (["..."] if len(ids) > limit else [])
 
 
@@ -119,7 +121,7 @@ def fits_alone_quickly(tech: CTech, job: CJob, durations) -> bool:
             break
     else:
         return False
-    clock = start + job.duration_s + int(durations[job.point, tech.end_point])
+    clock = start + job.service_s(tech) + int(durations[job.point, tech.end_point])
     if clock > tech.shift_end_s:
         return False
     for b in tech.breaks:

@@ -22,7 +22,7 @@ def render_route(cp: CompiledProblem, state: RouteState) -> Route:
     sched = state.schedule
     tech = state.tech
     if not sched.stops:
-        return Route(technician_id=tech.id)
+        return Route(technician_id=tech.id, shift_index=tech.shift_index, day=tech.day)
     stops = []
     prev = tech.start_point
     prev_end = sched.departure_s
@@ -51,6 +51,8 @@ def render_route(cp: CompiledProblem, state: RouteState) -> Route:
     ret_dist = int(cp.distances[prev, tech.end_point])
     return Route(
         technician_id=tech.id,
+        shift_index=tech.shift_index,
+        day=tech.day,
         start=tb.to_datetime(sched.departure_s),
         end=tb.to_datetime(sched.end_s),
         stops=stops,
@@ -88,6 +90,7 @@ def rank_candidates(cp: CompiledProblem, costs: CostModel, routes: list[RouteSta
             ranked.append(
                 RankedTechnician(
                     technician_id=state.tech.id,
+                    shift_index=state.tech.shift_index,
                     rank=1,
                     arrival=tb.to_datetime(stop.arrival_s),
                     start=tb.to_datetime(stop.start_s),
@@ -107,6 +110,7 @@ def _ranked(cp: CompiledProblem, ins, rank: int) -> RankedTechnician:
     stop = ins.stop
     return RankedTechnician(
         technician_id=ins.route.tech.id,
+        shift_index=ins.route.tech.shift_index,
         rank=rank,
         arrival=tb.to_datetime(stop.arrival_s),
         start=tb.to_datetime(stop.start_s),

@@ -2,7 +2,7 @@
 
 Semantics (the same the validator checks): the technician leaves the start point at or after
 ``ready_s``; each stop's service starts inside one of its windows, at or after arrival, and lasts
-``duration_s``; breaks are taken in order, each starting within ``[earliest_s, latest_s]``, at a
+``job.service_s(tech)`` (the job's duration for this technician); breaks are taken in order, each starting within ``[earliest_s, latest_s]``, at a
 stop, while waiting, or en route (driving pauses), never during service; a break may also
 fall after the return to the end point (the technician is off the road). The route must arrive
 at the end point by ``shift_end_s``.
@@ -54,7 +54,7 @@ class Schedule:
 
     @property
     def service_s(self) -> int:
-        return sum(s.job.duration_s for s in self.stops)
+        return sum(s.end_s - s.start_s for s in self.stops)
 
     @property
     def lateness(self) -> list[int]:
@@ -115,6 +115,7 @@ def schedule_route(tech: CTech, jobs: Sequence[CJob], durations: np.ndarray) -> 
     prev = tech.start_point
     for job in jobs:
         travel = int(durations[prev, job.point])
+        service = job.service_s(tech)
         new_states: dict[int, _State] = {}
         for taken, state in states.items():
             for extra in range(0, n_breaks - taken + 1):
@@ -125,7 +126,7 @@ def schedule_route(tech: CTech, jobs: Sequence[CJob], durations: np.ndarray) -> 
                 start = _earliest_start(job, ready)
                 if start is None:
                     continue
-                end = start + job.duration_s
+                end = start + service
                 arrival = _arrival(state.time_s, travel, slots)
                 stop = StopTime(job, travel, arrival, start, end)
                 cand = _State(end, state.breaks + slots, state.stops + [stop], state.lateness_s + stop.lateness_s)

@@ -178,7 +178,11 @@ def vroom_routes_bounded(cp: CompiledProblem, costs: CostModel, time_limit_s: fl
         except BaseException:  # noqa: BLE001 - the parent only needs "no plan"
             sender.send(None)
 
-    child = ctx.Process(target=run, name="vroom-seed", daemon=False)
+    child: "mp.process.BaseProcess | _RawFork" = ctx.Process(target=run, name="vroom-seed", daemon=False)
+    if mp.current_process().daemon:
+        # multiprocessing refuses children of a daemonic process (the server's solver workers
+        # are daemonic): fork directly, same child.
+        child = _RawFork(run)
     child.start()
     sender.close()
     routes: Optional[list[list[int]]] = None
@@ -193,3 +197,46 @@ def vroom_routes_bounded(cp: CompiledProblem, costs: CostModel, time_limit_s: fl
         child.join(5)
         receiver.close()
     return routes
+
+
+class _RawFork:
+    """The part of ``multiprocessing.Process`` that :func:`vroom_routes_bounded` uses, on a plain
+    ``os.fork`` (allowed in a daemonic process)."""
+
+    def __init__(self, target) -> None:
+        self.target = target
+        self.pid = 0
+
+    def start(self) -> None:
+        import os
+
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: run, then leave without the parent's exit handlers
+            try:
+                self.target()
+            finally:
+                os._exit(0)
+
+    def is_alive(self) -> bool:
+        import os
+
+        if self.pid == 0:
+            return False
+        done, _ = os.waitpid(self.pid, os.WNOHANG)
+        if done:
+            self.pid = 0
+        return self.pid != 0
+
+    def kill(self) -> None:
+        import os
+        import signal
+
+        if self.pid:
+            os.kill(self.pid, signal.SIGKILL)
+
+    def join(self, timeout: float) -> None:
+        import os
+
+        if self.pid:
+            os.waitpid(self.pid, 0)
+            self.pid = 0

@@ -226,3 +226,26 @@ def test_the_feed_pushes_a_new_version_to_a_connected_client(server, client):
     assert not thread.is_alive(), got
     ids = [int(line[4:]) for line in got if line.startswith("id: ")]
     assert ids == sorted(ids) and ids[0] == 1 and "event: version" in got
+
+
+def test_escalation_rules_in_the_problem_decide_and_are_recorded_in_the_feed(client):
+    """The problem's escalation_rules replace the settings' (default: urgent at risk -> a
+    proposal): with every deadline job at risk (600 min thresholds), each one is escalated by
+    the problem's rule, in the version's summary, the stored version and the feed."""
+    problem = live_problem()
+    problem["escalation_rules"] = [{"name": "everyone to a person", "when": {"priorities": ["urgent", "high", "normal"]}, "action": "escalate"}]
+    settings = {**SETTINGS, "risk_threshold_min": {"urgent": 600, "high": 600, "normal": 600}, "risk_confirm_versions": 1}
+    r = client.post("/v1/plans", json={"problem": problem, "settings": settings})
+    assert r.status_code == 201, r.text
+    head = r.json()
+    assert sorted(e["job_id"] for e in head["escalations"]) == [f"j{i}" for i in range(6)]
+    assert {(e["rule"], e["action"]) for e in head["escalations"]} == {("everyone to a person", "escalated")}
+    plan_id = head["plan_id"]
+    v1 = client.get(f"/v1/plans/{plan_id}").json()
+    assert v1["problem"]["escalation_rules"][0]["name"] == "everyone to a person" and len(v1["escalations"]) == 6
+    r = client.get(f"/v1/plans/{plan_id}/stream", params={"follow": "false"})
+    kinds = [line[7:] for line in r.text.splitlines() if line.startswith("event: ")]
+    assert kinds[:3] == ["version", "risk", "escalation"]
+    bad = dict(problem, escalation_rules=[{"name": "x", "when": {"level": "sometimes"}}])
+    r = client.post("/v1/plans", json={"problem": bad, "settings": SETTINGS})
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["path"] == "$.problem.escalation_rules[0].when.level"

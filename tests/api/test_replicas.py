@@ -21,10 +21,10 @@ from tests.api.server import ApiServer
 from tests.api.test_plans import SETTINGS, live_problem
 
 
-def _replica(tmp_path, url: str, name: str) -> ApiServer:
+def _replica(tmp_path, url: str, name: str, **env: str) -> ApiServer:
     return ApiServer(tmp_path / f"{name}.db", how="cli", workers=1, log_path=tmp_path / f"{name}.log",
                      DISPATCH_DATABASE_URL=url, DISPATCH_REPLICA_ID=name, DISPATCH_RECOMMEND_WORKERS="1",
-                     DISPATCH_MAX_QUEUE="32", DISPATCH_MAX_TIME_LIMIT_S="60", DISPATCH_SHUTDOWN_GRACE_S="10")
+                     DISPATCH_MAX_QUEUE="32", DISPATCH_MAX_TIME_LIMIT_S="60", DISPATCH_SHUTDOWN_GRACE_S="10", **env)
 
 
 def quick_problem(n_jobs: int = 4) -> dict:
@@ -107,13 +107,17 @@ def test_a_restart_leaves_the_other_replicas_running_job_and_a_crash_loses_nothi
             assert [wait_for(cb, q, timeout_s=30)["status"] for q in backlog] == ["succeeded"] * 2
             assert [store.owner_of(q) for q in backlog] == ["b", "b"]
         a.stop(signal.SIGKILL)  # a dies mid-solve: the job stays running under a's lease
-        a.start()  # a's restart takes back its own job and solves it again
-        with a.client() as ca, b.client() as cb:
-            wait_for(ca, job_id, statuses=("running",), timeout_s=20)
-            assert store.attempts(job_id) == 2 and store.owner_of(job_id) == "a"  # nothing lost
-            assert cb.delete(f"/v1/optimizations/{job_id}").status_code == 200  # cancelled through b ...
-            assert _idle(a) < 4.0  # ... a stops the solve within its 1 s check, not after 30 s
-            assert ca.get(f"/v1/optimizations/{job_id}").json()["status"] == "cancelled"
+        a.start()  # a's restart takes back its own job and solves it again (or b did, when a's start outlasted the lease)
+        deadline = time.monotonic() + 60
+        while store.attempts(job_id) < 2:
+            assert time.monotonic() < deadline, "nobody took the job over"
+            time.sleep(0.2)
+        runner, other = (a, b) if store.owner_of(job_id) == "a" else (b, a)
+        with runner.client() as cr, other.client() as co:
+            assert store.attempts(job_id) == 2 and cr.get(f"/v1/optimizations/{job_id}").json()["status"] == "running"  # nothing lost
+            assert co.delete(f"/v1/optimizations/{job_id}").status_code == 200  # cancelled through the other replica ...
+            assert _idle(runner) < 4.0  # ... the runner stops the solve within its 1 s check, not after 30 s
+            assert cr.get(f"/v1/optimizations/{job_id}").json()["status"] == "cancelled"
     finally:
         store.close()
 
@@ -151,3 +155,41 @@ def test_concurrent_event_posts_on_one_plan_through_two_replicas(replicas):
             current = c.get(f"/v1/plans/{plan_id}").json()
             assert current["version"] == 2 and [e["id"] for e in current["events"]] == answers[winner].json()["event_ids"]
         assert time.monotonic() - t0 < 30
+
+
+def test_a_long_solve_renews_its_lease_and_a_dead_replicas_job_is_taken_over_after_it(tmp_path, postgres_url):
+    """A 3 s lease (renewed every second) and a 9 s solve: the idle replica b, which looks for
+    expired leases every second, never takes a's live job; once a is killed, b takes it over
+    within the lease (plus its look-up period) and solves it."""
+    short = {"DISPATCH_LEASE_S": "3", "DISPATCH_ADOPT_EVERY_S": "1"}
+    a = _replica(tmp_path, postgres_url, "a", **short).start()
+    b = _replica(tmp_path, postgres_url, "b", **short)
+    store = JobStore(postgres_url, owner="test")
+    try:
+        b.start()
+        with a.client() as ca:
+            job_id = ca.post("/v1/optimizations", json=small_problem(n_jobs=5, time_limit_s=9.0)).json()["id"]
+            wait_for(ca, job_id, statuses=("running",), timeout_s=20)
+        leases = []
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 6.5:  # more than twice the lease: without renewal b would take it
+            assert store.owner_of(job_id) == "a" and store.attempts(job_id) == 1
+            leases.append(store.lease_until(job_id))
+            time.sleep(0.5)
+        assert len(set(leases)) >= 4, leases  # renewed about every second
+        a.stop(signal.SIGKILL)  # a dies mid-solve: its lease runs out within 3 s
+        killed = time.monotonic()
+        with b.client() as cb:
+            wait_for(cb, job_id, statuses=("running",), timeout_s=2)  # still a's until the lease ran out
+            while store.owner_of(job_id) != "b":
+                assert time.monotonic() - killed < 15, "b did not take the job over"
+                time.sleep(0.2)
+            taken = time.monotonic() - killed
+            assert taken < 3 + 1 + 4, taken  # lease + look-up period + slack for a loaded machine
+            done = wait_for(cb, job_id, timeout_s=40)
+        assert done["status"] == "succeeded" and done["solution"]["kpis"]["jobs_assigned"] >= 1
+        assert store.attempts(job_id) == 2 and store.owner_of(job_id) == "b"
+    finally:
+        store.close()
+        a.stop()
+        b.stop()

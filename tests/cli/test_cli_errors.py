@@ -193,3 +193,14 @@ def test_wrong_file_formats_are_one_line_naming_the_file(tmp_path, command, kind
     run = _run(*[names.get(c, c) for c in command])
     lines = _assert_bad_input(run, bad.name)
     assert len(lines) == 1, lines
+
+
+def test_shift_and_shifts_together_exit_2_naming_the_field(tmp_path):
+    data = _problem()
+    data["technicians"][1]["shifts"] = [{"start": data["technicians"][1]["shift"]["start"], "end": data["technicians"][1]["shift"]["end"]}]
+    run = _run("optimize", _write(tmp_path, "p.json", data))
+    _assert_bad_input(run, "technicians.1", "shift or shifts")
+    data["technicians"][1].pop("shift")
+    data["jobs"][0]["durations_by_technician"] = {"zz": 10}
+    run = _run("optimize", _write(tmp_path, "p.json", data))
+    _assert_bad_input(run, "jobs.0.durations_by_technician.zz", "unknown technician 'zz'")

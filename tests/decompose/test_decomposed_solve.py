@@ -98,3 +98,22 @@ def test_a_seeded_route_keeps_its_jobs_with_its_technician():
     assert _every_job_once(p, seeded)
     assert seeded.kpis.jobs_assigned == 8
     assert sorted(t.jobs for t in seeded.solver.decomposition.territories) == [3, 5]  # w3 went to E's territory
+
+
+def test_solver_objective_is_the_whole_plans_objective_under_the_whole_problem(monkeypatch):
+    from optimizer.decompose import run
+    from optimizer.decompose.merge import plan_objective
+
+    p = _west_east(border_rounds=0)  # W's fourth job is dropped
+    s = solve(p)
+    info = s.solver.decomposition
+    assert s.kpis.jobs_assigned == 7 and info.objective_scope == "whole_problem"
+    assert s.solver.objective == pytest.approx(plan_objective(p, s), abs=1e-3)
+    # W's territory prices the dropped job with its own drop base (its own largest arc and
+    # horizon): a different number, kept apart under its own name.
+    assert info.territories_objective is not None and info.territories_objective != s.solver.objective
+
+    monkeypatch.setattr(run, "WHOLE_OBJECTIVE_MAX_POINTS", 3)  # "too large for one matrix"
+    big = solve(p)
+    assert big.solver.decomposition.objective_scope == "sum_of_territories"
+    assert big.solver.objective == big.solver.decomposition.territories_objective

@@ -39,6 +39,23 @@ def test_an_unreachable_ray_address_is_an_error_within_seconds_naming_the_settin
         assert time.monotonic() - t0 < 10
 
 
+def test_cli_ray_address_unreachable_is_exit_2_within_seconds_naming_the_setting(tmp_path):
+    import subprocess
+    import sys
+
+    problem = tmp_path / "p.json"
+    problem.write_text(_west_east().model_dump_json())
+    address = f"127.0.0.1:{free_port()}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DISPATCH_PARALLEL") and k != "DISPATCH_RAY_ADDRESS"}
+    for argv in (["optimize", str(problem), "--quiet"], ["whatif", str(write_scenario(tmp_path)), "--no-progress", "-o", str(tmp_path / "w")]):
+        t0 = time.monotonic()
+        run = subprocess.run([sys.executable, "-m", "optimizer.cli", *argv, "--ray-address", address],
+                             capture_output=True, text=True, env=env, timeout=60)
+        assert run.returncode == 2, (argv[0], run.returncode, run.stderr[-800:])
+        assert f"DISPATCH_RAY_ADDRESS={address!r}" in run.stderr and "Traceback" not in run.stderr
+        assert time.monotonic() - t0 < 20  # start-up (imports) plus the 5 s connection timeout
+
+
 @pytest.fixture(scope="module")
 def local_ray():
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)

@@ -219,3 +219,51 @@ def test_windows_and_breaks_columns_with_negative_offsets(tmp_path):
     # and the writer round-trips several breaks
     t2, j2 = write_problem_spreadsheets(problem, tmp_path / "t2.xlsx", tmp_path / "j2.xlsx")
     assert load_problem_from_spreadsheets(t2, j2) == problem
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_round_trip_of_shifts_and_durations_by_technician(tmp_path, suffix):
+    """A technician with two shifts is two rows (own hours, locations, breaks); service_factor and
+    the jobs' durations column come back as they were."""
+    home, hotel = f.point(0, 0), f.point(3, 2)
+    week = {"id": "W", "skills": {"hvac": 2}, "start_location": home, "max_jobs": 5, "parts": {"filter": 2}, "service_factor": 1.25,
+            "shifts": [{"start": f.at(8), "end": f.at(16), "start_location": home, "end_location": hotel,
+                        "breaks": [{"earliest_start": f.at(11), "latest_start": f.at(12), "duration_min": 30}]},
+                       {"start": f.at(32), "end": f.at(40), "start_location": hotel, "end_location": home, "breaks": []}]}
+    jobs = [f.job("a", durations_by_technician={"W": 45, "B": 12.5}), f.job("b", time_windows=[f.window(33, 35)])]
+    problem = f.problem([week, f.tech("B")], jobs)
+    t_path, j_path = write_problem_spreadsheets(problem, tmp_path / f"t{suffix}", tmp_path / f"j{suffix}")
+    back = load_problem_from_spreadsheets(t_path, j_path, problem.options.model_dump())
+    assert back == problem
+    assert len(read_table(t_path)[1]) == 3  # W twice, B once
+
+
+def test_shift_rows_must_agree_on_the_technician_columns(tmp_path):
+    techs = write_csv(tmp_path / "t.csv", [
+        ["id", "date", "utc_offset", "shift_start", "shift_end", "lat", "lon", "skills", "service_factor"],
+        ["W", "2026-11-24", "+02:00", "08:00", "16:00", "60.17", "24.94", "hvac:2", "1.5"],
+        ["W", "2026-11-25", "+02:00", "08:00", "16:00", "60.18", "24.95", "", ""],
+        ["W", "2026-11-26", "+02:00", "08:00", "16:00", "60.18", "24.95", "hvac:3", ""],
+    ])
+    jobs = write_csv(tmp_path / "j.csv", [["id", "lat", "lon", "duration_min", "durations"], ["a", "60.17", "24.94", "30", "W:20"]])
+    with pytest.raises(SpreadsheetError) as exc:
+        load_problem_from_spreadsheets(techs, jobs)
+    assert "row 4" in str(exc.value) and "skills" in str(exc.value)
+    ok = write_csv(tmp_path / "t2.csv", [
+        ["id", "date", "utc_offset", "shift_start", "shift_end", "lat", "lon", "skills", "service_factor"],
+        ["W", "2026-11-25", "+02:00", "08:00", "16:00", "60.18", "24.95", "", ""],
+        ["W", "2026-11-24", "+02:00", "08:00", "16:00", "60.17", "24.94", "hvac:2", "1.5"],
+    ])
+    with pytest.raises(SpreadsheetError) as exc:  # the first row sets the technician columns
+        load_problem_from_spreadsheets(ok, jobs)
+    assert "row 3" in str(exc.value) and "skills" in str(exc.value)
+
+
+def test_bad_durations_cell_names_the_column(tmp_path):
+    techs = write_csv(tmp_path / "t.csv", [["id", "shift_start", "shift_end", "lat", "lon"],
+                                           ["W", "2026-11-24T08:00:00+02:00", "2026-11-24T16:00:00+02:00", "60.17", "24.94"]])
+    for cell, message in (("W=20", "technician:minutes"), ("X:20", "unknown technician 'X'"), ("W:abc", "not a number")):
+        jobs = write_csv(tmp_path / "j.csv", [["id", "lat", "lon", "duration_min", "durations"], ["a", "60.17", "24.94", "30", cell]])
+        with pytest.raises(SpreadsheetError) as exc:
+            load_problem_from_spreadsheets(techs, jobs)
+        assert "column durations" in str(exc.value) and message in str(exc.value), str(exc.value)

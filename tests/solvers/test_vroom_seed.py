@@ -112,3 +112,27 @@ def test_bounded_vroom_is_stopped_at_its_time_limit():
         t0 = _time.monotonic()
         assert vs.vroom_routes_bounded(cp, costs, 0.5) is None
         assert _time.monotonic() - t0 < 3.0
+
+
+def _bounded_in_daemon(conn) -> None:
+    from optimizer.solvers.vroom_seed import vroom_routes_bounded
+
+    cp, costs = _tiny_cp()
+    conn.send(vroom_routes_bounded(cp, costs, 2.0))
+
+
+def test_bounded_vroom_runs_in_a_daemonic_process():
+    """The server's solver workers are daemonic processes, where multiprocessing refuses
+    children ("daemonic processes are not allowed to have children" failed every solve that
+    used the VROOM seed there): the bounded call forks directly and gives VROOM's plan."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_bounded_in_daemon, args=(sender,), daemon=True)
+    proc.start()
+    assert receiver.poll(60)
+    got = receiver.recv()
+    proc.join(10)
+    cp, costs = _tiny_cp()
+    assert got is not None and got == vroom_routes(cp, costs, 2.0)

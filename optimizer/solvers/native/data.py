@@ -22,7 +22,7 @@ Data = namedtuple(
         "dur",  # [P, P] travel seconds
         "arc",  # [P, P] arc cost (travel time cost + distance cost)
         "jpt",  # [n] job point
-        "jsrv",  # [n] service seconds
+        "jsrv",  # [n, m] service seconds of job j on route t (durations by technician)
         "wptr",  # [n + 1] window ranges into wlo/whi
         "wlo",  # [W] window opens (start of service), sorted per job, disjoint
         "whi",  # [W] window closes
@@ -50,7 +50,10 @@ Data = namedtuple(
         "balance",  # cost per working second above the fair share
         "flexorder",  # 1 when jobs differ in how many technicians may serve them (recreate then also orders by that)
         "fast",  # 1 when no job has a costed SLA deadline (timing checks in O(1) on break-free routes)
+        "vardur",  # 1 when some job's service time differs between routes (a route's cached suffix sums/times do not carry over)
         "cap",  # longest route the state arrays hold
+        "jpdl",  # [n] promised end (promised start + service) on the end of service; NO_DEADLINE = no promise
+        "jpc",  # [n] promise cost per second the service ends after jpdl (apart from the SLA)
     ],
 )
 
@@ -89,6 +92,8 @@ def build_data(cp: CompiledProblem, costs: CostModel, n_neighbours: int) -> tupl
                     nonpref[e, tech.index] = costs.non_preferred
     jsla = np.array([costs.sla_per_s[j.priority] if j.deadline_s is not None else 0 for j in jobs], dtype=np.int64)
     jdl = np.array([j.deadline_s if j.deadline_s is not None else NO_DEADLINE for j in jobs], dtype=np.int64)
+    jpdl = np.array([costs.promise[j.index][0] if j.index in costs.promise else NO_DEADLINE for j in jobs], dtype=np.int64)
+    jpc = np.array([costs.promise[j.index][1] if j.index in costs.promise else 0 for j in jobs], dtype=np.int64)
     tcap = np.zeros((m, K), dtype=np.int64)
     bptr = np.zeros(m + 1, dtype=np.int64)
     blo: list[int] = []
@@ -106,18 +111,20 @@ def build_data(cp: CompiledProblem, costs: CostModel, n_neighbours: int) -> tupl
             bdur.append(b.duration_s)
         bptr[t.index + 1] = len(blo)
         allowed_col = allowed[:, t.index].tobytes() if n else b""
+        srv_col = tuple(j.srv[t.index] for j in jobs if j.srv is not None)
         np_col = nonpref[:, t.index].tobytes() if n else b""
         key = (t.start_point, t.end_point, t.ready_s, t.shift_end_s, t.max_jobs, tuple(tcap[t.index]),
                tuple((b.earliest_s, b.latest_s, b.duration_s) for b in t.breaks), costs.work_targets[t.index],
-               allowed_col, np_col)
+               allowed_col, np_col, srv_col)
         tclass[t.index] = classes.setdefault(key, len(classes))
+    jsrv = service_matrix(jobs, m)
     tmaxj = np.array([min(t.max_jobs, big) if t.max_jobs is not None else big for t in cp.techs], dtype=np.int64)
     cap = _route_capacity(cp, jobs, tmaxj)
     data = Data(
         dur=dur,
         arc=arc,
         jpt=np.array([j.point for j in jobs], dtype=np.int64),
-        jsrv=np.array([j.duration_s for j in jobs], dtype=np.int64),
+        jsrv=jsrv,
         wptr=wptr,
         wlo=np.array(wlo, dtype=np.int64),
         whi=np.array(whi, dtype=np.int64),
@@ -144,10 +151,24 @@ def build_data(cp: CompiledProblem, costs: CostModel, n_neighbours: int) -> tupl
         fixed=np.int64(costs.fixed_per_tech),
         balance=np.int64(costs.balance_per_s),
         flexorder=np.int64(1 if len({len(j.allowed) for j in jobs}) > 1 else 0),
-        fast=np.int64(1 if not np.any(jsla > 0) else 0),
+        fast=np.int64(1 if not np.any(jsla > 0) and not np.any(jpc > 0) else 0),
+        vardur=np.int64(1 if any(j.srv is not None for j in jobs) else 0),
         cap=np.int64(cap),
+        jpdl=jpdl,
+        jpc=jpc,
     )
     return data, job_index
+
+
+def service_matrix(jobs, m: int) -> np.ndarray:
+    """``[n, m]`` service seconds of each engine job on each route (C order: a job's row is contiguous)."""
+    jsrv = np.empty((len(jobs), max(m, 1)), dtype=np.int64)
+    for e, job in enumerate(jobs):
+        if job.srv is None:
+            jsrv[e, :] = job.duration_s
+        else:
+            jsrv[e, :m] = job.srv
+    return jsrv
 
 
 def _route_capacity(cp: CompiledProblem, jobs, tmaxj: np.ndarray) -> int:
@@ -157,8 +178,9 @@ def _route_capacity(cp: CompiledProblem, jobs, tmaxj: np.ndarray) -> int:
     if n == 0:
         return 1
     longest = max((t.shift_end_s - t.ready_s for t in cp.techs), default=0)
-    shortest = max(1, min(j.duration_s for j in jobs))
-    by_time = longest // shortest + 1 if min(j.duration_s for j in jobs) > 0 else n
+    least = min(min(j.srv) if j.srv else j.duration_s for j in jobs)
+    shortest = max(1, least)
+    by_time = longest // shortest + 1 if least > 0 else n
     return int(max(1, min(n, int(tmaxj.max()), by_time)))
 
 

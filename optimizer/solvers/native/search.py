@@ -185,16 +185,16 @@ def refresh_route(D, S, r):
         S.pos_of[j] = i
         S.parc[r, i + 1] = S.parc[r, i] + D.arc[prev, p]
         S.ptrav[r, i + 1] = S.ptrav[r, i] + D.dur[prev, p]
-        S.pserv[r, i + 1] = S.pserv[r, i] + D.jsrv[j]
+        S.pserv[r, i + 1] = S.pserv[r, i] + D.jsrv[j, r]
         S.pnp[r, i + 1] = S.pnp[r, i] + D.nonpref[j, r]
         for k in range(K):
             S.pload[r, i + 1, k] = S.pload[r, i, k] + D.jdem[j, k]
         if t < INF:
             t = earliest_start(D, j, t + D.dur[prev, p])
             if t < INF:
-                t += D.jsrv[j]
+                t += D.jsrv[j, r]
         S.fin[r, i] = t
-        dp_stop(D, bb, nb, D.dur[prev, p], j, s_time, s_late, s_cost, n_time, n_late, n_cost)
+        dp_stop(D, bb, nb, D.dur[prev, p], j, D.jsrv[j, r], s_time, s_late, s_cost, n_time, n_late, n_cost)
         for k in range(nb + 1):
             S.fs_time[r, i + 1, k] = s_time[k]
             S.fs_late[r, i + 1, k] = s_late[k]
@@ -209,7 +209,7 @@ def refresh_route(D, S, r):
     for i in range(L - 1, -1, -1):
         j = S.seq[r, i]
         if nxt > -INF:
-            nxt = latest_start_before(D, j, nxt - D.dur[D.jpt[j], nxt_pt] - D.jsrv[j])
+            nxt = latest_start_before(D, j, nxt - D.dur[D.jpt[j], nxt_pt] - D.jsrv[j, r])
         S.lat[r, i] = nxt
         nxt_pt = D.jpt[j]
     c = np.int64(0)
@@ -257,7 +257,7 @@ def tail_late(D, S, t, ia, mid, nmid, rb, jb):
     for x in range(nmid):
         j = mid[x]
         p = D.jpt[j]
-        if not dp_stop(D, bb, nb, D.dur[prev, p], j, s_time, s_late, s_cost, n_time, n_late, n_cost):
+        if not dp_stop(D, bb, nb, D.dur[prev, p], j, D.jsrv[j, t], s_time, s_late, s_cost, n_time, n_late, n_cost):
             return np.int64(-1)
         prev = p
     for i in range(jb, S.rlen[rb]):
@@ -286,7 +286,7 @@ def tail_late(D, S, t, ia, mid, nmid, rb, jb):
         j = S.seq[rb, i]
         p = D.jpt[j]
         S.stats[6] += 1
-        if not dp_stop(D, bb, nb, D.dur[prev, p], j, s_time, s_late, s_cost, n_time, n_late, n_cost):
+        if not dp_stop(D, bb, nb, D.dur[prev, p], j, D.jsrv[j, t], s_time, s_late, s_cost, n_time, n_late, n_cost):
             return np.int64(-1)
         prev = p
     return dp_close(D, t, bb, nb, D.dur[prev, D.tend[t]], s_time, s_late, s_cost)
@@ -397,23 +397,27 @@ def concat_cost(D, S, ra, ia, mid, nmid, rb, jb, limit):
         p = D.jpt[j]
         arc += D.arc[prev, p]
         trav += D.dur[prev, p]
-        serv += D.jsrv[j]
+        serv += D.jsrv[j, t]
         npref += D.nonpref[j, t]
         prev = p
     if jb < Lb:
         first = D.jpt[S.seq[rb, jb]]
         arc += D.arc[prev, first] + S.parc[rb, Lb] - S.parc[rb, jb + 1]
         trav += D.dur[prev, first] + S.ptrav[rb, Lb] - S.ptrav[rb, jb + 1]
-        serv += S.pserv[rb, Lb] - S.pserv[rb, jb]
         last = D.jpt[S.seq[rb, Lb - 1]]
         if rb == ra:
+            serv += S.pserv[rb, Lb] - S.pserv[rb, jb]
             npref += S.pnp[rb, Lb] - S.pnp[rb, jb]
         else:
+            if D.vardur == 0:
+                serv += S.pserv[rb, Lb] - S.pserv[rb, jb]
             for i in range(jb, Lb):
                 j = S.seq[rb, i]
                 if D.allowed[j, t] == 0:
                     return np.int64(-1)
                 npref += D.nonpref[j, t]
+                if D.vardur == 1:
+                    serv += D.jsrv[j, t]
     else:
         last = prev
     arc += D.arc[last, D.tend[t]]
@@ -422,7 +426,7 @@ def concat_cost(D, S, ra, ia, mid, nmid, rb, jb, limit):
     if lb >= limit:
         return np.int64(-2)
     nb = D.bptr[t + 1] - D.bptr[t]
-    if rb == ra or (D.tend[rb] == D.tend[t] and D.tshift[rb] == D.tshift[t]):
+    if rb == ra or (D.tend[rb] == D.tend[t] and D.tshift[rb] == D.tshift[t] and (D.vardur == 0 or jb >= Lb)):
         # Timing without breaks from the prefix's earliest finish and the suffix's latest start:
         # exact on break-free routes; with breaks a relaxation (breaks only delay), so an
         # infeasible answer is final and the exact programme runs only on the rest.
@@ -435,7 +439,7 @@ def concat_cost(D, S, ra, ia, mid, nmid, rb, jb, limit):
             time = earliest_start(D, j, time + D.dur[pt, D.jpt[j]])
             if time >= INF:
                 return np.int64(-1)
-            time += D.jsrv[j]
+            time += D.jsrv[j, t]
             pt = D.jpt[j]
         if jb < Lb:
             if time + D.dur[pt, D.jpt[S.seq[rb, jb]]] > S.lat[rb, jb]:

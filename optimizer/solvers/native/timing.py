@@ -76,9 +76,10 @@ def drive_with_breaks(D, clock, travel, b0, b1):
 
 
 @njit(**KERNEL)
-def dp_stop(D, bb, nb, travel, j, s_time, s_late, s_cost, n_time, n_late, n_cost):
+def dp_stop(D, bb, nb, travel, j, srv, s_time, s_late, s_cost, n_time, n_late, n_cost):
     """Advance the programme's states ``s_*`` (index = breaks taken so far; technician's breaks
-    ``bb..bb+nb-1``) over a drive of ``travel`` seconds to job ``j`` and its service, in place
+    ``bb..bb+nb-1``) over a drive of ``travel`` seconds to job ``j`` and its ``srv`` seconds of
+    service (``D.jsrv[j, t]`` for the route's technician ``t``), in place
     (``n_*`` is scratch of the same length). Returns False when no state survives."""
     for k in range(nb + 1):
         n_time[k] = INF
@@ -93,7 +94,7 @@ def dp_stop(D, bb, nb, travel, j, s_time, s_late, s_cost, n_time, n_late, n_cost
             start = earliest_start(D, j, ready)
             if start >= INF:
                 continue
-            end = start + D.jsrv[j]
+            end = start + srv
             late = np.int64(0)
             if end > D.jdl[j]:  # no deadline: jdl is 2**60
                 late = end - D.jdl[j]
@@ -103,6 +104,8 @@ def dp_stop(D, bb, nb, travel, j, s_time, s_late, s_cost, n_time, n_late, n_cost
                 n_time[key] = end
                 n_late[key] = tl
                 n_cost[key] = s_cost[k] + D.jsla[j] * late
+                if end > D.jpdl[j]:  # a promised start kept late: its own cost (no promise: jpdl is 2**60)
+                    n_cost[key] += D.jpc[j] * (end - D.jpdl[j])
                 any_state = True
     for k in range(nb + 1):
         s_time[k] = n_time[k]
@@ -180,9 +183,9 @@ def eval_route(D, t, seq, n, work):
         travel = D.dur[prev, p]
         arc += D.arc[prev, p]
         trav += travel
-        serv += D.jsrv[j]
+        serv += D.jsrv[j, t]
         npref += D.nonpref[j, t]
-        if not dp_stop(D, bb, nb, travel, j, s_time, s_late, s_cost, n_time, n_late, n_cost):
+        if not dp_stop(D, bb, nb, travel, j, D.jsrv[j, t], s_time, s_late, s_cost, n_time, n_late, n_cost):
             return np.int64(-1)
         prev = p
     travel = D.dur[prev, D.tend[t]]

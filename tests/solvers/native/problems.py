@@ -29,7 +29,8 @@ def problems(draw, fast: bool = False, max_jobs: int = 8, max_techs: int = 3,
              engine: str = "native", max_iterations: Optional[int] = None, time_limit_s: float = 5.0):
     """A random problem: several windows per job, SLA deadlines by priority, 0-2 breaks per
     technician, parts, max_jobs, skills with levels, pinned / excluded / preferred technicians,
-    balance weight, fixed cost, distance cost, ``now``, ``available_from`` and other end points.
+    balance weight, fixed cost, distance cost, ``now``, ``available_from``, other end points, and
+    durations by technician (``service_factor``, ``durations_by_technician``).
 
     ``fast=True``: no costed SLA deadline (none, or SLA weights zero) and no breaks, every
     technician ending at point 0 at the same shift end, so that the compiled search takes its
@@ -76,6 +77,8 @@ def problems(draw, fast: bool = False, max_jobs: int = 8, max_techs: int = 3,
             extra["end_location"] = x.loc(draw(st.integers(0, n_points - 1)))
         if draw(st.integers(0, 4)) == 0:
             extra["available_from"] = x.at(start + draw(st.sampled_from([0.5, 1])))
+        if draw(st.integers(0, 2)) == 0:
+            extra["service_factor"] = draw(st.sampled_from([0.5, 0.75, 1.5]))
         techs.append(x.tech(ids[t], t, start, end,
                             skills={s: draw(st.integers(1, 2)) for s in draw(st.lists(st.sampled_from("abc"), max_size=3, unique=True))},
                             parts={"p": draw(st.integers(0, 3)), "q": draw(st.integers(0, 2))}, **extra))
@@ -107,6 +110,9 @@ def problems(draw, fast: bool = False, max_jobs: int = 8, max_techs: int = 3,
             extra["excluded_technicians"] = [draw(st.sampled_from(ids))]
         elif rule in (2, 3):
             extra["preferred_technicians"] = draw(st.lists(st.sampled_from(ids), min_size=1, max_size=2, unique=True))
+        if draw(st.integers(0, 2)) == 0:
+            extra["durations_by_technician"] = {tid: draw(st.sampled_from([0, 5, 45, 150])) for tid in
+                                                draw(st.lists(st.sampled_from(ids), min_size=1, max_size=len(ids), unique=True))}
         skills = {s: draw(st.integers(1, 2)) for s in draw(st.lists(st.sampled_from("abc"), max_size=1, unique=True))}
         jobs.append(x.job(f"j{j}", n_techs + j, draw(st.sampled_from([0, 15, 30, 60, 120])), skills=skills, **extra))
     weights = {
