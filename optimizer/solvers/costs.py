@@ -42,9 +42,9 @@ class CostModel:
     """Cost units per weight unit: ``COST_SCALE`` (seconds of driving), or ``MONEY_SCALE`` per
     currency unit in cost mode. Divide a cost by it to report it in weight units."""
     promise: dict[int, tuple[int, int]] = field(default_factory=dict)
-    """``cp.jobs`` index -> ``(due_s, cost_per_s)`` of a promised start (``problem.promised_starts``):
-    the service should END by ``due_s`` (promised start + duration; the same bound as an SLA
-    deadline, on the same clock) and each second later costs ``cost_per_s``, on top of the SLA."""
+    """``cp.jobs`` index -> ``(start_s, cost_per_s)`` of a promised start (``problem.promised_starts``):
+    each second the service STARTS after ``start_s`` costs ``cost_per_s``, on top of the SLA (on
+    the start, so a technician's own service duration does not move the promise)."""
 
     def arc_costs(self, durations: np.ndarray, distances: np.ndarray) -> np.ndarray:
         """Integer arc cost matrix: travel-time cost plus distance cost."""
@@ -56,13 +56,13 @@ class CostModel:
     def lateness_cost(self, priority: str, lateness_s: int) -> int:
         return self.sla_per_s[priority] * lateness_s
 
-    def stop_cost(self, job, end_s: int, lateness_s: int) -> int:
-        """SLA lateness cost of a stop of ``job`` (a CJob) ending at ``end_s``, plus its
-        promise's cost when it ends after the promise."""
+    def stop_cost(self, job, start_s: int, lateness_s: int) -> int:
+        """SLA lateness cost of a stop of ``job`` (a CJob) starting at ``start_s``, plus its
+        promise's cost when it starts after the promise."""
         cost = self.sla_per_s[job.priority] * lateness_s
         promise = self.promise.get(job.index)
-        if promise is not None and end_s > promise[0]:
-            cost += promise[1] * (end_s - promise[0])
+        if promise is not None and start_s > promise[0]:
+            cost += promise[1] * (start_s - promise[0])
         return cost
 
 
@@ -108,15 +108,15 @@ def build_cost_model(cp: CompiledProblem) -> CostModel:
 
 
 def promise_terms(cp: CompiledProblem, second: int) -> dict[int, tuple[int, int]]:
-    """``cp.jobs`` index -> (due end in seconds, cost units per second late) of the problem's
-    promised starts (``second``: cost units of one second of driving)."""
+    """``cp.jobs`` index -> (promised start in seconds, cost units per second later) of the
+    problem's promised starts (``second``: cost units of one second of driving)."""
     by_id = {j.id: j for j in cp.jobs}
     out: dict[int, tuple[int, int]] = {}
     for p in cp.problem.promised_starts:
         job = by_id.get(p.job_id)
         per_s = int(round(p.cost_per_min * second / 60.0))
         if job is not None and per_s > 0:
-            out[job.index] = (cp.timebase.to_s(p.start) + job.duration_s, per_s)
+            out[job.index] = (cp.timebase.to_s(p.start), per_s)
     return out
 
 

@@ -39,7 +39,7 @@ class RouteState:
         return cls(tech, list(jobs), sched, parts_used(jobs))
 
     def lateness_cost(self, costs: CostModel) -> int:
-        return sum(costs.stop_cost(s.job, s.end_s, s.lateness_s) for s in self.schedule.stops)
+        return sum(costs.stop_cost(s.job, s.start_s, s.lateness_s) for s in self.schedule.stops)
 
     def has_room(self, job: CJob) -> bool:
         """Static capacity: max_jobs and van stock."""
@@ -186,7 +186,7 @@ class InsertionIndex:
         sched = schedule_route(state.tech, jobs, self.cp.durations)
         if isinstance(sched, Infeasible):
             return None
-        late = sum(self.costs.stop_cost(s.job, s.end_s, s.lateness_s) for s in sched.stops)
+        late = sum(self.costs.stop_cost(s.job, s.start_s, s.lateness_s) for s in sched.stops)
         cost = detour_cost + late - self.lateness[r]
         if job.preferred and state.tech.id not in job.preferred:
             cost += self.costs.non_preferred

@@ -32,7 +32,7 @@ def plan_cost(cp: CompiledProblem, costs: CostModel, schedules: Sequence[Schedul
         if not sched.stops:
             continue
         total += route_arc_cost(cp, costs, sched)
-        total += sum(costs.stop_cost(s.job, s.end_s, s.lateness_s) for s in sched.stops)
+        total += sum(costs.stop_cost(s.job, s.start_s, s.lateness_s) for s in sched.stops)
         total += sum(costs.non_preferred for s in sched.stops if s.job.preferred and sched.tech.id not in s.job.preferred)
         total += costs.fixed_per_tech
         work = sched.travel_s + sched.service_s

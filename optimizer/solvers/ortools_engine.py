@@ -383,7 +383,7 @@ def _soft_start_bound(job, costs: CostModel) -> Optional[tuple[int, int]]:
         bounds.append((max(0, job.deadline_s - service), costs.sla_per_s[job.priority]))
     promise = costs.promise.get(job.index)
     if promise is not None:
-        bounds.append((max(0, promise[0] - service), promise[1]))
+        bounds.append((max(0, promise[0]), promise[1]))  # a bound on the start itself
     if not bounds:
         return None
     return min(b for b, _ in bounds), sum(c for _, c in bounds)

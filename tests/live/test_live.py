@@ -187,6 +187,9 @@ def test_a_promised_start_is_priced_per_minute_on_its_own_in_both_engines():
         dear = solve(_promise_problem(engine, 60))
         assert [s.job_id for s in dear.route_of("t1").stops] == ["a", "b"], engine
         assert dear.solver.objective == 2400.0 and _start(dear, "a") == x.instant(8 + 10 / 60), engine
+        # 60 min of service for a with t1: b, a costs 1260 + 40 x 12 = 1740 (start 08:50) < 2400.
+        slow = solve(_promise_problem(engine, 12, durations_by_technician={"t1": 60}))
+        assert [s.job_id for s in slow.route_of("t1").stops] == ["b", "a"] and slow.solver.objective == 1740.0, engine
         # Apart from the SLA: a normal job due 08:40 (its promised end too) ends 09:20 in b, a:
         # 40 min x 120 (SLA weight of normal) + 40 min x 12 (promise) = 5280 on top of 1260.
         both = solve(_promise_problem(engine, 12, sla_deadline=x.at(8 + 40 / 60)))
@@ -196,8 +199,11 @@ def test_a_promised_start_is_priced_per_minute_on_its_own_in_both_engines():
         # The objective of one plan with both terms, by hand (the engines' shared objective).
         from optimizer.solve import build_cost_model, objective, precheck, prepare, repair
 
+        # The promise is on the start: a takes t1 60 min (durations by technician), b, a still
+        # starts a at 08:50, 40 min after the promise (not 70 min after promise + 30 min).
+        longer = _promise_problem(engine, 12, durations_by_technician={"t1": 60})
         for problem, want in ((_promise_problem(engine, 12, sla_deadline=x.at(8 + 40 / 60)), 1260 + 4800 + 480),
-                              (_promise_problem(engine, 12), 1260 + 480), (_promise_problem(engine, 0), 1260)):
+                              (_promise_problem(engine, 12), 1260 + 480), (_promise_problem(engine, 0), 1260), (longer, 1260 + 480)):
             cp = prepare(problem)
             assert precheck(cp) == []
             costs = build_cost_model(cp)

@@ -52,8 +52,8 @@ Data = namedtuple(
         "fast",  # 1 when no job has a costed SLA deadline (timing checks in O(1) on break-free routes)
         "vardur",  # 1 when some job's service time differs between routes (a route's cached suffix sums/times do not carry over)
         "cap",  # longest route the state arrays hold
-        "jpdl",  # [n] promised end (promised start + service) on the end of service; NO_DEADLINE = no promise
-        "jpc",  # [n] promise cost per second the service ends after jpdl (apart from the SLA)
+        "jpdl",  # [n] promised start of service; NO_DEADLINE = no promise
+        "jpc",  # [n] promise cost per second the service starts after jpdl (apart from the SLA)
     ],
 )
 

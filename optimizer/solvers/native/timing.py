@@ -104,8 +104,8 @@ def dp_stop(D, bb, nb, travel, j, srv, s_time, s_late, s_cost, n_time, n_late, n
                 n_time[key] = end
                 n_late[key] = tl
                 n_cost[key] = s_cost[k] + D.jsla[j] * late
-                if end > D.jpdl[j]:  # a promised start kept late: its own cost (no promise: jpdl is 2**60)
-                    n_cost[key] += D.jpc[j] * (end - D.jpdl[j])
+                if start > D.jpdl[j]:  # a promised start kept late: its own cost (no promise: jpdl is 2**60)
+                    n_cost[key] += D.jpc[j] * (start - D.jpdl[j])
                 any_state = True
     for k in range(nb + 1):
         s_time[k] = n_time[k]
