@@ -146,10 +146,23 @@ def _initial_sequences(cp: CompiledProblem, routes: dict[str, list[str]], reject
     """The seed routes as job indices, without the jobs the pre-check rejected (no technician can
     serve them: they are unassigned with the pre-check's reason, once)."""
     rejected = {r.job_id for r in rejections}
-    jobs = {j.id: j.index for j in cp.jobs if j.id not in rejected}
+    copies: dict[str, list[int]] = {}
+    for j in cp.jobs:
+        if j.id not in rejected:
+            copies.setdefault(j.id, []).append(j.index)
     # A technician with several shifts: the seed goes to its first route (the repair re-times it).
     first = {t.id: t.index for t in reversed(cp.techs)}
-    return [[jobs[jid] for jid in routes.get(t.id, []) if jid in jobs] if first[t.id] == t.index else [] for t in cp.techs]
+    used: dict[str, int] = {}
+    out: list[list[int]] = []
+    for t in cp.techs:
+        seq = []
+        for jid in routes.get(t.id, []) if first[t.id] == t.index else []:
+            k = used.get(jid, 0)
+            if k < len(copies.get(jid, [])):  # a crew job's k-th route takes its k-th copy
+                seq.append(copies[jid][k])
+                used[jid] = k + 1
+        out.append(seq)
+    return out
 
 
 def repair(

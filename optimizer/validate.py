@@ -60,6 +60,12 @@ RULES: dict[str, str] = {
     "travel": "a leg's travel_time_s or distance_m differs from the matrix",
     "totals": "route totals (travel, distance, work, return leg) differ from the recomputed sums",
     "sla_fields": "a stop's sla_met or lateness_s disagrees with its end and the job's deadline",
+    "crew_size": "a crew job is routed to fewer or more technicians than its crew has members",
+    "crew_start": "the members of a crew do not start the service at the same instant",
+    "crew_skills": "the crew's technicians cannot be matched one to one to the member requirements (crew[k].skills)",
+    "dependency_unserved": "a job is routed but a job it depends on (after) is not",
+    "dependency_order": "a job starts before a job it depends on has ended plus min_delay_min",
+    "dependency_delay": "a job starts later than max_delay_min after the end of a job it depends on",
 }
 """Every rule name the validator can report, with what it means."""
 
@@ -111,6 +117,7 @@ def validate(
         shift = _route_shift(problem, tech, route)
         if shift is not None:
             out.extend(_RouteCheck(problem, tech, shift, route, jobs, matrix, points).run())
+    out.extend(_check_links(problem, solution, jobs, techs))
     return out
 
 
@@ -162,6 +169,71 @@ def _service_s(job: Job, tech: Technician) -> int:
     return minutes_to_s(job.duration_min * tech.service_factor)
 
 
+
+
+def _check_links(problem: Problem, solution: Solution, jobs: dict[str, Job], techs: dict[str, Technician]) -> list[Violation]:
+    """Crews (as many distinct technicians as members, one common start, member skills matched
+    one to one) and dependencies (predecessor served, order and delays), from the routes' times."""
+    out: list[Violation] = []
+    visits: dict[str, list[tuple[str, datetime, datetime]]] = {}  # job id -> (technician, start, end)
+    for route in solution.routes:
+        for stop in route.stops:
+            visits.setdefault(stop.job_id, []).append((route.technician_id, stop.start, stop.end))
+    for job in problem.jobs:
+        seen = visits.get(job.id, [])
+        if job.crew and seen:
+            members = [tid for tid, _, _ in seen]
+            if len(set(members)) != len(members) or len(members) != len(job.crew):
+                out.append(Violation("crew_size", f"crew job {job.id} needs {len(job.crew)} distinct technicians; routed to {', '.join(members)}", job.id))
+            starts = sorted(s for _, s, _ in seen)
+            if _s(starts[-1], starts[0]) > TOLERANCE_S:
+                out.append(Violation("crew_start", f"crew job {job.id}: members start from {_iso(starts[0])} to {_iso(starts[-1])}, not together", job.id))
+            known = [techs[t] for t in dict.fromkeys(members) if t in techs]
+            if not _crew_matched(job, known):
+                out.append(Violation("crew_skills", f"crew job {job.id}: technicians {', '.join(t.id for t in known)} cannot cover the member "
+                                     "requirements " + "; ".join(str(m.skills or "{}") for m in job.crew) + " one each", job.id))
+        if not seen or job.status == JobStatus.completed:
+            continue
+        start = min(s for _, s, _ in seen)
+        for dep in job.after:
+            pred = jobs.get(dep.job)
+            if pred is None or pred.status == JobStatus.completed:
+                continue  # a completed predecessor is finished
+            done = visits.get(dep.job)
+            if not done:
+                out.append(Violation("dependency_unserved", f"job {job.id} is routed but job {dep.job}, which it depends on, is not", job.id))
+                continue
+            end = max(e for _, _, e in done)
+            gap = _s(start, end)
+            if gap + TOLERANCE_S < dep.min_delay_min * 60:
+                out.append(Violation("dependency_order", f"job {job.id} starts at {_iso(start)}, {gap / 60:g} min after job {dep.job} ends "
+                                     f"({_iso(end)}); at least {dep.min_delay_min:g} min needed", job.id))
+            if dep.max_delay_min is not None and gap - TOLERANCE_S > dep.max_delay_min * 60:
+                out.append(Violation("dependency_delay", f"job {job.id} starts {gap / 60:g} min after job {dep.job} ends; at most "
+                                     f"{dep.max_delay_min:g} min allowed", job.id))
+    return out
+
+
+def _crew_matched(job: Job, crew: list[Technician]) -> bool:
+    """Every member requirement met by a distinct technician of ``crew`` (augmenting paths)."""
+    owner: dict[int, int] = {}  # technician position -> member
+
+    def fits(tech: Technician, member: int) -> bool:
+        return all(tech.skills.get(s, 0) >= lvl for s, lvl in job.crew[member].skills.items())
+
+    def augment(member: int, visited: set[int]) -> bool:
+        for t, tech in enumerate(crew):
+            if t in visited or not fits(tech, member):
+                continue
+            visited.add(t)
+            if t not in owner or augment(owner[t], visited):
+                owner[t] = member
+                return True
+        return False
+
+    return all(augment(k, set()) for k in range(len(job.crew)))
+
+
 def _check_membership(
     problem: Problem, solution: Solution, jobs: dict[str, Job], techs: dict[str, Technician]
 ) -> list[Violation]:
@@ -187,10 +259,10 @@ def _check_membership(
             jid = stop.job_id
             if jid not in jobs:
                 out.append(Violation("unknown_job", f"route of {tid} holds unknown job {jid!r} (the timing of this route is not checked)", jid, tid))
-            elif jid in placed:
+            elif jid in placed and not jobs[jid].crew:
                 out.append(Violation("duplicate_job", f"job {jid} is routed twice ({placed[jid]}, {tid})", jid, tid))
             else:
-                placed[jid] = tid
+                placed[jid] = tid  # a crew job is on each member's route: its crew is checked by _check_links
     for entry in solution.unassigned:
         jid = entry.job_id
         if jid not in jobs:

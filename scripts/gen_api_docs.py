@@ -620,6 +620,39 @@ sum of the territories' objectives. Bad settings are a 422 naming the field
 (`options.decomposition_params.target_jobs`). Territory solves run in a local process pool,
 on Ray, or in the solving process (`DISPATCH_PARALLEL`, `DISPATCH_RAY_ADDRESS`).
 
+## Crews and dependencies
+
+**Crew job**: `jobs[i].crew` lists one [CrewMember](#crewmember) per technician needed at the same
+time (2 to 8), each with the `skills` (skill -> minimum level) that member must have, e.g. one
+level-3 electrician and a helper: `"crew": [{{"skills": {{"electrical": 3}}}}, {{"skills": {{}}}}]`. The
+crew together meets the requirements: every member requirement is met by a distinct technician.
+Service starts at the same instant on every member's route (the crew meets when the last member
+can be there) and every member stays `duration_min`. The job's own `skills`, `parts` and
+`pinned_technician` must be empty (422 naming the field); `excluded_technicians` applies to every
+member; `preferred_technicians` is priced per member. In the Solution the job appears as a stop
+on each member's route, with the same `start`; it counts once in `kpis.jobs_assigned`, and its
+`candidates` entry lists its members (all `assigned`). In the objective a crew job's drop penalty
+and SLA cost count once per member.
+
+**Dependencies**: `jobs[i].after` lists [Dependency](#dependency) items: the job starts only after
+job `job` has ended (same or another technician), at least `min_delay_min` (default 0) and, when
+given, at most `max_delay_min` minutes after that end. A job whose predecessor is not served is
+not served either (`code` `dependency`, reason "depends on job A, which is not served"). Unknown
+ids, a job depending on itself, a job listed twice and cycles are 422 naming the field
+(`jobs.3.after.0.job: unknown job 'J9'`, `jobs.0.after: dependency cycle: J1 -> J2 -> J1`). A
+completed predecessor (`status` completed) counts as finished.
+
+Unassigned codes: `crew` ("no crew of 2 with hvac available at the same time", "no crew of 2:
+only T1 can serve its members, not one technician each") and `dependency`.
+
+Engines: `native` plans both (a crew job is one engine job per member, with its own allowed
+technicians; a crew and the jobs linked to it by dependencies are removed and re-inserted
+together, their starts pinned while the local search moves other jobs around them). The
+`ortools` engine refuses them (422 on `options.engine`, naming the feature); so does
+`options.decomposition = "on"` (with `auto`, such problems are solved whole). The validator
+checks `crew_size`, `crew_start`, `crew_skills`, `dependency_unserved`, `dependency_order` and
+`dependency_delay`.
+
 ## Field reference
 
 Generated from the OpenAPI schema. "required" = must be given; "optional" = may be omitted (null).

@@ -47,10 +47,14 @@ in ``decomposition.objective_scope``)."""
 
 
 def wants_decomposition(problem: Problem) -> bool:
-    """``options.decomposition`` is on, or auto with at least ``auto_min_jobs`` jobs."""
+    """``options.decomposition`` is on, or auto with at least ``auto_min_jobs`` jobs and no
+    crews or dependencies (territories would split them; ``on`` with them is refused by the
+    Problem)."""
     mode = problem.options.decomposition
     if problem.multi_shift:
         return False  # territories are not built for several shifts per technician (Problem refuses "on")
+    if mode == "auto" and any(j.crew or j.after for j in problem.jobs):
+        return False
     return mode == "on" or (mode == "auto" and len(problem.jobs) >= problem.options.decomposition_params.auto_min_jobs)
 
 

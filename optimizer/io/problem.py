@@ -10,6 +10,7 @@ jobs file, the job's row and ``pinned_technician``).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -68,6 +69,9 @@ JOB_COLUMNS: dict[str, str] = {
     "preferred_technicians": "Preferred technicians, e.g. 'T01; T04' (soft).",
     "excluded_technicians": "Never these technicians.",
     "durations": "Service minutes by technician, overriding duration_min and service_factor, e.g. 'T01:45; T02:60'.",
+    "crew": "Crew job: one entry per technician needed at once, separated by '|', each that member's skills or '-' for "
+            "none, e.g. 'electrical:3 | -' (an electrician level 3 and a helper).",
+    "after": "Jobs to finish first, e.g. 'J1; J2:30; J3:30-120' (job id, then optional minimum delay or min-max delay, minutes).",
     "date": "Day (YYYY-MM-DD) for HH:MM times in this row.",
     "utc_offset": "UTC offset (e.g. +02:00) for times without one in this row.",
 }
@@ -83,7 +87,7 @@ _JOB_FIELD_COLUMN = {
     "id": "id", "location": "lat", "duration_min": "duration_min", "skills": "skills", "priority": "priority",
     "time_windows": "window_start", "sla_deadline": "sla_deadline", "reported_at": "reported_at", "parts": "parts",
     "pinned_technician": "pinned_technician", "preferred_technicians": "preferred_technicians",
-    "excluded_technicians": "excluded_technicians", "durations_by_technician": "durations",
+    "excluded_technicians": "excluded_technicians", "durations_by_technician": "durations", "crew": "crew", "after": "after",
 }
 
 
@@ -204,7 +208,59 @@ def job_from_row(row: _Row) -> Job:
     for column in ("preferred_technicians", "excluded_technicians"):
         data[column] = row.get(column, cells.parse_list) or []
     data["durations_by_technician"] = row.get("durations", cells.parse_durations) or {}
+    crew = row.get("crew", _parse_crew)
+    if crew:
+        data["crew"] = crew
+    after = row.get("after", _parse_after)
+    if after:
+        data["after"] = after
     return _validate_row(row, Job, data, _JOB_FIELD_COLUMN)
+
+
+def _parse_crew(value: Any) -> list[dict]:
+    """``electrical:3 | -`` -> ``[{"skills": {"electrical": 3}}, {"skills": {}}]``."""
+    members = []
+    for part in str(value).split("|"):
+        part = part.strip()
+        members.append({"skills": {} if part in ("", "-") else cells.parse_levels(part, "skill")})
+    return members
+
+
+def _parse_after(value: Any) -> list[dict]:
+    """``J1; J2:30; J3:30-120`` -> dependencies (minimum, or minimum-maximum delay in minutes)."""
+    out = []
+    for item in re.split(r"[;,]", str(value)):
+        item = item.strip()
+        if not item:
+            continue
+        jid, sep, delay = item.partition(":")
+        dep: dict[str, Any] = {"job": jid.strip()}
+        if sep:
+            lo, dash, hi = delay.partition("-")
+            try:
+                dep["min_delay_min"] = float(lo) if lo.strip() else 0.0
+                if dash:
+                    dep["max_delay_min"] = float(hi)
+            except ValueError:
+                raise ValueError(f"{item!r}: the delay must be minutes, 'min' or 'min-max' (e.g. J1:30-120)") from None
+        out.append(dep)
+    return out
+
+
+def _format_crew(job: Job) -> Optional[str]:
+    return " | ".join(cells.format_levels(m.skills) or "-" for m in job.crew) or None
+
+
+def _format_after(job: Job) -> Optional[str]:
+    items = []
+    for d in job.after:
+        text = d.job
+        if d.max_delay_min is not None:
+            text += f":{d.min_delay_min:g}-{d.max_delay_min:g}"
+        elif d.min_delay_min:
+            text += f":{d.min_delay_min:g}"
+        items.append(text)
+    return "; ".join(items) or None
 
 
 def _read_records(path: PathLike, known: dict[str, str], required: tuple[str, ...], parse) -> tuple[list, list[int]]:
@@ -341,7 +397,7 @@ def technician_rows(problem: Problem) -> tuple[list[str], list[list[Any]]]:
 def job_rows(problem: Problem) -> tuple[list[str], list[list[Any]]]:
     """The jobs table of a problem (windows in the ``windows`` column as full datetimes)."""
     columns = ["id", "lat", "lon", "duration_min", "skills", "priority", "windows", "sla_deadline", "reported_at", "parts",
-               "pinned_technician", "preferred_technicians", "excluded_technicians", "durations"]
+               "pinned_technician", "preferred_technicians", "excluded_technicians", "durations", "crew", "after"]
     rows = []
     for j in problem.jobs:
         if j.location.lat is None:
@@ -352,6 +408,7 @@ def job_rows(problem: Problem) -> tuple[list[str], list[list[Any]]]:
             _iso(j.sla_deadline), _iso(j.reported_at), "; ".join(f"{k}:{v}" for k, v in j.parts.items()) or None,
             j.pinned_technician, "; ".join(j.preferred_technicians) or None, "; ".join(j.excluded_technicians) or None,
             "; ".join(f"{k}:{v:g}" for k, v in j.durations_by_technician.items()) or None,
+            _format_crew(j), _format_after(j),
         ])
     return columns, rows
 

@@ -3,7 +3,7 @@
 from optimizer.models.common import PRIORITIES, Location, Priority, TimeWindow
 from optimizer.models.costs import CostRates, TechnicianRates, has_costs, technician_rates
 from optimizer.models.decomposition import DecompositionSettings
-from optimizer.models.job import Job, JobStatus
+from optimizer.models.job import CrewMember, Dependency, Job, JobStatus
 from optimizer.models.options import ExplicitMatrix, Options, Weights
 from optimizer.models.problem import Problem
 from optimizer.models.recommendation import JobRecommendation, RecommendationOption, ShiftedStop
@@ -30,7 +30,7 @@ from optimizer.models.timebase import Timebase
 
 __all__ = [
     "Backlog", "CostKpis", "DayKpis", "CostRates", "NotReady", "ResponseTime", "TechnicianRates", "has_costs", "technician_rates",
-    "Break", "BreakSlot", "DecompositionInfo", "DecompositionSettings", "TerritoryInfo", "JobRecommendation", "RecommendationOption", "ShiftedStop", "ExplicitMatrix", "Job", "JobCandidates", "JobStatus", "Kpis",
+    "Break", "BreakSlot", "DecompositionInfo", "DecompositionSettings", "TerritoryInfo", "JobRecommendation", "RecommendationOption", "ShiftedStop", "ExplicitMatrix", "CrewMember", "Dependency", "Job", "JobCandidates", "JobStatus", "Kpis",
     "Location", "Options", "PRIORITIES", "Priority", "Problem", "RankedTechnician", "Route",
     "Shift", "Solution", "SolverInfo", "Stop", "Technician", "TimeWindow", "Timebase", "Unassigned", "Weights",
 ]

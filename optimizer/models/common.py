@@ -119,8 +119,10 @@ def plan_reference_errors(problem, plan) -> list[tuple[tuple, str]]:
     library's recommendation and re-plan code."""
     techs = {t.id for t in problem.technicians}
     jobs = {j.id for j in problem.jobs}
+    crew_size = {j.id: max(1, len(j.crew)) for j in problem.jobs}
     errors: list[tuple[tuple, str]] = []
     seen: dict[str, tuple] = {}
+    times: dict[str, int] = {}
     routed_techs: set[str] = set()
     for i, route in enumerate(plan.routes):
         if route.technician_id not in techs:
@@ -132,9 +134,11 @@ def plan_reference_errors(problem, plan) -> list[tuple[tuple, str]]:
             loc = ("routes", i, "stops", j, "job_id")
             if stop.job_id not in jobs:
                 errors.append((loc, f"unknown job {stop.job_id!r} (not in problem.jobs)"))
-            elif stop.job_id in seen:
-                errors.append((loc, f"job {stop.job_id!r} is planned twice"))
+            elif stop.job_id in seen and times[stop.job_id] >= crew_size[stop.job_id]:
+                errors.append((loc, f"job {stop.job_id!r} is planned twice" if crew_size[stop.job_id] == 1
+                               else f"crew job {stop.job_id!r} is planned more than {crew_size[stop.job_id]} times"))
             seen.setdefault(stop.job_id, loc)
+            times[stop.job_id] = times.get(stop.job_id, 0) + 1
     for k, item in enumerate(getattr(plan, "unassigned", None) or []):
         if item.job_id not in jobs:
             errors.append((("unassigned", k, "job_id"), f"unknown job {item.job_id!r} (not in problem.jobs)"))

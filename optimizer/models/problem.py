@@ -24,6 +24,29 @@ def _error(loc: tuple, message: str, value: Any) -> InitErrorDetails:
     )
 
 
+def _find_cycle(edges: dict[str, list[str]]) -> list[str]:
+    """One cycle of the graph ``node -> [nodes it depends on]`` (as a list of nodes), or []."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    for root in edges:
+        if state.get(root):
+            continue
+        path: list[str] = [root]
+        stack = [iter(edges.get(root, []))]
+        state[root] = 1
+        while stack:
+            nxt = next(stack[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                stack.pop()
+            elif state.get(nxt) == 1:
+                return path[path.index(nxt):]
+            elif not state.get(nxt):
+                state[nxt] = 1
+                path.append(nxt)
+                stack.append(iter(edges.get(nxt, [])))
+    return []
+
+
 class Problem(StrictModel):
     """A dispatch problem: who does which job, in what order, and when."""
 
@@ -72,6 +95,8 @@ class Problem(StrictModel):
                 errors.append(_error(("jobs", j, "technician_id"), f"unknown technician {job.technician_id!r}", job.technician_id))
         if self.multi_shift and self.options.decomposition == "on":
             errors.append(_error(("options", "decomposition"), "'on' is not supported with technicians[].shifts (several shifts per technician) yet", "on"))
+        errors.extend(self._check_dependencies(job_ids))
+        errors.extend(self._check_link_support())
         if self.options.objective == "cost" and not has_costs(self):
             errors.append(_error(("options", "objective"), "objective 'cost' needs problem.costs or technician cost fields (cost_per_hour, ...)", "cost"))
         errors.extend(self._check_locations())
@@ -95,6 +120,45 @@ class Problem(StrictModel):
                     if brk.earliest_start > shift.end or brk.latest_start < shift.start:
                         errors.append(_error(("technicians", i, "shifts", k, "breaks", b), "break window lies outside the shift", None))
         return tech_ids
+    def _check_link_support(self) -> list[InitErrorDetails]:
+        """Crews and dependencies need the native engine, solved whole (not by territories)."""
+        j = next((i for i, job in enumerate(self.jobs) if job.crew or job.after), None)
+        if j is None:
+            return []
+        feature = "crew" if self.jobs[j].crew else "after"
+        what = "crews (jobs.{j}.crew)" if feature == "crew" else "job dependencies (jobs.{j}.after)"
+        errors = []
+        if self.options.engine == "ortools":
+            errors.append(_error(("options", "engine"), f"the ortools engine does not support {what.format(j=j)}; use the native engine",
+                                 self.options.engine))
+        if self.options.decomposition == "on":
+            errors.append(_error(("options", "decomposition"), f"decomposition into territories does not support {what.format(j=j)}; "
+                                 "use 'auto' or 'off'", "on"))
+        return errors
+
+    def _check_dependencies(self, job_ids: set[str]) -> list[InitErrorDetails]:
+        """``after`` names known jobs, not the job itself, each at most once, and no cycle."""
+        errors = []
+        edges: dict[str, list[str]] = {}
+        for j, job in enumerate(self.jobs):
+            seen: set[str] = set()
+            for k, dep in enumerate(job.after):
+                loc = ("jobs", j, "after", k, "job")
+                if dep.job not in job_ids:
+                    errors.append(_error(loc, f"unknown job {dep.job!r}", dep.job))
+                elif dep.job == job.id:
+                    errors.append(_error(loc, f"job {job.id!r} cannot depend on itself", dep.job))
+                elif dep.job in seen:
+                    errors.append(_error(loc, f"job {dep.job!r} is listed twice", dep.job))
+                else:
+                    edges.setdefault(job.id, []).append(dep.job)
+                seen.add(dep.job)
+        if not errors:
+            cycle = _find_cycle(edges)
+            if cycle:
+                j = next(i for i, job in enumerate(self.jobs) if job.id == cycle[0])
+                errors.append(_error(("jobs", j, "after"), "dependency cycle: " + " -> ".join(cycle + [cycle[0]]), cycle))
+        return errors
 
     def _check_locations(self) -> list[InitErrorDetails]:
         errors = []

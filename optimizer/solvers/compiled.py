@@ -83,6 +83,27 @@ class CJob:
     excluded: frozenset[str]
     allowed: set[int] = field(default_factory=set)
     """Technician indices that may serve the job (filled by the feasibility pre-check)."""
+    member: int = 0
+    """For a crew job: which member requirement (``Job.crew[member]``) this copy stands for."""
+    crew: tuple[int, ...] = ()
+    """For a crew job: the indices of all its member copies (this one included), in member
+    order; empty for a one-technician job. Every copy has the job's ``id``; they start at the
+    same instant on distinct technicians' routes."""
+    after: tuple[tuple[int, int, Optional[int]], ...] = ()
+    """Dependencies ``(index of the job to finish first, min delay s, max delay s or None)``;
+    for a crew job only on its first copy (the copies start together), and pointing to the
+    first copy of a crew predecessor."""
+    dependents: tuple[int, ...] = ()
+    """Indices of the jobs that depend on this one (their first copies)."""
+    pin: Optional[tuple[int, int]] = None
+    """Search state, not input: extra bounds ``(lo, hi)`` on the start of service that the
+    scheduler honours on top of the windows (crew copies pinned to their common start,
+    dependent jobs to their delays). None: none."""
+
+    @property
+    def linked(self) -> bool:
+        """True for a crew copy, a job with dependencies or one others depend on (timed across routes)."""
+        return bool(self.crew) or bool(self.after) or bool(self.dependents)
     srv: Optional[tuple[int, ...]] = None
     """Service seconds per route (``CTech.index``) when they differ by technician
     (``durations_by_technician``, ``service_factor``); None: ``duration_s`` for every route."""
@@ -101,6 +122,48 @@ class CompiledProblem:
     techs: list[CTech]
     jobs: list[CJob]
     horizon_s: int
+    dependents: dict[int, list[int]] = field(default_factory=dict)
+    """Job index -> indices of the jobs that depend on it (their first copies)."""
+
+    @property
+    def has_links(self) -> bool:
+        """Crews or dependencies in the problem (cross-route timing is needed)."""
+        return any(j.linked for j in self.jobs)
+
+    def link_closure(self, index: int) -> list[int]:
+        """``index``, its crew copies and, transitively, every job that depends on any of them
+        (and their copies): what cannot stay served when ``index`` is not."""
+        out: list[int] = []
+        seen: set[int] = set()
+        stack = [index]
+        while stack:
+            i = stack.pop()
+            if i in seen:
+                continue
+            seen.add(i)
+            out.append(i)
+            stack.extend(self.jobs[i].crew)
+            stack.extend(self.dependents.get(i, []))
+        return out
+
+    def link_constraints(self) -> list[tuple[int, int, int, int, int]]:
+        """Every cross-route timing rule as ``(x, y, c, sy, sx)``: start of ``x`` >= start of
+        ``y`` + c + ``sy`` x service of ``y`` - ``sx`` x service of ``x`` (services as timed on
+        the routes that serve them). Crew copies start together; a dependent starts at least
+        ``min`` after its predecessor's end and at most ``max`` after it (the latter written as a
+        lower bound on the predecessor)."""
+        out: list[tuple[int, int, int, int, int]] = []
+        for job in self.jobs:
+            if job.crew and job.member == 0:
+                for a in job.crew:
+                    for b in job.crew:
+                        if a != b:
+                            out.append((a, b, 0, 0, 0))
+            for pred, lo, hi in job.after:
+                out.append((job.index, pred, lo, 1, 0))
+                if hi is not None:
+                    out.append((pred, job.index, -hi, 0, 1))
+        return out
 
     @property
     def durations(self) -> np.ndarray:
@@ -189,7 +252,7 @@ def service_table(job: Job, techs: list[CTech]) -> Optional[tuple[int, ...]]:
 
 
 def compile_job(job: Job, index: int, tb: Timebase, points: PointIndex, horizon_s: int,
-                techs: Optional[list[CTech]] = None) -> CJob:
+                techs: Optional[list[CTech]] = None, member: int = 0) -> CJob:
     if job.time_windows:
         windows = _merge_windows([(tb.to_s_ceil(w.start), tb.to_s(w.end)) for w in job.time_windows])
     else:
@@ -202,7 +265,7 @@ def compile_job(job: Job, index: int, tb: Timebase, points: PointIndex, horizon_
         windows=windows,
         deadline_s=tb.to_s(job.sla_deadline) if job.sla_deadline is not None else None,
         priority=job.priority.value,
-        skills=dict(job.skills),
+        skills=dict(job.crew[member].skills) if job.crew else dict(job.skills),
         parts=dict(job.parts),
         pinned=job.pinned_technician,
         preferred=frozenset(job.preferred_technicians),
@@ -219,5 +282,24 @@ def compile_problem(problem: Problem, matrix: TravelMatrix, points: PointIndex) 
         techs.extend(compile_routes(t, len(techs), problem, tb, points))
     horizon = max([t.shift_end_s for t in techs] + [0])
     plannable = [j for j in problem.jobs if j.status != JobStatus.completed]
-    jobs = [compile_job(j, i, tb, points, horizon, techs) for i, j in enumerate(plannable)]
-    return CompiledProblem(problem, tb, matrix, points, techs, jobs, horizon)
+    jobs: list[CJob] = []
+    first: dict[str, int] = {}
+    for j in plannable:
+        first[j.id] = len(jobs)
+        copies = [compile_job(j, len(jobs) + k, tb, points, horizon, techs, k) for k in range(j.crew_size)]
+        if j.crew:
+            for c in copies:
+                c.crew = tuple(x.index for x in copies)
+        jobs.extend(copies)
+    dependents: dict[int, list[int]] = {}
+    for j in plannable:
+        # A completed predecessor is finished: nothing left to wait for.
+        deps = tuple((first[d.job], minutes_to_s(d.min_delay_min), None if d.max_delay_min is None else minutes_to_s(d.max_delay_min))
+                     for d in j.after if d.job in first)
+        if deps:
+            jobs[first[j.id]].after = deps
+            for pred, _, _ in deps:
+                dependents.setdefault(pred, []).append(first[j.id])
+    for pred, deps_of in dependents.items():
+        jobs[pred].dependents = tuple(deps_of)
+    return CompiledProblem(problem, tb, matrix, points, techs, jobs, horizon, dependents)

@@ -72,12 +72,16 @@ def _find_move(cp: CompiledProblem, costs: CostModel, routes: list[RouteState], 
         if gain > 0 and (best is None or gain > best.gain):
             best = _Move(gain, changed, dropped)
 
+    if u.linked:
+        return None  # crews and dependencies are placed together, never one job at a time
     for r, state in enumerate(routes):
         if state.tech.index not in u.allowed:
             continue
         for e in state.jobs:
             if time.perf_counter() > deadline:
                 return best
+            if e.linked:
+                continue
             rest = [j for j in state.jobs if j is not e]
             new_r = insert_anywhere(cp, state.tech, rest, u)
             if new_r is not None:
@@ -101,7 +105,7 @@ def _consider_moves_of(cp: CompiledProblem, costs: CostModel, routes: list[Route
         if s == r or other.tech.index not in e.allowed:
             continue
         for f in other.jobs:
-            if drop[f.priority] > drop[u.priority]:
+            if f.linked or drop[f.priority] > drop[u.priority]:
                 continue
             new_s = insert_anywhere(cp, other.tech, [j for j in other.jobs if j is not f], e)
             if new_s is not None:

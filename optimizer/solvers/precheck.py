@@ -154,5 +154,56 @@ def precheck(cp: CompiledProblem, jobs: Optional[Iterable[CJob]] = None) -> list
         if job.allowed:
             continue
         code, reason = _static_reason(cp, job) if not candidates else _timing_reason(cp, job, failures)
+        if job.crew:
+            reason = Msg("crew member {k}: {reason}", k=job.member + 1, reason=reason)
         rejections.append(Rejection(job.id, code, reason))
+    if cp.has_links:
+        rejections = _linked_rejections(cp, rejections)
     return rejections
+
+
+def _crew_matches(cp: CompiledProblem, crew: tuple[int, ...]) -> bool:
+    """Can every member copy get a distinct technician from its ``allowed`` set? (Augmenting
+    paths; a crew has a handful of members.)"""
+    owner: dict[int, int] = {}
+
+    def augment(member: int, seen: set[int]) -> bool:
+        for t in sorted(cp.jobs[member].allowed):
+            if t in seen:
+                continue
+            seen.add(t)
+            if t not in owner or augment(owner[t], seen):
+                owner[t] = member
+                return True
+        return False
+
+    return all(augment(c, set()) for c in crew)
+
+
+def _linked_rejections(cp: CompiledProblem, rejections: list[Rejection]) -> list[Rejection]:
+    """A crew is rejected when one member cannot be served or the members cannot have distinct
+    technicians; a job whose predecessor is rejected is rejected too (transitively). One
+    rejection per job id; rejected copies get an empty ``allowed`` set."""
+    by_id: dict[str, Rejection] = {}
+    for r in rejections:
+        by_id.setdefault(r.job_id, r)
+    for job in cp.jobs:
+        if job.crew and job.member == 0 and job.id not in by_id and not _crew_matches(cp, job.crew):
+            techs = sorted({cp.techs[t].id for c in job.crew for t in cp.jobs[c].allowed})
+            by_id[job.id] = Rejection(job.id, "crew", Msg("no crew of {n}: only {techs} can serve its members, not one technician each",
+                                                          n=len(job.crew), techs=tech_names(techs)))
+    changed = True
+    while changed:
+        changed = False
+        for job in cp.jobs:
+            if job.id in by_id:
+                continue
+            for pred, _, _ in job.after:
+                if cp.jobs[pred].id in by_id:
+                    by_id[job.id] = Rejection(job.id, "dependency", Msg("depends on job {job}, which cannot be served", job=cp.jobs[pred].id))
+                    changed = True
+                    break
+    for job in cp.jobs:
+        if job.id in by_id:
+            job.allowed = set()
+    return list(by_id.values())

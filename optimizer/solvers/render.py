@@ -15,6 +15,7 @@ from optimizer.solvers.compiled import CompiledProblem
 from optimizer.solvers.costs import CostModel
 from optimizer.solvers.insertion import InsertionIndex, RouteState, removal_detour_s
 from optimizer.solvers.precheck import Rejection
+from optimizer.solvers.sync import pin_plan
 
 
 def render_route(cp: CompiledProblem, state: RouteState) -> Route:
@@ -67,7 +68,13 @@ def render_route(cp: CompiledProblem, state: RouteState) -> Route:
 
 def render_unassigned(rejections: list[Rejection], language: str = "en") -> list[Unassigned]:
     """Unassigned entries with their reasons in ``language`` (codes are language-neutral)."""
-    return [Unassigned(job_id=r.job_id, reason=translate(r.reason, language), code=r.code) for r in rejections]
+    seen: set[str] = set()
+    out = []
+    for r in rejections:
+        if r.job_id not in seen:  # one entry per job (a crew job's copies share its id)
+            seen.add(r.job_id)
+            out.append(Unassigned(job_id=r.job_id, reason=translate(r.reason, language), code=r.code))
+    return out
 
 
 def rank_candidates(cp: CompiledProblem, costs: CostModel, routes: list[RouteState], per_job: int) -> list[JobCandidates]:
@@ -77,16 +84,32 @@ def rank_candidates(cp: CompiledProblem, costs: CostModel, routes: list[RouteSta
     if per_job <= 0:
         return []
     tb = cp.timebase
+    if cp.has_links:
+        pin_plan([r.schedule for r in routes])
     index = InsertionIndex(cp, costs, routes)
     where = {}
     for state in routes:
         for pos, stop in enumerate(state.schedule.stops):
-            where[stop.job.id] = (state, pos, stop)
+            where[stop.job.index] = (state, pos, stop)
     out = []
+    by_id: dict[str, JobCandidates] = {}
     for job in cp.jobs:
         ranked: list[RankedTechnician] = []
-        if job.id in where:
-            state, pos, stop = where[job.id]
+        if job.linked:
+            # Crews and dependent jobs keep their technicians' starts: no one-route alternatives.
+            if job.id not in by_id:
+                by_id[job.id] = JobCandidates(job_id=job.id, ranked=[])
+                out.append(by_id[job.id])
+            if job.index in where:
+                state, pos, stop = where[job.index]
+                listed = by_id[job.id].ranked
+                listed.append(RankedTechnician(
+                    technician_id=state.tech.id, rank=len(listed) + 1, arrival=tb.to_datetime(stop.arrival_s),
+                    start=tb.to_datetime(stop.start_s), extra_travel_time_s=removal_detour_s(cp.durations, state.tech, state.jobs, pos),
+                    sla_met=None if job.deadline_s is None else stop.end_s <= job.deadline_s, assigned=True))
+            continue
+        if job.index in where:
+            state, pos, stop = where[job.index]
             ranked.append(
                 RankedTechnician(
                     technician_id=state.tech.id,

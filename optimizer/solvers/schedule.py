@@ -102,9 +102,15 @@ def _drive_with_breaks(clock: int, travel: int, brks: Sequence[CBreak]) -> Optio
 
 
 def _earliest_start(job: CJob, ready: int) -> Optional[int]:
+    """Earliest start at or after ``ready`` inside a window and inside ``job.pin`` (the
+    cross-route bounds of crews and dependencies), or None."""
+    pin = job.pin
+    if pin is not None and ready < pin[0]:
+        ready = pin[0]
     for lo, hi in job.windows:
         if ready <= hi:
-            return max(ready, lo)
+            start = max(ready, lo)
+            return None if pin is not None and start > pin[1] else start
     return None
 
 

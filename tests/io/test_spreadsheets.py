@@ -222,6 +222,41 @@ def test_windows_and_breaks_columns_with_negative_offsets(tmp_path):
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_crew_and_after_columns_round_trip(tmp_path, suffix):
+    techs = [f.tech("A", skills={"electrical": 3}), f.tech("B")]
+    jobs = [
+        f.job("J1", crew=[{"skills": {"electrical": 3}}, {"skills": {}}]),
+        f.job("J2", after=[{"job": "J1"}, {"job": "J3", "min_delay_min": 30, "max_delay_min": 120}]),
+        f.job("J3", after=[{"job": "J1", "min_delay_min": 15}]),
+    ]
+    problem = f.problem(techs, jobs)
+    t_path, j_path = write_problem_spreadsheets(problem, tmp_path / f"t{suffix}", tmp_path / f"j{suffix}")
+    header, records = read_table(j_path)
+    assert "crew" in header and "after" in header
+    assert records[0].cells["crew"] == "electrical:3 | -"
+    assert records[1].cells["after"] == "J1; J3:30-120"
+    back = load_problem_from_spreadsheets(t_path, j_path, problem.options.model_dump())
+    assert back == problem
+
+
+@pytest.mark.parametrize("column, value, message", [
+    ("after", "J9", "unknown job 'J9'"),
+    ("after", "J1:soon", "the delay must be minutes"),
+    ("crew", "hvac:x | -", "not a whole number"),
+])
+def test_bad_crew_and_after_cells_name_the_column(tmp_path, column, value, message):
+    header = JOB_HEADER + ["crew", "after"]
+    first = list(GOOD_JOB) + ["", ""]
+    second = list(GOOD_JOB) + ["", ""]
+    second[0] = "J2"
+    second[header.index(column)] = value
+    with pytest.raises(SpreadsheetError) as info:
+        load(tmp_path, [TECH_HEADER, GOOD_TECH], [header, first, second])
+    assert (info.value.row, info.value.column) == (3, column)
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
 def test_round_trip_of_shifts_and_durations_by_technician(tmp_path, suffix):
     """A technician with two shifts is two rows (own hours, locations, breaks); service_factor and
     the jobs' durations column come back as they were."""

@@ -54,8 +54,42 @@ Data = namedtuple(
         "cap",  # longest route the state arrays hold
         "jpdl",  # [n] promised start of service; NO_DEADLINE = no promise
         "jpc",  # [n] promise cost per second the service starts after jpdl (apart from the SLA)
+        # Crews and dependencies ("links"; see link_arrays). Static:
+        "links",  # 1 when some job is a crew copy or has a dependency (else every array below is a stub)
+        "gid",  # [n] group of the job (crew copies and dependency-linked jobs, connected), -1 = none
+        "gptr",  # [G + 1] group ranges into gitem
+        "gitem",  # [..] group members, predecessors before dependents, a crew's copies next to each other
+        "jcrew",  # [n] engine index of the crew's first copy, -1 = not a crew copy
+        "aptr",  # [n + 1] dependency ranges into apred/amin/amax (on a crew's first copy)
+        "apred",  # [A] job to finish first (a crew's first copy)
+        "amin",  # [A] min delay from its end to this start, s
+        "amax",  # [A] max delay, s (INF_S: none)
+        "rptr",  # [n + 1] ranges into rdep/rmax: the dependents of a job that have a max delay
+        "rdep",  # [R] such a dependent (a crew's first copy)
+        "rmax",  # [R] its max delay, s
+        "jrel",  # [n] earliest start worth trying: a dependent with a max delay opens its windows this much later (-INF_S: none)
+        # Search state, mutated by the search (the arrays are shared, the values are not constants):
+        "dlo",  # [n] earliest allowed start on top of the windows (-INF_S: none); a served linked job is pinned: dlo == dhi
+        "dhi",  # [n] latest allowed start (INF_S: none)
+        "plj",  # [n] pin log of this iteration: job, and its bounds at the iteration's start
+        "pllo",  # [n]
+        "plhi",  # [n]
+        "plmark",  # [n] stamp of the iteration a job's bounds were logged in
+        "plstate",  # [2] log length, current stamp
+        "gmark",  # [G] scratch stamps per group
+        "crr",  # [MAX_CREW * m * (cap + 1)] crew insertion candidates: route
+        "cri",  # same: position
+        "cre",  # same: earliest start there (break-free relaxation)
+        "crl",  # same: latest start there
+        "crd",  # same: detour cost (lower bound)
     ],
 )
+
+INF_S = 1 << 60
+"""Unbounded dynamic start bound (same value as the timing kernels' INF)."""
+
+MAX_CREW = 8
+"""Largest crew (``optimizer.models.job.MAX_CREW``)."""
 
 
 NO_DEADLINE = 1 << 60
@@ -156,6 +190,7 @@ def build_data(cp: CompiledProblem, costs: CostModel, n_neighbours: int) -> tupl
         cap=np.int64(cap),
         jpdl=jpdl,
         jpc=jpc,
+        **link_arrays(cp, jobs, m, cap),
     )
     return data, job_index
 
@@ -169,6 +204,111 @@ def service_matrix(jobs, m: int) -> np.ndarray:
         else:
             jsrv[e, :m] = job.srv
     return jsrv
+
+
+def link_arrays(cp: CompiledProblem, jobs, m: int, cap: int) -> dict:
+    """The crew and dependency arrays of :data:`Data` for the engine's ``jobs``. Groups are the
+    connected parts of "copy of the same crew" and "depends on"; members are listed in an order
+    where every predecessor comes before its dependents and a crew's copies are adjacent."""
+    n = len(jobs)
+    engine_of = {j.index: e for e, j in enumerate(jobs)}
+    linked = [e for e, j in enumerate(jobs) if j.linked]
+    one = np.zeros(1, dtype=np.int64)
+    if not linked:
+        stub = {k: one.copy() for k in ("gptr", "gitem", "apred", "amin", "amax", "plj", "pllo", "plhi", "plmark", "gmark",
+                                         "crr", "cri", "cre", "crl", "crd", "jrel", "rdep", "rmax")}
+        return dict(links=np.int64(0), gid=np.full(n, -1, dtype=np.int64), jcrew=np.full(n, -1, dtype=np.int64),
+                    aptr=np.zeros(n + 1, dtype=np.int64), rptr=np.zeros(n + 1, dtype=np.int64), dlo=np.full(n, -INF_S, dtype=np.int64),
+                    dhi=np.full(n, INF_S, dtype=np.int64), plstate=np.array([0, 1], dtype=np.int64), **stub)
+    # union-find over engine jobs
+    parent = list(range(n))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    jcrew = np.full(n, -1, dtype=np.int64)
+    aptr = np.zeros(n + 1, dtype=np.int64)
+    apred: list[int] = []
+    amin: list[int] = []
+    amax: list[int] = []
+    for e, j in enumerate(jobs):
+        if j.crew:
+            jcrew[e] = engine_of[j.crew[0]]
+            parent[find(e)] = find(engine_of[j.crew[0]])
+        for pred, lo, hi in j.after:
+            if pred in engine_of:  # the pre-check rejected the dependents of a job nobody can serve
+                apred.append(engine_of[pred])
+                amin.append(lo)
+                amax.append(INF_S if hi is None else hi)
+                parent[find(e)] = find(engine_of[pred])
+        aptr[e + 1] = len(apred)
+    # A predecessor need not start before (its dependent's first window opening - max delay -
+    # its own duration): starting earlier only leaves the dependent no start within its delay.
+    jrel = np.full(n, -INF_S, dtype=np.int64)
+    later: dict[int, list[tuple[int, int]]] = {}
+    for e, j in enumerate(jobs):
+        for pred, lo, hi in j.after:
+            if hi is not None and pred in engine_of:
+                p = engine_of[pred]
+                jrel[p] = max(jrel[p], j.windows[0][0] - hi - max(jobs[p].srv or (jobs[p].duration_s,)))
+                later.setdefault(p, []).append((e, hi))
+    rptr = np.zeros(n + 1, dtype=np.int64)
+    rdep: list[int] = []
+    rmax: list[int] = []
+    for e in range(n):
+        for b, hi in later.get(e, []):
+            rdep.append(b)
+            rmax.append(hi)
+        rptr[e + 1] = len(rdep)
+    roots = sorted({find(e) for e in linked})
+    gid = np.full(n, -1, dtype=np.int64)
+    members: dict[int, list[int]] = {r: [] for r in roots}
+    for e in linked:
+        members[find(e)].append(e)
+    gptr = [0]
+    gitem: list[int] = []
+    for g, r in enumerate(roots):
+        for e in _units_in_order(members[r], jobs, engine_of, jcrew):
+            gid[e] = g
+            gitem.append(e)
+        gptr.append(len(gitem))
+    size = MAX_CREW * m * (cap + 1) + 64  # + scratch: counts, common starts, picks
+    i64 = np.int64
+    return dict(
+        links=np.int64(1), gid=gid, gptr=np.array(gptr, dtype=i64), gitem=np.array(gitem, dtype=i64), jcrew=jcrew,
+        aptr=aptr, jrel=jrel, rptr=rptr, rdep=np.array(rdep or [0], dtype=i64), rmax=np.array(rmax or [0], dtype=i64), apred=np.array(apred or [0], dtype=i64), amin=np.array(amin or [0], dtype=i64),
+        amax=np.array(amax or [0], dtype=i64), dlo=np.full(n, -INF_S, dtype=i64), dhi=np.full(n, INF_S, dtype=i64),
+        plj=np.zeros(max(n, 1), dtype=i64), pllo=np.zeros(max(n, 1), dtype=i64), plhi=np.zeros(max(n, 1), dtype=i64),
+        plmark=np.zeros(max(n, 1), dtype=i64), plstate=np.array([0, 1], dtype=i64), gmark=np.zeros(len(roots), dtype=i64),
+        crr=np.zeros(size, dtype=i64), cri=np.zeros(size, dtype=i64), cre=np.zeros(size, dtype=i64),
+        crl=np.zeros(size, dtype=i64), crd=np.zeros(size, dtype=i64),
+    )
+
+
+def _units_in_order(group: list[int], jobs, engine_of: dict[int, int], jcrew: np.ndarray) -> list[int]:
+    """The group's jobs with predecessors first (Kahn's order over crews as units, by index
+    among equals) and each crew's copies adjacent, in member order."""
+    unit_of = {e: int(jcrew[e]) if jcrew[e] >= 0 else e for e in group}
+    units = sorted(set(unit_of.values()))
+    preds: dict[int, set[int]] = {u: set() for u in units}
+    for e in group:
+        for pred, _, _ in jobs[e].after:
+            if pred in engine_of:
+                preds[unit_of[e]].add(unit_of[engine_of[pred]])
+    order: list[int] = []
+    done: set[int] = set()
+    while len(order) < len(units):
+        ready = [u for u in units if u not in done and preds[u] <= done]
+        u = ready[0]  # the model refuses cycles, so one is always ready
+        done.add(u)
+        order.append(u)
+    out: list[int] = []
+    for u in order:
+        out.extend(sorted(e for e in group if unit_of[e] == u))
+    return out
 
 
 def _route_capacity(cp: CompiledProblem, jobs, tmaxj: np.ndarray) -> int:

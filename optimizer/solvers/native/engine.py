@@ -78,7 +78,8 @@ class NativeEngine:
                 notes.append(f"no VROOM plan within its share ({time.monotonic() - v0:.2f} s); started from greedy insertion")
         if initial is not None:
             for r, seq in enumerate(initial):
-                route = [engine_of[i] for i in seq if i in engine_of]
+                # crews and dependency groups are inserted whole by the search (pinned starts)
+                route = [engine_of[i] for i in seq if i in engine_of and D.gid[engine_of[i]] < 0]
                 if len(route) > D.cap:
                     route = route[: int(D.cap)]
                 seqs[r, : len(route)] = route

@@ -326,7 +326,10 @@ def clear_touched(S):
 
 @njit(**KERNEL)
 def restore(D, S, nremoved):
-    """Undo this iteration: touched routes back to their backups, removed jobs back in place."""
+    """Undo this iteration: touched routes back to their backups, removed jobs back in place
+    (and the crews' and dependencies' start bounds as they were)."""
+    if D.links == 1:
+        pins_undo(D)
     for a in range(nremoved):
         S.route_of[S.jlist[a]] = -1
     for a in range(S.ntouch[0]):
@@ -413,8 +416,8 @@ def concat_cost(D, S, ra, ia, mid, nmid, rb, jb, limit):
                 serv += S.pserv[rb, Lb] - S.pserv[rb, jb]
             for i in range(jb, Lb):
                 j = S.seq[rb, i]
-                if D.allowed[j, t] == 0:
-                    return np.int64(-1)
+                if D.allowed[j, t] == 0 or (D.links == 1 and D.jcrew[j] >= 0):
+                    return np.int64(-1)  # crew copies change technicians only through ruin and recreate
                 npref += D.nonpref[j, t]
                 if D.vardur == 1:
                     serv += D.jsrv[j, t]
@@ -860,6 +863,8 @@ def ruin(D, S, avg_removed, max_string, late_rate, out_rate, spill_rate):
                 got = remove_string(D, S, r, np.random.randint(0, S.rlen[r]), ls_max, stamp, nrem)
                 if got >= 0:
                     nrem = got
+    if D.links == 1:
+        nrem = ruin_groups(D, S, nrem, stamp)
     for x in range(nrem):
         S.route_of[S.jlist[x]] = -1
         S.pos_of[S.jlist[x]] = -1
@@ -952,8 +957,16 @@ def recreate(D, S, nrem, blink, granular):
                 keys[x] = -np.inf
     S.rseed[0] = -1
     sort_by_keys(S.jlist, keys, nrem)
+    gstamp = S.stats[7] + 1
+    S.stats[7] = gstamp
     for x in range(nrem):
         j = S.jlist[x]
+        if D.links == 1 and D.gid[j] >= 0:
+            g = D.gid[j]
+            if D.gmark[g] != gstamp:  # a crew or dependency group: all its jobs at once, at its first one's turn
+                D.gmark[g] = gstamp
+                insert_group(D, S, g, blink, granular)
+            continue
         r, i, d = best_insertion(D, S, j, blink, granular)
         if r >= 0 and d < D.jdrop[j]:
             insert_at(D, S, j, r, i)
@@ -986,6 +999,8 @@ def try_moves(D, S, u, v):
     pu = S.pos_of[u]
     pv = S.pos_of[v]
     mid = S.mid
+    if ru != rv and D.links == 1 and (D.jcrew[u] >= 0 or D.jcrew[v] >= 0):
+        return False  # crew copies change technicians only through ruin and recreate (distinct technicians)
     if ru != rv:
         old = S.rcost[ru] + S.rcost[rv]
         # relocate u after v
@@ -1086,7 +1101,7 @@ def empty_route_move(D, S, u):
     """Relocate ``u`` to an empty route when that pays (one route per technician class, at most
     eight empty routes tried, from a random one on)."""
     ru = S.route_of[u]
-    if ru < 0:
+    if ru < 0 or (D.links == 1 and D.jcrew[u] >= 0):
         return False
     pu = S.pos_of[u]
     mid = S.mid
@@ -1210,6 +1225,8 @@ def load_routes(D, S, seqs, lens):
             nrem += 1
     recreate(D, S, nrem, 0.0, False)
     clear_touched(S)
+    if D.links == 1:
+        pins_keep(D)
     return total_cost(D, S)
 
 
@@ -1267,6 +1284,8 @@ def run_iterations(D, S, iters, cur_cost, best_cost, best_seq, best_len, t_from,
             cur_cost = new_cost
             S.stats[1] += 1
             clear_touched(S)
+            if D.links == 1:
+                pins_keep(D)
             if new_cost < best_cost:
                 best_cost = new_cost
                 snapshot(S, best_seq, best_len)
@@ -1274,3 +1293,363 @@ def run_iterations(D, S, iters, cur_cost, best_cost, best_seq, best_len, t_from,
         else:
             restore(D, S, nrem)
     return cur_cost, best_cost
+
+
+# --------------------------------------------------------------------------------------------
+# Crews and dependencies ("links"): groups removed and inserted whole, starts pinned
+# --------------------------------------------------------------------------------------------
+#
+# A crew job is several engine jobs (one per member, each with its own allowed technicians);
+# copies of one crew and jobs linked by dependencies form a group (Data.gid). Ruin takes a
+# group out whole; recreate inserts it whole, predecessors first: a one-technician job at its
+# cheapest place within the bounds its served predecessors set ([end + min, end + max]), a
+# crew's copies at one common start on distinct technicians. Every served job of a group is
+# then pinned to its start (dlo == dhi): the route-local timing, moves and prices stay exact,
+# and the cross-route rules hold whatever the local search does (it moves a pinned job only to
+# where it can start at the same instant, and never moves a crew copy to another route). The
+# bounds changed in an iteration are logged and restored when the iteration is rejected.
+
+
+@njit(**KERNEL)
+def set_pin(D, j, lo, hi):
+    """Set job ``j``'s dynamic start bounds (logging the iteration's first change)."""
+    if D.plmark[j] != D.plstate[1]:
+        D.plmark[j] = D.plstate[1]
+        n = D.plstate[0]
+        D.plj[n] = j
+        D.pllo[n] = D.dlo[j]
+        D.plhi[n] = D.dhi[j]
+        D.plstate[0] = n + 1
+    D.dlo[j] = lo
+    D.dhi[j] = hi
+
+
+@njit(**KERNEL)
+def pins_keep(D):
+    """The iteration is accepted: its bounds stay."""
+    D.plstate[0] = 0
+    D.plstate[1] += 1
+
+
+@njit(**KERNEL)
+def pins_undo(D):
+    """The iteration is rejected: every bound back to its value at the iteration's start."""
+    for a in range(D.plstate[0] - 1, -1, -1):
+        j = D.plj[a]
+        D.dlo[j] = D.pllo[a]
+        D.dhi[j] = D.plhi[a]
+    D.plstate[0] = 0
+    D.plstate[1] += 1
+
+
+@njit(**KERNEL)
+def take_out(D, S, j):
+    """Remove job ``j`` from its route (the route is refreshed; its cost may be INF when the
+    shorter route cannot be timed, which the acceptance test then rejects)."""
+    r = S.route_of[j]
+    if r < 0:
+        return
+    out = S.buf[1]
+    n = 0
+    for i in range(S.rlen[r]):
+        if S.seq[r, i] != j:
+            out[n] = S.seq[r, i]
+            n += 1
+    write_route(D, S, r, out, n)
+    S.route_of[j] = -1
+    S.pos_of[j] = -1
+
+
+@njit(**KERNEL)
+def ruin_groups(D, S, nrem, stamp):
+    """Complete a ruin: every group with a listed job is taken out whole and listed, and its
+    jobs' start bounds are cleared. Returns the new count of listed jobs."""
+    x = 0
+    while x < nrem:
+        g = D.gid[S.jlist[x]]
+        x += 1
+        if g < 0 or D.gmark[g] == stamp:
+            continue
+        D.gmark[g] = stamp
+        for a in range(D.gptr[g], D.gptr[g + 1]):
+            c = D.gitem[a]
+            if S.mark[c] != stamp:
+                S.mark[c] = stamp
+                take_out(D, S, c)
+                S.jlist[nrem] = c
+                nrem += 1
+            set_pin(D, c, -INF, INF)
+    return nrem
+
+
+@njit(**KERNEL)
+def pin_exact(D, S, j):
+    """Pin the just inserted job ``j`` to a start its route can keep: the starts of the timing
+    programme's states after it, earliest first (one state without breaks). False (bounds
+    unchanged) when none keeps the route feasible."""
+    r = S.route_of[j]
+    i = S.pos_of[j]
+    lo0 = D.dlo[j]
+    hi0 = D.dhi[j]
+    nb = D.bptr[r + 1] - D.bptr[r]
+    last = -INF
+    for _ in range(nb + 1):
+        s = INF
+        for k in range(nb + 1):
+            f = S.fs_time[r, i + 1, k]
+            if f < INF and f - D.jsrv[j, r] > last and f - D.jsrv[j, r] < s:
+                s = f - D.jsrv[j, r]
+        if s >= INF:
+            break
+        last = s
+        set_pin(D, j, s, s)
+        if refresh_route(D, S, r) >= 0:
+            return True
+        set_pin(D, j, lo0, hi0)
+        refresh_route(D, S, r)
+    return False
+
+
+@njit(**KERNEL)
+def insert_group(D, S, g, blink, granular):
+    """Insert the jobs of group ``g`` (all unassigned), predecessors first; a job whose
+    predecessor could not be served stays out."""
+    a = D.gptr[g]
+    end = D.gptr[g + 1]
+    while a < end:
+        j = D.gitem[a]
+        size = 1
+        if D.jcrew[j] >= 0:
+            while a + size < end and D.jcrew[D.gitem[a + size]] == D.jcrew[j]:
+                size += 1
+        lo = D.jrel[j]
+        hi = INF
+        ok = True
+        for q in range(D.aptr[j], D.aptr[j + 1]):
+            p = D.apred[q]
+            if S.route_of[p] < 0:
+                ok = False
+                break
+            done = D.dlo[p] + D.jsrv[p, S.route_of[p]]  # a served predecessor is pinned: dlo is its start
+            if done + D.amin[q] > lo:
+                lo = done + D.amin[q]
+            if D.amax[q] < INF and done + D.amax[q] < hi:
+                hi = done + D.amax[q]
+        if ok:
+            lo = later_than_dependents(D, S, j, lo)
+        if ok and lo <= hi:
+            if size == 1:
+                insert_single(D, S, j, lo, hi, blink, granular)
+            else:
+                insert_crew(D, S, a, size, lo, hi, blink)
+        a += size
+
+
+@njit(**KERNEL)
+def later_than_dependents(D, S, j, lo):
+    """Raise the lower bound ``lo`` on job ``j``'s start so that each dependent with a max delay
+    can still start within it: not before (the dependent's earliest start anywhere - max delay -
+    ``j``'s duration), the earliest start taken over every route and position it may go to
+    (break-free relaxation of the current routes)."""
+    longest = np.int64(0)  # j's longest service on any route: the bound must hold wherever j goes
+    for t in range(D.jsrv.shape[1]):
+        if D.rptr[j + 1] > D.rptr[j] and D.jsrv[j, t] > longest:
+            longest = D.jsrv[j, t]
+    for q in range(D.rptr[j], D.rptr[j + 1]):
+        b = D.rdep[q]
+        cnt = crew_candidates(D, S, b, -INF, INF, 0)
+        first = INF
+        for x in range(cnt):
+            if D.cre[x] < first:
+                first = D.cre[x]
+        if first < INF and first - D.rmax[q] - longest > lo:
+            lo = first - D.rmax[q] - longest
+    return lo
+
+
+@njit(**KERNEL)
+def insert_single(D, S, j, lo, hi, blink, granular):
+    """Cheapest insertion of one linked job with its start in ``[lo, hi]``, then pinned."""
+    set_pin(D, j, lo, hi)
+    for r in range(S.rlen.shape[0]):
+        S.nofit[j, r] = -1  # its bounds changed: earlier "fits nowhere" verdicts do not hold
+    r, i, d = best_insertion(D, S, j, blink, granular)
+    if r >= 0 and d < D.jdrop[j]:
+        insert_at(D, S, j, r, i)
+        if pin_exact(D, S, j):
+            return True
+        take_out(D, S, j)
+    set_pin(D, j, -INF, INF)
+    for r in range(S.rlen.shape[0]):
+        S.nofit[j, r] = -1
+    return False
+
+
+@njit(**KERNEL)
+def crew_candidates(D, S, c, lo, hi, base):
+    """Every (route, position) where crew copy ``c`` could start within ``[lo, hi]``, with the
+    interval of starts the route allows there (break-free bounds from the cached earliest
+    finishes and latest starts: a relaxation with breaks) and its detour; written from ``base``
+    on in the ``cr*`` arrays. Returns how many."""
+    m = S.rlen.shape[0]
+    K = D.jdem.shape[1]
+    pc = D.jpt[c]
+    cnt = 0
+    for r in range(m):
+        L = S.rlen[r]
+        if D.allowed[c, r] == 0 or L + 1 > D.tmaxj[r] or L + 1 > S.seq.shape[1] or S.rcost[r] >= INF:
+            continue
+        room = True
+        for q in range(K):
+            if D.jdem[c, q] > 0 and S.rload[r, q] + D.jdem[c, q] > D.tcap[r, q]:
+                room = False
+        if not room:
+            continue
+        for i in range(L + 1):
+            ap = D.tstart[r] if i == 0 else D.jpt[S.seq[r, i - 1]]
+            bp = D.tend[r] if i == L else D.jpt[S.seq[r, i]]
+            ready = D.tready[r] if i == 0 else S.fin[r, i - 1]
+            if ready >= INF:
+                break
+            arrive = ready + D.dur[ap, pc]
+            e = earliest_start(D, c, arrive if arrive > lo else lo)
+            if e >= INF or e > hi:
+                continue
+            nxt = D.tshift[r] if i == L else S.lat[r, i]
+            bound = nxt - D.dur[pc, bp] - D.jsrv[c, r]
+            last = latest_start_before(D, c, bound if bound < hi else hi)
+            if last < e:
+                continue
+            q = base + cnt
+            D.crr[q] = r
+            D.cri[q] = i
+            D.cre[q] = e
+            D.crl[q] = last
+            D.crd[q] = D.arc[ap, pc] + D.arc[pc, bp] - D.arc[ap, bp] + D.nonpref[c, r] + (D.fixed if L == 0 else 0)
+            cnt += 1
+    return cnt
+
+
+@njit(**KERNEL)
+def crew_pick(D, a, size, stride, tail, t, backwards):
+    """For a common start ``t``: per copy, the cheapest candidate allowing ``t`` on a route no
+    copy picked before took (greedy, in member order or ``backwards``; with two members one of
+    the two orders gives the cheapest assignment), written to ``cri[tail + 16 + k]``. Returns
+    the summed detour, or INF when some copy has none."""
+    total = np.int64(0)
+    for step in range(size):
+        k = size - 1 - step if backwards else step
+        base = k * stride
+        best = -1
+        bd = INF
+        for x in range(D.cri[tail + k]):
+            q = base + x
+            if D.cre[q] <= t <= D.crl[q] and D.crd[q] < bd:
+                clash = False
+                for ss in range(step):
+                    kk = size - 1 - ss if backwards else ss
+                    if D.crr[D.cri[tail + 16 + kk]] == D.crr[q]:
+                        clash = True
+                        break
+                if not clash:
+                    best = q
+                    bd = D.crd[q]
+        if best < 0:
+            return INF
+        D.cri[tail + 16 + k] = best
+        total += bd
+    return total
+
+
+@njit(**KERNEL)
+def crew_price(D, S, a, size, tail, t):
+    """Exact cost delta of the picked places (``cri[tail + 16 + k]``, distinct routes) with
+    every copy pinned to start at ``t``; INF when one of them cannot be timed."""
+    delta = np.int64(0)
+    for k in range(size):
+        c = D.gitem[a + k]
+        D.dlo[c] = t
+        D.dhi[c] = t
+    for k in range(size):
+        c = D.gitem[a + k]
+        q = D.cri[tail + 16 + k]
+        r = D.crr[q]
+        i = D.cri[q]
+        S.mid[0] = c
+        cost = concat_cost(D, S, r, i, S.mid, 1, r, i, INF)
+        if cost < 0:
+            delta = INF
+            break
+        delta += cost - S.rcost[r]
+    for k in range(size):
+        c = D.gitem[a + k]
+        D.dlo[c] = -INF
+        D.dhi[c] = INF
+    return delta
+
+
+@njit(**KERNEL)
+def insert_crew(D, S, a, size, lo, hi, blink):
+    """Insert the ``size`` copies of the crew listed from ``gitem[a]`` on distinct technicians
+    at one common start within ``[lo, hi]``: candidate starts are the earliest starts of each
+    copy's cheapest places (the crew meets when the last of them can be there); for each, the
+    cheapest greedy pick of places is priced exactly with every copy pinned to that start. The
+    best is applied when it costs less than leaving the crew out. Returns True when inserted."""
+    m = S.rlen.shape[0]
+    stride = m * (S.seq.shape[1] + 1)
+    tail = 8 * stride  # scratch after the candidates: counts (+0), picks (+16), best picks (+32), starts (cre, +0)
+    for k in range(size):
+        cnt = crew_candidates(D, S, D.gitem[a + k], lo, hi, k * stride)
+        if cnt == 0:
+            return False
+        D.cri[tail + k] = cnt
+    # candidate common starts: the earliest start at each copy's four cheapest places
+    nt = 0
+    for k in range(size):
+        base = k * stride
+        cnt = D.cri[tail + k]
+        pd = -INF
+        pq = -1
+        for _ in range(min(4, cnt)):
+            best = -1
+            for x in range(cnt):
+                q = base + x
+                later = D.crd[q] > pd or (D.crd[q] == pd and q > pq)  # after the previous pick in (detour, index) order
+                if later and (best < 0 or D.crd[q] < D.crd[best]):
+                    best = q
+            if best < 0:
+                break
+            pd = D.crd[best]
+            pq = best
+            D.cre[tail + nt] = D.cre[best]
+            nt += 1
+    best_t = INF
+    best_delta = INF
+    drop = np.int64(0)
+    for k in range(size):
+        drop += D.jdrop[D.gitem[a + k]]
+    for y in range(nt):
+        t = D.cre[tail + y]
+        dup = False
+        for z in range(y):
+            if D.cre[tail + z] == t:
+                dup = True
+        if dup or (blink > 0.0 and y > 0 and np.random.random() < blink):
+            continue  # (a blink skips a candidate start, as recreate's blinks skip positions)
+        for backwards in range(2 if size > 1 else 1):
+            if crew_pick(D, a, size, stride, tail, t, backwards == 1) >= INF:
+                continue
+            delta = crew_price(D, S, a, size, tail, t)
+            if delta < best_delta:
+                best_delta = delta
+                best_t = t
+                for k in range(size):
+                    D.cri[tail + 32 + k] = D.cri[tail + 16 + k]
+    if best_t >= INF or best_delta >= drop:
+        return False
+    for k in range(size):
+        c = D.gitem[a + k]
+        q = D.cri[tail + 32 + k]
+        set_pin(D, c, best_t, best_t)
+        insert_at(D, S, c, D.crr[q], D.cri[q])
+    return True

@@ -34,21 +34,29 @@ INF = np.int64(1) << np.int64(60)
 
 @njit(**KERNEL)
 def earliest_start(D, j, ready):
-    """Earliest service start of job ``j`` at or after ``ready`` inside one of its windows, or INF."""
+    """Earliest service start of job ``j`` at or after ``ready`` inside one of its windows and
+    inside its dynamic bounds ``[dlo, dhi]`` (crews, dependencies; unbounded otherwise), or INF."""
+    if ready < D.dlo[j]:
+        ready = D.dlo[j]
     for w in range(D.wptr[j], D.wptr[j + 1]):
         if ready <= D.whi[w]:
             lo = D.wlo[w]
-            return ready if ready > lo else lo
+            start = ready if ready > lo else lo
+            return start if start <= D.dhi[j] else INF
     return INF
 
 
 @njit(**KERNEL)
 def latest_start_before(D, j, bound):
-    """Latest service start of job ``j`` at or before ``bound`` inside one of its windows, or -INF."""
+    """Latest service start of job ``j`` at or before ``bound`` inside one of its windows and its
+    dynamic bounds ``[dlo, dhi]``, or -INF."""
+    if bound > D.dhi[j]:
+        bound = D.dhi[j]
     for w in range(D.wptr[j + 1] - 1, D.wptr[j] - 1, -1):
         if D.wlo[w] <= bound:
             hi = D.whi[w]
-            return bound if bound < hi else hi
+            start = bound if bound < hi else hi
+            return start if start >= D.dlo[j] else -INF
     return -INF
 
 
