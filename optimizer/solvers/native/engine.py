@@ -11,7 +11,9 @@ always give the same plan; otherwise the temperature follows the elapsed share o
 Below ``small_below_jobs`` jobs the search is ``restarts`` independent runs from the same start,
 each with its own random stream and an equal share of the time (or iterations); the best one
 wins. A last local search over every job with ``final_ls_neighbours`` neighbours (the share
-``final_ls_share`` of the time is kept for it) polishes the best plan.
+``final_ls_share`` of the time is kept for it) polishes the best plan. Neither applies when jobs
+are linked (crews, dependencies): their start pins live in ``Data`` and belong to the search's
+current plan.
 
 Compilation is a one-time cost: kernels are cached on disk (``cache=True``) and warmed at install
 (``python -m optimizer.solvers.native.warmup``, run by ``make demo`` and ``make test``). The time
@@ -91,12 +93,15 @@ class NativeEngine:
             dtype=np.float64,
         )
         limit = budget.max_iterations
-        runs = p.restarts if n < p.small_below_jobs else 1
+        # Crews and dependencies keep their start pins in D, for the search's current plan: one run,
+        # and no final local search on another plan.
+        linked = int(D.links) == 1
+        runs = p.restarts if n < p.small_below_jobs and not linked else 1
         if limit is not None:
             runs = max(1, min(runs, limit))
         search_t0 = time.monotonic()
         total_s = max(1e-6, budget.deadline - search_t0)
-        final_share = p.final_ls_share if p.final_ls_neighbours > 0 else 0.0
+        final_share = p.final_ls_share if p.final_ls_neighbours > 0 and not linked else 0.0
         best = None
         best_seq = np.full((m, int(D.cap)), -1, dtype=np.int64)
         best_len = np.zeros(m, dtype=np.int64)
@@ -119,7 +124,7 @@ class NativeEngine:
                 best_len[:] = run_len
             if budget.expired(done):
                 break
-        if p.final_ls_neighbours > 0 and best is not None and budget.remaining_s() > 0:
+        if p.final_ls_neighbours > 0 and best is not None and not linked and budget.remaining_s() > 0:
             # a last, wider local search on the best plan (every job, more neighbours, to a local
             # optimum), in slices of jobs so that the deadline is checked between them
             f0 = time.monotonic()

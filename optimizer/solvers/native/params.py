@@ -24,7 +24,7 @@ class NativeParams(BaseModel):
     restarts: int = Field(
         3, ge=1, le=64, description="Independent searches from the same start (each its own random stream and an "
         "equal share of the time or iterations; the best one wins) on problems with fewer than small_below_jobs "
-        "jobs. Default 3 (field-service S, 80 jobs: the last job served in more runs)."
+        "jobs and no crews or dependencies. Default 3 (field-service S, 80 jobs: the last job served in more runs)."
     )
     out_spill_rate: float = Field(
         0.5, ge=0, le=1, description="On problems with fewer than small_below_jobs jobs, share of the ruins seeded at a "
@@ -37,7 +37,7 @@ class NativeParams(BaseModel):
     )
     final_ls_neighbours: int = Field(
         40, ge=0, le=500, description="Neighbours of a last local search on the best plan, over every job to a local "
-        "optimum (0 = none; at most ``neighbours`` are used). Default 40 (field-service L after 2,500 iterations: "
+        "optimum (0 = none; at most ``neighbours`` are used; not with crews or dependencies). Default 40 (field-service L after 2,500 iterations: "
         "1-2 % less travel and fewer high-priority breaches)."
     )
     final_ls_share: float = Field(0.03, ge=0, lt=1, description="Share of the search time kept for that last local search. Default 0.03.")
