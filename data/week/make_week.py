@@ -8,7 +8,11 @@ central Helsinki (the embedded OSM region), with the multi-day rules on.
   level 3) at 0.85; one job in ten has an explicit ``durations_by_technician`` entry (the
   technician who installed the equipment is faster);
 - jobs have windows on one or two days of the week (or none: any day), SLA due dates through the
-  week, priorities, skills with levels, parts, and a few pinned / preferred / excluded technicians.
+  week, priorities, skills with levels, parts, and a few pinned / preferred / excluded technicians;
+- crews: one job in ten needs two technicians at once (``crew``): a lead with the job's skill at
+  level 2 or more and a helper (any technician) or a second skilled member;
+- dependencies: one job in twenty is a follow-up (``after``): it starts at least an hour and at
+  most two days after another job of the week has finished (inspection, then repair).
 
 Fixed seed: the output is byte-for-byte reproducible.
 
@@ -109,6 +113,34 @@ def _job(j: int, rng: random.Random, ids: list[str]) -> dict:
     return job
 
 
+def _crews_and_followups(jobs: list[dict], rng: random.Random, crew_share: float = 0.10, followup_share: float = 0.05) -> None:
+    """Turn ``crew_share`` of the jobs into crews of two and ``followup_share`` into follow-ups of
+    another plain job (in place). Pinned jobs stay one-technician jobs."""
+    order = [k for k in range(len(jobs)) if "pinned_technician" not in jobs[k]]
+    rng.shuffle(order)
+    n_crew, n_follow = round(crew_share * len(jobs)), round(followup_share * len(jobs))
+    for k in order[:n_crew]:
+        job = jobs[k]
+        (skill, level), = job.pop("skills").items() if job.get("skills") else ((rng.choice(SKILLS), 2),)
+        second = {"skills": {}} if rng.random() < 0.6 else {"skills": {rng.choice(SKILLS): 1}}
+        job["crew"] = [{"skills": {skill: max(2, level)}}, second]
+        job.pop("durations_by_technician", None)
+        job.pop("parts", None)  # a crew job takes no parts (no single van carries them)
+        job["duration_min"] = max(45, job["duration_min"])
+    plain = order[n_crew + n_follow:]
+    for k in order[n_crew:n_crew + n_follow]:
+        job, first = jobs[k], jobs[plain.pop()]
+        job["after"] = [{"job": first["id"], "min_delay_min": 60, "max_delay_min": 2 * 24 * 60}]
+        # the follow-up is booked once the first visit is done: any time of the week, due two days
+        # after the first visit's due date
+        job.pop("time_windows", None)
+        if "sla_deadline" in job:
+            week_end = datetime.fromisoformat(_at(DAYS - 1, 17))
+            first_due = datetime.fromisoformat(first.get("sla_deadline", _at(DAYS - 1, 17)))
+            due = max(datetime.fromisoformat(job["sla_deadline"]), min(week_end, first_due + timedelta(days=2)))
+            job["sla_deadline"] = due.isoformat()
+
+
 def generate(seed: int = 11, n_techs: int = 20, n_jobs: int = 500) -> dict:
     rng = random.Random(seed)
     techs = [_technician(i, rng) for i in range(n_techs)]
@@ -121,6 +153,7 @@ def generate(seed: int = 11, n_techs: int = 20, n_jobs: int = 500) -> dict:
         pinned = job.get("pinned_technician")
         if pinned is not None and by_id[pinned]["skills"].get(skill, 0) < level:
             job["skills"] = {}
+    _crews_and_followups(jobs, rng)
     return {
         "technicians": techs,
         "jobs": jobs,

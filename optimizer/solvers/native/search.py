@@ -89,6 +89,7 @@ State = namedtuple(
         "ntried",  # [1] length of rlist
         "rem",  # [n] cost of job j's route without j (-1: infeasible), valid while rem_ver[j] == ver[route]
         "rem_ver",  # [n] route version rem[j] was priced at (-1: never)
+    "rseed",  # [1] the last ruin's seed when it was a job left out, else -1 (read by recreate)
     ],
 )
 
@@ -140,6 +141,7 @@ def new_state(D):
         ntried=np.zeros(1, dtype=np.int64),
         rem=np.zeros(max(n, 1), dtype=np.int64),
         rem_ver=np.full(max(n, 1), -1, dtype=np.int64),
+        rseed=np.full(1, -1, dtype=np.int64),
     )
 
 
@@ -728,10 +730,47 @@ def free_room(D, S, r, j, stamp, nrem):
 
 
 @njit(**KERNEL)
-def ruin(D, S, avg_removed, max_string):
+def late_job(D, S):
+    """A job that ends after its SLA deadline, or -1 when no route has lateness: a route with
+    lateness drawn uniformly, then one of its jobs where the least lateness cost of the cached
+    timing states grows (the job is late on the route's cheapest schedule so far)."""
+    m = S.rlen.shape[0]
+    count = 0
+    rr = -1
+    for r in range(m):
+        if S.rlate[r] > 0 and S.rlen[r] > 0:
+            count += 1
+            if np.random.random() * count < 1.0:
+                rr = r
+    if rr < 0:
+        return -1
+    nb = D.bptr[rr + 1] - D.bptr[rr]
+    prev = np.int64(0)
+    count = 0
+    job = S.seq[rr, np.random.randint(0, S.rlen[rr])]
+    for i in range(S.rlen[rr]):
+        least = INF
+        for k in range(nb + 1):
+            if S.fs_time[rr, i + 1, k] < INF and S.fs_cost[rr, i + 1, k] < least:
+                least = S.fs_cost[rr, i + 1, k]
+        if least < INF and least > prev:
+            count += 1
+            if np.random.random() * count < 1.0:
+                job = S.seq[rr, i]
+        if least < INF:
+            prev = least
+    return job
+
+
+@njit(**KERNEL)
+def ruin(D, S, avg_removed, max_string, late_rate, out_rate, spill_rate):
     """Remove strings of consecutive jobs from routes near a random seed job. Returns the number
     of jobs removed (listed in ``S.jlist``). Unassigned jobs near the seed are listed too, so
-    that recreate tries them again."""
+    that recreate tries them again. The seed is, with probability ``out_rate``, a job left out
+    (when any), with probability ``late_rate`` a job that ends after its SLA deadline (when any,
+    :func:`late_job`), else any job. A left-out seed is recorded in ``S.rseed`` for recreate;
+    with probability ``spill_rate`` its ruin also removes strings from nearby routes that may not
+    take it, so that the jobs it displaces find room."""
     n = S.route_of.shape[0]
     m = S.rlen.shape[0]
     if n == 0:
@@ -747,23 +786,35 @@ def ruin(D, S, avg_removed, max_string):
     ks_max = 4.0 * avg_removed / (1.0 + ls_max) - 1.0
     ks = int(np.random.random() * ks_max) + 1
     seed = np.random.randint(0, n)
-    if np.random.random() < 0.5:
-        # Half the time, when jobs are left out, ruin around one of them: room is made where it
-        # would go, and recreate (most important first) tries it again.
+    u = np.random.random()
+    if u < out_rate:
+        # Often (half the time by default), when jobs are left out, ruin around one of them: room
+        # is made where it would go, and recreate (most important first) tries it again.
         count = 0
         for j in range(n):
             if S.route_of[j] < 0:
                 count += 1
                 if np.random.random() * count < 1.0:
                     seed = j
+    elif D.fast == 0 and u < out_rate + late_rate:
+        # Some of the time, when jobs end after their SLA deadline, ruin around one of them.
+        late = late_job(D, S)
+        if late >= 0:
+            seed = late
     nrem = 0
     ruined = 0
     kk = D.neigh.shape[1]
     stamp = S.stats[7] + 1
     S.stats[7] = stamp
     seed_out = S.route_of[seed] < 0
+    S.rseed[0] = seed if seed_out else -1
+    spill = 0
     if seed_out:
         ks = int(ks_max) + 1  # room for a left-out job: as many strings as a ruin may take
+        if spill_rate > 0 and np.random.random() < spill_rate:
+            # and room for the jobs it displaces: strings from routes near it that may not take it
+            spill = int(np.random.random() * ks_max) + 1
+    spilled = 0
     for a in range(kk + 1):
         c = seed if a == 0 else D.neigh[seed, a - 1]
         r = S.route_of[c]
@@ -773,10 +824,17 @@ def ruin(D, S, avg_removed, max_string):
                 S.jlist[nrem] = c
                 nrem += 1
             continue
-        if S.touched[r] or ruined >= ks:
+        if S.touched[r]:
             continue
         if seed_out and D.allowed[seed, r] == 0:
-            continue  # make room only where the left-out seed may go
+            if spilled < spill:
+                got = remove_string(D, S, r, S.pos_of[c], ls_max, stamp, nrem)
+                if got >= 0:
+                    nrem = got
+                    spilled += 1
+            continue
+        if ruined >= ks:
+            continue
         got = remove_string(D, S, r, S.pos_of[c], ls_max, stamp, nrem)
         if got >= 0:
             nrem = got
@@ -847,14 +905,18 @@ def sort_by_keys(items, keys, n):
 @njit(**KERNEL)
 def recreate(D, S, nrem, blink, granular):
     """Insert the listed jobs in one of SISR's orders (random, largest demand, farthest,
-    closest) or least flexible first (fewest technicians allowed, then shortest windows), half
-    the time most important first. Jobs with no feasible place stay unassigned."""
+    closest), least flexible first (fewest technicians allowed, then shortest windows) or, when
+    SLA deadlines are costed, earliest deadline first; half the time most important first. Half
+    the time the left-out job the ruin was seeded at (``S.rseed``) goes first of all. Jobs with no feasible place stay unassigned."""
     if nrem == 0:
         return
     keys = S.fkeys
     u = np.random.random()
-    w = 15.0 if D.flexorder == 1 else 11.0  # SISR's weights 4/4/2/1, plus 4 for least flexible first
-    mode = 0 if u < 4.0 / w else (1 if u < 8.0 / w else (2 if u < 10.0 / w else (3 if u < 11.0 / w else 4)))
+    # SISR's weights 4/4/2/1, plus 4 for least flexible first, plus 3 for earliest SLA deadline
+    # first when deadlines are costed
+    w_flex = 4.0 if D.flexorder == 1 else 0.0
+    w = 11.0 + w_flex + (3.0 if D.fast == 0 else 0.0)
+    mode = 0 if u < 4.0 / w else (1 if u < 8.0 / w else (2 if u < 10.0 / w else (3 if u < 11.0 / w else (4 if u < (11.0 + w_flex) / w else 5))))
     big = 0.0
     for x in range(nrem):
         j = S.jlist[x]
@@ -862,6 +924,9 @@ def recreate(D, S, nrem, blink, granular):
             key = np.random.random()
         elif mode == 4:
             key = D.jflex[j] + 0.5 * np.random.random()
+        elif mode == 5:
+            # earliest deadline first (deadlines are seconds from the origin; none: after all)
+            key = (float(D.jdl[j]) if D.jdl[j] < 100_000_000 else 100_000_000.0) + 60.0 * np.random.random()
         elif mode == 1:
             dem = 0
             for k in range(D.jdem.shape[1]):
@@ -885,6 +950,12 @@ def recreate(D, S, nrem, blink, granular):
         # only way to serve both)
         if by_priority:
             keys[x] -= scale * float(D.jdrop[S.jlist[x]]) / top * 16.0
+    if S.rseed[0] >= 0 and np.random.random() < 0.5:
+        # half the time the left-out job a ruin made room for goes first, before the jobs it displaced
+        for x in range(nrem):
+            if S.jlist[x] == S.rseed[0]:
+                keys[x] = -np.inf
+    S.rseed[0] = -1
     sort_by_keys(S.jlist, keys, nrem)
     gstamp = S.stats[7] + 1
     S.stats[7] = gstamp
@@ -1173,7 +1244,9 @@ def run_iterations(D, S, iters, cur_cost, best_cost, best_seq, best_len, t_from,
     """``iters`` iterations of ruin, recreate, local search and annealing acceptance, the
     temperature falling geometrically from ``t_from`` to ``t_to``. ``params``: [avg removed,
     max string length, blink rate, local-search neighbours, local-search passes (0 = none),
-    granular insertion (1) or every route (0)].
+    granular insertion (1) or every route (0), optionally the share of ruins seeded at a late job
+    (0 when absent), at a job left out (0.5 when absent), and the share of left-out seeds whose
+    ruin also takes strings from routes that may not serve them (0.5 when absent)].
     Returns (current cost, best cost); the best routes are kept in ``best_seq``/``best_len``."""
     n = S.route_of.shape[0]
     if n == 0:
@@ -1184,10 +1257,13 @@ def run_iterations(D, S, iters, cur_cost, best_cost, best_seq, best_len, t_from,
     ls_neigh = int(params[3])
     ls_passes = int(params[4])
     granular = params[5] > 0
+    late_rate = params[6] if params.shape[0] > 6 else 0.0
+    out_rate = params[7] if params.shape[0] > 7 else 0.5
+    spill_rate = params[8] if params.shape[0] > 8 else 0.5
     ratio = t_to / t_from if t_from > 0 else 1.0
     for it in range(iters):
         temp = t_from * ratio ** (it / max(1, iters)) if t_from > 0 else 0.0
-        nrem = ruin(D, S, avg_removed, max_string)
+        nrem = ruin(D, S, avg_removed, max_string, late_rate, out_rate, spill_rate)
         recreate(D, S, nrem, blink, granular)
         if ls_passes > 0:
             # local search on the jobs of the touched routes

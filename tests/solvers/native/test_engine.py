@@ -307,3 +307,16 @@ def test_two_breaks_in_the_other_order():
     solution = solve(p)
     assert_valid_and_complete(p, solution)
     assert solution.assignment() == {"j1": "t0"}
+
+
+def test_restarts_are_deterministic_and_return_the_best_run():
+    """With restarts (the default below ``small_below_jobs``) a seed and an iteration limit
+    still give one plan, and it is at least as good as the first run alone (one run with that
+    run's share of the iterations and the same seed)."""
+    b = build(medium(7, n_jobs=30))
+    three = [NativeEngine(restarts=3).solve(b.cp, b.costs, Budget.of(30, 90), 5) for _ in range(2)]
+    assert three[0].routes == three[1].routes and three[0].objective == three[1].objective
+    assert three[0].iterations == 90
+    assert "best of 3 independent runs" in three[0].notes[-1]
+    first = NativeEngine(restarts=1).solve(b.cp, b.costs, Budget.of(30, 30), 5)
+    assert three[0].objective <= first.objective

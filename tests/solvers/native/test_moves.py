@@ -304,3 +304,41 @@ def test_a_route_remembered_as_no_fit_really_has_no_feasible_position(p, seed):
             for i in range(int(S.rlen[r]) + 1):
                 got = int(K.concat_cost(b.D, S, r, i, mid, 1, r, i, INF))
                 assert got < 0, f"job {j} remembered as fitting nowhere in route {r} {routes_of(S)[r]}, but position {i} costs {got}{where}"
+
+
+@SETTINGS
+@given(st.booleans().flatmap(lambda fast: problems(fast=fast, max_jobs=10)), st.integers(0, 2**31))
+def test_ruins_seeded_at_late_and_left_out_jobs_keep_the_state_exact(p, seed):
+    """``run_iterations`` with every ruin seeded at a late job or a left-out one (``late_rate``
+    0.5, ``out_rate`` 0.5: the left-out seed first in recreate, and with ``spill_rate`` 0.5
+    strings also taken from routes it may not use): the incremental state stays what a recomputation gives, and the best plan's
+    cost is its recomputed objective."""
+    b = build(p)
+    rng = random.Random(seed)
+    S, cur = random_state(b, rng)
+    where = "\n" + p.model_dump_json(exclude_none=True)
+    best_seq = np.full((b.m, int(b.D.cap)), -1, dtype=np.int64)
+    best_len = np.zeros(b.m, dtype=np.int64)
+    K.snapshot(S, best_seq, best_len)
+    prm = np.append(params(rng.random() < 0.5), [0.5, 0.5, 0.5])
+    cur, best = K.run_iterations(b.D, S, 30, cur, cur, best_seq, best_len, 2000.0, 10.0, prm)
+    assert cur == check_state(b, S, " after run_iterations" + where)
+    best_routes = [[int(e) for e in best_seq[r, : best_len[r]]] for r in range(b.m)]
+    assert best == b.plan_objective(best_routes)
+
+
+@SETTINGS
+@given(problems(max_jobs=10), st.integers(0, 2**31))
+def test_late_job_is_a_job_of_a_route_with_lateness(p, seed):
+    """``late_job`` answers -1 exactly when no route has SLA lateness, else a job of a route
+    whose lateness cost is positive."""
+    b = build(p)
+    rng = random.Random(seed)
+    S, _ = random_state(b, rng, iterations=rng.choice([0, 5]))
+    K.clear_touched(S)
+    j = int(K.late_job(b.D, S))
+    late_routes = [r for r in range(b.m) if S.rlate[r] > 0 and S.rlen[r] > 0]
+    if not late_routes:
+        assert j == -1
+    else:
+        assert j >= 0 and int(S.route_of[j]) in late_routes
