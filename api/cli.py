@@ -47,7 +47,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ImportError:  # pragma: no cover - uvicorn without httptools: its default protocol
         pass
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level=args.log_level,
-                            timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)), **extra)
+                            timeout_graceful_shutdown=max(1, round(settings.shutdown_grace_s)) + SHUTDOWN_ANSWER_S, **extra)
     server = uvicorn.Server(config)
     uvicorn_exit = server.handle_exit
 
@@ -60,6 +60,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     server.handle_exit = handle_exit  # type: ignore[method-assign]
     server.run()
     return 0
+
+
+SHUTDOWN_ANSWER_S = 3
+"""Seconds uvicorn waits for requests beyond the grace period: the pool stops what still runs at
+the end of the grace period and the requests are answered (503) within these seconds."""
 
 
 # -- dispatch plan: a live plan on a running server ---------------------------------------------

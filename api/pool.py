@@ -275,7 +275,20 @@ class WorkerPool:
             return
         self._stop_requested_at = time.monotonic()
         self.closing = True
-        self._loop.call_soon_threadsafe(lambda: self._spawn(self._interrupt_pending()))
+        loop = self._loop
+        loop.call_soon_threadsafe(lambda: self._spawn(self._interrupt_pending()))
+        loop.call_soon_threadsafe(lambda: loop.call_later(self.grace_s, self._interrupt_running))
+
+    def _interrupt_running(self) -> None:
+        """At the end of the grace period that began with the signal: stop the tasks still
+        running (outcome ``interrupted``: a synchronous request gets 503 with Retry-After, a
+        persisted job is queued again), so that their requests are answered while the HTTP
+        server still waits for them (its own timeout is a few seconds longer) instead of being
+        cut off with a bare 500."""
+        for slot in self.slots:
+            if slot.task is not None:
+                slot.task.interrupted = True
+                slot.kill()
 
     async def _interrupt_pending(self) -> int:
         count = 0

@@ -158,3 +158,28 @@ def test_sigterm_with_synchronous_requests_in_flight(tmp_path):
     assert answered.status_code == 200, answered.text
     assert answered.json()["kpis"]["jobs_total"] == 6
     assert exit_s < 8 + 5
+
+
+def test_sigterm_answers_a_synchronous_solve_longer_than_the_grace_period_with_503(tmp_path):
+    """A synchronous solve still running when the grace period ends is stopped and answered 503
+    with Retry-After (the pool stops it while the HTTP server still waits), never a bare 500."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    srv = ApiServer(tmp_path / "jobs.db", how="cli", workers=1, DISPATCH_SHUTDOWN_GRACE_S=2,
+                    DISPATCH_SYNC_TIME_LIMIT_S=30, DISPATCH_MAX_TIME_LIMIT_S=60).start()
+    try:
+        with ThreadPoolExecutor(1) as ex, srv.client() as c:
+            running = ex.submit(lambda: srv.client().post("/v1/optimize", json=small_problem(n_jobs=5, time_limit_s=20.0)))
+            while c.get("/healthz").json()["workers_busy"] == 0:
+                time.sleep(0.05)
+            t0 = time.monotonic()
+            os.killpg(srv.proc.pid, signal.SIGTERM)
+            answered = running.result(timeout=30)
+            answered_s = time.monotonic() - t0
+            srv.proc.wait(30)
+    finally:
+        srv.stop(signal.SIGKILL)
+    assert answered.status_code == 503, answered.text
+    assert answered.headers["Retry-After"] == "5"
+    assert "shutting down" in answered.text
+    assert 1.5 < answered_s < 2 + 3 + 2

@@ -88,11 +88,17 @@ def _tiny_cp():
     return cp, build_cost_model(cp)
 
 
+def canonical(routes):
+    """Routes compared as VROOM may give them on a loaded machine: a route may come back reversed
+    (the same cost: symmetric travel, no windows) when its search stops at the timeout."""
+    return sorted(min(r, r[::-1]) for r in routes)
+
+
 def test_bounded_vroom_gives_vroom_s_plan():
     from optimizer.solvers.vroom_seed import vroom_routes_bounded
 
     cp, costs = _tiny_cp()
-    assert vroom_routes_bounded(cp, costs, 2.0) == vroom_routes(cp, costs, 2.0)
+    assert canonical(vroom_routes_bounded(cp, costs, 2.0)) == canonical(vroom_routes(cp, costs, 2.0))
 
 
 def test_bounded_vroom_is_stopped_at_its_time_limit():
@@ -135,4 +141,4 @@ def test_bounded_vroom_runs_in_a_daemonic_process():
     got = receiver.recv()
     proc.join(10)
     cp, costs = _tiny_cp()
-    assert got is not None and got == vroom_routes(cp, costs, 2.0)
+    assert got is not None and canonical(got) == canonical(vroom_routes(cp, costs, 2.0))
