@@ -73,13 +73,18 @@ class Server:
         raise RuntimeError("server not ready")
 
     def stop(self) -> None:
-        for sig, wait_s in ((signal.SIGTERM, 20), (signal.SIGKILL, 5)):
-            try:
-                os.killpg(self.proc.pid, sig)
-                self.proc.wait(wait_s)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                pass
+        _stop_group(self.proc, term_wait_s=20, kill_wait_s=5)
         self.log.close()
+
+
+def _stop_group(proc: subprocess.Popen, term_wait_s: float, kill_wait_s: float) -> None:
+    """SIGTERM to ``proc``'s process group, then SIGKILL if it has not ended."""
+    for sig, wait_s in ((signal.SIGTERM, term_wait_s), (signal.SIGKILL, kill_wait_s)):
+        try:
+            os.killpg(proc.pid, sig)
+            proc.wait(wait_s)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            pass
 
 
 class RayHead:
@@ -107,12 +112,7 @@ class RayHead:
         self.address = f"127.0.0.1:{self.port}"
 
     def stop(self) -> None:
-        for sig, wait_s in ((signal.SIGTERM, 5), (signal.SIGKILL, 10)):
-            try:
-                os.killpg(self.proc.pid, sig)
-                self.proc.wait(wait_s)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                pass
+        _stop_group(self.proc, term_wait_s=5, kill_wait_s=10)
         self.log.close()
         shutil.rmtree(self.temp, ignore_errors=True)
 

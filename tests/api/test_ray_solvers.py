@@ -25,6 +25,7 @@ from api.store import JobStore
 from tests.api.conftest import small_problem, wait_for
 from tests.api.server import REPO_ROOT, free_port
 from tests.api.test_replicas import _idle, _replica, quick_problem
+from tests.ray_procs import ray_task_pids
 
 try:
     import ray  # noqa: F401
@@ -93,19 +94,6 @@ def ray_head():
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def _task_pids(name: str) -> list[int]:
-    """Ray worker processes whose title says they run ``name`` (Ray sets ``ray::<function>``)."""
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "cmdline").read_bytes().startswith(f"ray::{name}".encode()):
-                    out.append(int(entry.name))
-            except OSError:
-                pass
-    return out
-
-
 def test_two_replicas_share_one_ray_cluster_and_a_killed_ray_worker_loses_no_job(tmp_path, postgres_url, ray_head):
     env = {"DISPATCH_SOLVER_BACKEND": "ray", "DISPATCH_RAY_ADDRESS": ray_head, "DISPATCH_LEASE_S": "3", "DISPATCH_ADOPT_EVERY_S": "1"}
     a = _replica(tmp_path, postgres_url, "a", **env).start()
@@ -121,7 +109,7 @@ def test_two_replicas_share_one_ray_cluster_and_a_killed_ray_worker_loses_no_job
             while not ca.get(f"/v1/optimizations/{job_id}").json()["search"]:  # progress from the Ray task
                 assert time.monotonic() < deadline, "no search progress from the Ray task"
                 time.sleep(0.2)
-            pids = _task_pids("run_solver_task")
+            pids = ray_task_pids("run_solver_task")
             assert len(pids) == 1, pids
             os.kill(pids[0], signal.SIGKILL)  # the Ray worker dies mid-solve
             quick = cb.post("/v1/optimizations", json=quick_problem()).json()["id"]  # b's job on the same cluster
@@ -134,12 +122,12 @@ def test_two_replicas_share_one_ray_cluster_and_a_killed_ray_worker_loses_no_job
 
             long_id = ca.post("/v1/optimizations", json=small_problem(n_jobs=5, time_limit_s=30.0)).json()["id"]
             wait_for(cb, long_id, statuses=("running",), timeout_s=30)
-            while not _task_pids("run_solver_task"):
+            while not ray_task_pids("run_solver_task"):
                 time.sleep(0.1)
             assert cb.delete(f"/v1/optimizations/{long_id}").json()["status"] == "cancelled"  # through b
             assert _idle(a) < 4.0  # a cancelled its Ray task within its 1 s check
             deadline = time.monotonic() + 10
-            while _task_pids("run_solver_task"):  # the Ray worker running it was stopped
+            while ray_task_pids("run_solver_task"):  # the Ray worker running it was stopped
                 assert time.monotonic() < deadline, "the cancelled Ray task still runs"
                 time.sleep(0.2)
 

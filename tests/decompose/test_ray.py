@@ -8,7 +8,6 @@ import os
 import signal
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -18,6 +17,7 @@ from optimizer.solve import solve
 from optimizer.validate import validate
 from tests.api.server import free_port
 from tests.decompose.test_decomposed_solve import _every_job_once, _west_east
+from tests.ray_procs import ray_task_pids
 from tests.scenarios.test_runner import write_scenario
 
 try:
@@ -63,19 +63,6 @@ def local_ray():
     ray.shutdown()
 
 
-def _running_task_pids(name: str) -> list[int]:
-    """Ray worker processes whose title says they run ``name`` (Ray sets ``ray::<function>``)."""
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "cmdline").read_bytes().startswith(f"ray::{name}".encode()):
-                    out.append(int(entry.name))
-            except OSError:
-                pass
-    return out
-
-
 def test_decomposed_solve_on_ray_reruns_the_territory_of_a_killed_worker(local_ray, monkeypatch):
     monkeypatch.setenv("DISPATCH_PARALLEL", "ray")
     p = _west_east(border_rounds=1).model_copy(deep=True)
@@ -86,7 +73,7 @@ def test_decomposed_solve_on_ray_reruns_the_territory_of_a_killed_worker(local_r
     def kill_one():
         deadline = time.monotonic() + 30
         while not killed and time.monotonic() < deadline:
-            pids = _running_task_pids("run_task")
+            pids = ray_task_pids("run_task")
             if pids:
                 time.sleep(0.5)  # let it get into its solve
                 os.kill(pids[0], signal.SIGKILL)
