@@ -215,23 +215,10 @@ def _check_links(problem: Problem, solution: Solution, jobs: dict[str, Job], tec
 
 
 def _crew_matched(job: Job, crew: list[Technician]) -> bool:
-    """Every member requirement met by a distinct technician of ``crew`` (augmenting paths)."""
-    owner: dict[int, int] = {}  # technician position -> member
-
-    def fits(tech: Technician, member: int) -> bool:
-        return all(tech.skills.get(s, 0) >= lvl for s, lvl in job.crew[member].skills.items())
-
-    def augment(member: int, visited: set[int]) -> bool:
-        for t, tech in enumerate(crew):
-            if t in visited or not fits(tech, member):
-                continue
-            visited.add(t)
-            if t not in owner or augment(owner[t], visited):
-                owner[t] = member
-                return True
-        return False
-
-    return all(augment(k, set()) for k in range(len(job.crew)))
+    """Every member requirement met by a distinct technician of ``crew``."""
+    fits = [[t for t, tech in enumerate(crew) if all(tech.skills.get(s, 0) >= lvl for s, lvl in member.skills.items())]
+            for member in job.crew]
+    return len(_max_matching(fits)) == len(job.crew)
 
 
 def _check_membership(
@@ -294,7 +281,13 @@ def _match_breaks(slots: list[BreakSlot], breaks: list[Break]) -> dict[int, int]
         ]
         for slot in slots
     ]
-    owner: dict[int, int] = {}  # break index -> slot index
+    return _max_matching(fits)
+
+
+def _max_matching(fits: list[list[int]]) -> dict[int, int]:
+    """Maximum matching of left items ``i`` to right items ``fits[i]`` (augmenting paths; a
+    handful of items each side). Returns left index -> right index."""
+    owner: dict[int, int] = {}  # right index -> left index
 
     def augment(i: int, visited: set[int]) -> bool:
         for j in fits[i]:
@@ -306,7 +299,7 @@ def _match_breaks(slots: list[BreakSlot], breaks: list[Break]) -> dict[int, int]
                 return True
         return False
 
-    for i in range(len(slots)):
+    for i in range(len(fits)):
         augment(i, set())
     return {i: j for j, i in owner.items()}
 
